@@ -1,0 +1,63 @@
+package omnigate
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. They are what clients see in extensions.code; one place
+// (the GraphQL error presenter) turns errors into client errors.
+const (
+	EINVALID     = "INVALID_INPUT"         // the request was wrong; the message says how
+	ENOTFOUND    = "NOT_FOUND"             // no such customer or record
+	EUNAVAILABLE = "SOURCE_UNAVAILABLE"    // a system could not be reached or answered 5xx
+	ETIMEOUT     = "SOURCE_TIMEOUT"        // a system did not answer in time
+	ERATELIMITED = "SOURCE_RATE_LIMITED"   // a system kept answering 429
+	EBADRESPONSE = "SOURCE_BAD_RESPONSE"   // a system's answer could not be read
+	EAUTH        = "SOURCE_AUTH_FAILED"    // a system refused our credentials
+	EREJECTED    = "SOURCE_REJECTED"       // a system refused the request (4xx)
+	EINTERNAL    = "INTERNAL"              // a bug or a store failure; details are logged, not shown
+	ECONFLICT    = "CONFLICT"              // a change was refused because it conflicts
+)
+
+// Error is an error with a code, the system it came from (if any) and a
+// message that is safe to show a client: it never holds credentials, upstream
+// bodies or stack traces. Err keeps the cause for logs.
+type Error struct {
+	Code    string
+	Source  System // empty when not about a channel system
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	msg := e.Message
+	if e.Source != "" {
+		msg = string(e.Source) + ": " + msg
+	}
+	if e.Err != nil {
+		return msg + ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with a formatted client-safe message.
+func Errorf(code string, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// SourceError returns an *Error for a failure of one system.
+func SourceError(src System, code, message string, cause error) *Error {
+	return &Error{Code: code, Source: src, Message: message, Err: cause}
+}
+
+// ErrorCode returns the code of err, or EINTERNAL when it has none.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}

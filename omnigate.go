@@ -1,0 +1,212 @@
+// Package omnigate holds the gateway's domain: what a customer's records,
+// orders, carts, email activity and tickets look like once they have left
+// their channel system, and the small contracts each system's connector
+// fulfils. Connectors live in sources/, the identity map in identity/, the
+// GraphQL layer in resolvers/ and graph/; they meet only in cmd/gateway.
+package omnigate
+
+import (
+	"context"
+	"time"
+)
+
+// System names a channel system.
+type System string
+
+const (
+	Commercetools System = "commercetools" // webshop
+	Square        System = "square"        // point of sale
+	Klaviyo       System = "klaviyo"       // email marketing
+	Zendesk       System = "zendesk"       // support
+)
+
+// Systems lists every channel system, in a stable order.
+var Systems = []System{Commercetools, Square, Klaviyo, Zendesk}
+
+// Channel is where a sale or a cart happened.
+type Channel string
+
+const (
+	ChannelWebshop Channel = "webshop"
+	ChannelStore   Channel = "store"
+)
+
+// Money is an amount in minor units of one currency. Amounts of different
+// currencies are never added.
+type Money struct {
+	Cents    int64
+	Currency string // ISO 4217
+}
+
+// Address is a postal address.
+type Address struct {
+	Line1      string
+	Line2      string
+	City       string
+	PostalCode string
+	Region     string
+	Country    string // ISO 3166-1 alpha-2
+}
+
+// CustomerRecord is one system's record of a customer, as that system holds
+// it: emails and phones are raw, not normalized.
+type CustomerRecord struct {
+	System     System
+	ID         string
+	GivenName  string
+	FamilyName string
+	Emails     []string
+	Phones     []string
+	Addresses  []Address
+	Birthday   string // YYYY-MM-DD when known
+	// Country is the record's own region hint for national phone numbers:
+	// the store where it was typed in, its address or its locale.
+	Country   string
+	LoyaltyID string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// LineItem is one line of an order or a cart.
+type LineItem struct {
+	SKU       string
+	Name      string
+	Quantity  int64
+	UnitPrice Money
+	Total     Money
+}
+
+// Order is a sale in one channel.
+type Order struct {
+	System     System
+	ID         string
+	Number     string
+	CustomerID string // the system's customer id
+	Channel    Channel
+	StoreID    string // the store (location or supply channel) it was sold or shipped from
+	StoreName  string
+	State      string
+	Lines      []LineItem
+	Total      Money
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Cart is an open basket: a webshop's active cart or a sale parked at a till.
+type Cart struct {
+	System     System
+	ID         string
+	CustomerID string
+	Channel    Channel
+	StoreID    string
+	StoreName  string
+	Lines      []LineItem
+	Total      Money
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ConsentStatus is one channel's marketing consent state.
+type ConsentStatus string
+
+const (
+	ConsentSubscribed      ConsentStatus = "SUBSCRIBED"
+	ConsentUnsubscribed    ConsentStatus = "UNSUBSCRIBED"
+	ConsentNeverSubscribed ConsentStatus = "NEVER_SUBSCRIBED"
+)
+
+// Consent is marketing consent for one channel (email, sms).
+type Consent struct {
+	Channel string // "email" or "sms"
+	Status  ConsentStatus
+	Method  string
+	At      time.Time // zero when never given
+	Source  System
+}
+
+// EmailProfile is the email system's profile of a customer.
+type EmailProfile struct {
+	ID       string
+	Email    string
+	Consents []Consent
+	ListIDs  []string
+}
+
+// EmailEventKind is what happened to or with an email.
+type EmailEventKind string
+
+const (
+	EmailReceived EmailEventKind = "RECEIVED"
+	EmailOpened   EmailEventKind = "OPENED"
+	EmailClicked  EmailEventKind = "CLICKED"
+	PlacedOrder   EmailEventKind = "PLACED_ORDER"
+)
+
+// EmailEvent is one email marketing event.
+type EmailEvent struct {
+	ID        string
+	ProfileID string
+	Kind      EmailEventKind
+	Subject   string
+	Campaign  string
+	URL       string
+	Value     *Money
+	At        time.Time
+}
+
+// Ticket is a support ticket.
+type Ticket struct {
+	ID                  string
+	RequesterID         string
+	Subject             string
+	Status              string
+	Priority            string
+	Via                 string // email, web, chat, twitter, facebook...
+	Satisfaction        string // offered, unoffered, good, bad
+	SatisfactionComment string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// IdentifierKind is a kind of identifier a customer can be found by.
+type IdentifierKind string
+
+const (
+	KindEmail IdentifierKind = "email"
+	KindPhone IdentifierKind = "phone"
+)
+
+// CustomerFinder finds and fetches one system's customer records. Every
+// connector implements it.
+type CustomerFinder interface {
+	System() System
+	// FindCustomers returns the records that match an identifier exactly, as
+	// the system searches. value is already normalized (lowercased email,
+	// E.164 phone).
+	FindCustomers(ctx context.Context, kind IdentifierKind, value string) ([]CustomerRecord, error)
+	// GetCustomers fetches records by id; ids it does not know are absent
+	// from the map.
+	GetCustomers(ctx context.Context, ids []string) (map[string]CustomerRecord, error)
+}
+
+// OrderSource returns the orders of many customers at once, keyed by the
+// system's customer id, newest first.
+type OrderSource interface {
+	OrdersByCustomer(ctx context.Context, customerIDs []string) (map[string][]Order, error)
+}
+
+// CartSource returns the open carts of many customers at once.
+type CartSource interface {
+	CartsByCustomer(ctx context.Context, customerIDs []string) (map[string][]Cart, error)
+}
+
+// EmailSource returns email profiles and events of many profiles at once.
+type EmailSource interface {
+	Profiles(ctx context.Context, profileIDs []string) (map[string]EmailProfile, error)
+	EventsByProfile(ctx context.Context, profileIDs []string) (map[string][]EmailEvent, error)
+}
+
+// TicketSource returns the tickets many users requested, newest first.
+type TicketSource interface {
+	TicketsByRequester(ctx context.Context, userIDs []string) (map[string][]Ticket, error)
+}

@@ -1,0 +1,256 @@
+// Package upstream is the HTTP plumbing every connector shares: one call with a
+// per-system timeout, retries of idempotent reads with exponential backoff and
+// full jitter that honour Retry-After, and the mapping of every failure to an
+// *omnigate.Error with a code and the system's name. Connectors supply only
+// what is vendor-specific: authentication and how to read the vendor's error
+// body.
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/omnigate/omnigate"
+)
+
+// Client calls one system.
+type Client struct {
+	System  omnigate.System
+	BaseURL string
+	HTTP    *http.Client
+	// Timeout bounds one logical call, retries included.
+	Timeout time.Duration
+	// Retries is how many times an idempotent call is tried again after a
+	// 429, a 5xx, a dropped connection or a body that cannot be read.
+	Retries int
+	// BaseBackoff is the first backoff; it doubles per retry, with full
+	// jitter, up to MaxBackoff. A Retry-After longer than the time left
+	// ends the call instead of waiting.
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+	// Authorize sets the request's credentials. It may fetch a token.
+	Authorize func(ctx context.Context, req *http.Request) error
+	// OnUnauthorized, when set, is called after a 401 so that a cached token
+	// can be dropped; the call is then tried once more.
+	OnUnauthorized func()
+	// ErrorMessage extracts a short, client-safe message from a vendor error
+	// body, for logs. It must not return credentials.
+	ErrorMessage func(status int, body []byte) string
+	// MaxBody bounds a response body; larger ones are an error.
+	MaxBody int64
+}
+
+// Request is one call.
+type Request struct {
+	Method string
+	// Path is appended to BaseURL, with its query string.
+	Path   string
+	Body   any // encoded as JSON when not nil
+	Header http.Header
+	// Idempotent reads may be retried. POST searches are idempotent too.
+	Idempotent bool
+}
+
+// Do sends the request and decodes a 2xx JSON answer into out (when not nil).
+// Every error it returns is an *omnigate.Error naming the system.
+func (c *Client) Do(ctx context.Context, r Request, out any) error {
+	if c.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+		defer cancel()
+	}
+	var payload []byte
+	if r.Body != nil {
+		var err error
+		if payload, err = json.Marshal(r.Body); err != nil {
+			return omnigate.SourceError(c.System, omnigate.EINTERNAL, "encoding request", err)
+		}
+	}
+	attempts := 1
+	if r.Idempotent {
+		attempts += c.Retries
+	}
+	reauthorized := false
+	var last error
+	for attempt := 0; attempt < attempts; attempt++ {
+		body, status, header, err := c.once(ctx, r, payload)
+		switch {
+		case err == nil && status >= 200 && status < 300:
+			if out == nil {
+				return nil
+			}
+			if err := json.Unmarshal(body, out); err != nil {
+				last = omnigate.SourceError(c.System, omnigate.EBADRESPONSE, "the answer could not be read", err)
+				continue
+			}
+			return nil
+		case err != nil:
+			last = c.transportError(ctx, err)
+			if ctx.Err() != nil {
+				return last
+			}
+		case status == http.StatusUnauthorized && c.OnUnauthorized != nil && !reauthorized:
+			c.OnUnauthorized()
+			reauthorized = true
+			attempt-- // a fresh token is not a retry
+			continue
+		case status == http.StatusUnauthorized || status == http.StatusForbidden:
+			return omnigate.SourceError(c.System, omnigate.EAUTH, "credentials were refused", c.statusErr(status, body))
+		case status == http.StatusTooManyRequests:
+			last = omnigate.SourceError(c.System, omnigate.ERATELIMITED, "rate limited", c.statusErr(status, body))
+			if wait, ok := retryAfter(header); ok {
+				if !c.sleep(ctx, wait) {
+					return last
+				}
+				continue
+			}
+		case status >= 500:
+			last = omnigate.SourceError(c.System, omnigate.EUNAVAILABLE, "the system failed", c.statusErr(status, body))
+		case status == http.StatusNotFound:
+			return omnigate.SourceError(c.System, omnigate.ENOTFOUND, "not found", c.statusErr(status, body))
+		default:
+			return omnigate.SourceError(c.System, omnigate.EREJECTED, "the request was refused", c.statusErr(status, body))
+		}
+		if attempt+1 < attempts && !c.sleep(ctx, c.backoff(attempt)) {
+			return last
+		}
+	}
+	return last
+}
+
+func (c *Client) once(ctx context.Context, r Request, payload []byte) ([]byte, int, http.Header, error) {
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, c.BaseURL+r.Path, rd)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	for k, v := range r.Header {
+		req.Header[k] = v
+	}
+	if payload != nil && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	if c.Authorize != nil {
+		if err := c.Authorize(ctx, req); err != nil {
+			return nil, 0, nil, err
+		}
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	defer resp.Body.Close()
+	max := c.MaxBody
+	if max <= 0 {
+		max = 32 << 20
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	if int64(len(body)) > max {
+		return nil, 0, nil, fmt.Errorf("answer larger than %d bytes", max)
+	}
+	return body, resp.StatusCode, resp.Header, nil
+}
+
+func (c *Client) transportError(ctx context.Context, err error) error {
+	var oe *omnigate.Error
+	if errors.As(err, &oe) {
+		return err
+	}
+	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+		return omnigate.SourceError(c.System, omnigate.ETIMEOUT, "no answer in time", err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return omnigate.SourceError(c.System, omnigate.ETIMEOUT, "no answer in time", err)
+	}
+	return omnigate.SourceError(c.System, omnigate.EUNAVAILABLE, "the system could not be reached", err)
+}
+
+func (c *Client) statusErr(status int, body []byte) error {
+	msg := ""
+	if c.ErrorMessage != nil {
+		msg = c.ErrorMessage(status, body)
+	}
+	return &StatusError{Status: status, Message: msg}
+}
+
+// StatusError is a non-2xx answer, for logs and for connectors that need the
+// status.
+type StatusError struct {
+	Status  int
+	Message string
+}
+
+func (e *StatusError) Error() string {
+	if e.Message == "" {
+		return "HTTP " + strconv.Itoa(e.Status)
+	}
+	return "HTTP " + strconv.Itoa(e.Status) + ": " + e.Message
+}
+
+func (c *Client) backoff(attempt int) time.Duration {
+	base, max := c.BaseBackoff, c.MaxBackoff
+	if base <= 0 {
+		base = 25 * time.Millisecond
+	}
+	if max <= 0 {
+		max = time.Second
+	}
+	d := base << attempt
+	if d > max || d <= 0 {
+		d = max
+	}
+	return time.Duration(rand.Int64N(int64(d) + 1))
+}
+
+// sleep waits d unless the context ends first, or unless d would outlast the
+// context's deadline; it reports whether the wait completed.
+func (c *Client) sleep(ctx context.Context, d time.Duration) bool {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func retryAfter(h http.Header) (time.Duration, bool) {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+		return time.Duration(secs * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
