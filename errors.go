@@ -8,16 +8,16 @@ import (
 // Error codes. They are what clients see in extensions.code; one place
 // (the GraphQL error presenter) turns errors into client errors.
 const (
-	EINVALID     = "INVALID_INPUT"         // the request was wrong; the message says how
-	ENOTFOUND    = "NOT_FOUND"             // no such customer or record
-	EUNAVAILABLE = "SOURCE_UNAVAILABLE"    // a system could not be reached or answered 5xx
-	ETIMEOUT     = "SOURCE_TIMEOUT"        // a system did not answer in time
-	ERATELIMITED = "SOURCE_RATE_LIMITED"   // a system kept answering 429
-	EBADRESPONSE = "SOURCE_BAD_RESPONSE"   // a system's answer could not be read
-	EAUTH        = "SOURCE_AUTH_FAILED"    // a system refused our credentials
-	EREJECTED    = "SOURCE_REJECTED"       // a system refused the request (4xx)
-	EINTERNAL    = "INTERNAL"              // a bug or a store failure; details are logged, not shown
-	ECONFLICT    = "CONFLICT"              // a change was refused because it conflicts
+	EINVALID     = "INVALID_INPUT"       // the request was wrong; the message says how
+	ENOTFOUND    = "NOT_FOUND"           // no such customer or record
+	EUNAVAILABLE = "SOURCE_UNAVAILABLE"  // a system could not be reached or answered 5xx
+	ETIMEOUT     = "SOURCE_TIMEOUT"      // a system did not answer in time
+	ERATELIMITED = "SOURCE_RATE_LIMITED" // a system kept answering 429
+	EBADRESPONSE = "SOURCE_BAD_RESPONSE" // a system's answer could not be read
+	EAUTH        = "SOURCE_AUTH_FAILED"  // a system refused our credentials
+	EREJECTED    = "SOURCE_REJECTED"     // a system refused the request (4xx)
+	EINTERNAL    = "INTERNAL"            // a bug or a store failure; details are logged, not shown
+	ECONFLICT    = "CONFLICT"            // a change was refused because it conflicts
 )
 
 // Error is an error with a code, the system it came from (if any) and a

@@ -95,19 +95,19 @@ type Product struct {
 // Store is a physical shop. It is a Square location, a commercetools store and
 // a commercetools supply channel at once.
 type Store struct {
-	ID         string // Square location id, e.g. "L8ZK3Q1D2F4GH"
-	Key        string // commercetools store and channel key, e.g. "store-london-soho"
-	ChannelID  string // commercetools channel id (UUID)
-	StoreID    string // commercetools store id (UUID)
-	Name       string
-	Country    string
-	Currency   string
-	Timezone   string
-	Phone      string // the store's own phone, often typed in at the till for walk-ins
-	Email      string // the store's own email
-	Address    Address
-	Online     bool // the webshop's warehouse: a supply channel, not a Square location
-	CreatedAt  time.Time
+	ID        string // Square location id, e.g. "L8ZK3Q1D2F4GH"
+	Key       string // commercetools store and channel key, e.g. "store-london-soho"
+	ChannelID string // commercetools channel id (UUID)
+	StoreID   string // commercetools store id (UUID)
+	Name      string
+	Country   string
+	Currency  string
+	Timezone  string
+	Phone     string // the store's own phone, often typed in at the till for walk-ins
+	Email     string // the store's own email
+	Address   Address
+	Online    bool // the webshop's warehouse: a supply channel, not a Square location
+	CreatedAt time.Time
 }
 
 // Line is one order or cart line.
@@ -121,21 +121,21 @@ type Line struct {
 
 // WebCustomer is a commercetools customer.
 type WebCustomer struct {
-	ID          string // UUID
-	PersonID    string
-	Number      string // customerNumber
-	Email       string // as typed in
-	FirstName   string
-	LastName    string
-	Phone       string // on the default address, as typed in
-	Birthday    string
-	Locale      string // e.g. "en-GB"
-	Addresses   []Address
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Version     int64
-	ExternalID  string
-	StoreKeys   []string
+	ID         string // UUID
+	PersonID   string
+	Number     string // customerNumber
+	Email      string // as typed in
+	FirstName  string
+	LastName   string
+	Phone      string // on the default address, as typed in
+	Birthday   string
+	Locale     string // e.g. "en-GB"
+	Addresses  []Address
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Version    int64
+	ExternalID string
+	StoreKeys  []string
 }
 
 // WebOrder is a commercetools order.
@@ -188,39 +188,39 @@ type ShoppingList struct {
 
 // POSCustomer is a Square customer.
 type POSCustomer struct {
-	ID           string // Square customer id, 26 chars uppercase base32-ish
-	PersonID     string
-	GivenName    string
-	FamilyName   string
-	Email        string // as typed in, may be empty
-	Phone        string // as typed in: national or international, may be the store's phone
-	Birthday     string // YYYY-MM-DD or 0000-MM-DD
-	Address      *Address
-	ReferenceID  string
-	Note         string
-	LocationID   string // the store where the record was created
-	CreationSource string // THIRD_PARTY, DIRECTORY, LOYALTY, INSTANT_PROFILE...
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Version      int64
+	ID                string // Square customer id, 26 chars uppercase base32-ish
+	PersonID          string
+	GivenName         string
+	FamilyName        string
+	Email             string // as typed in, may be empty
+	Phone             string // as typed in: national or international, may be the store's phone
+	Birthday          string // YYYY-MM-DD or 0000-MM-DD
+	Address           *Address
+	ReferenceID       string
+	Note              string
+	LocationID        string // the store where the record was created
+	CreationSource    string // THIRD_PARTY, DIRECTORY, LOYALTY, INSTANT_PROFILE...
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	Version           int64
 	EmailUnsubscribed bool
 }
 
 // POSOrder is a Square order. OPEN orders are parked sales: a basket put
 // aside at the till.
 type POSOrder struct {
-	ID         string
-	LocationID string
-	CustomerID string // empty for walk-in sales
-	State      string // OPEN, COMPLETED, CANCELED
-	Lines      []Line
-	Currency   string
-	Source     string // the source name, e.g. "Register"
+	ID          string
+	LocationID  string
+	CustomerID  string // empty for walk-in sales
+	State       string // OPEN, COMPLETED, CANCELED
+	Lines       []Line
+	Currency    string
+	Source      string // the source name, e.g. "Register"
 	ReferenceID string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	ClosedAt   time.Time // zero unless COMPLETED or CANCELED
-	Version    int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ClosedAt    time.Time // zero unless COMPLETED or CANCELED
+	Version     int64
 }
 
 // LoyaltyAccount is a Square loyalty account.
@@ -238,30 +238,30 @@ type LoyaltyAccount struct {
 
 // InventoryCount is the stock of one SKU at one store.
 type InventoryCount struct {
-	SKU        string
-	StoreID    string // Store.ID
-	EntryID    string // commercetools inventory entry id (UUID)
-	Quantity   int64
-	Restock    int64 // days until restock, 0 if unknown
-	UpdatedAt  time.Time
+	SKU       string
+	StoreID   string // Store.ID
+	EntryID   string // commercetools inventory entry id (UUID)
+	Quantity  int64
+	Restock   int64 // days until restock, 0 if unknown
+	UpdatedAt time.Time
 }
 
 // EmailProfile is a Klaviyo profile.
 type EmailProfile struct {
-	ID         string // 26-char ULID-like, e.g. "01GDDKASAP8TKDDA2GRZDSVP4H"
-	PersonID   string
-	Email      string // as typed in
-	Phone      string // E.164 in Klaviyo, may be empty
-	ExternalID string
-	FirstName  string
-	LastName   string
-	Location   Address
-	Timezone   string
+	ID           string // 26-char ULID-like, e.g. "01GDDKASAP8TKDDA2GRZDSVP4H"
+	PersonID     string
+	Email        string // as typed in
+	Phone        string // E.164 in Klaviyo, may be empty
+	ExternalID   string
+	FirstName    string
+	LastName     string
+	Location     Address
+	Timezone     string
 	EmailConsent Consent
 	SMSConsent   Consent
-	ListIDs    []string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	ListIDs      []string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Consent is one channel's marketing consent.
@@ -287,15 +287,15 @@ type EmailEvent struct {
 	ProfileID string
 	// Metric is the metric name: "Received Email", "Opened Email",
 	// "Clicked Email", "Placed Order".
-	Metric    string
-	MetricID  string
-	Time      time.Time
-	Subject   string
-	Campaign  string
-	URL       string // Clicked Email only
-	OrderID   string // Placed Order: the webshop or store order id
-	Value     Money  // Placed Order: order total
-	Items     []string
+	Metric   string
+	MetricID string
+	Time     time.Time
+	Subject  string
+	Campaign string
+	URL      string // Clicked Email only
+	OrderID  string // Placed Order: the webshop or store order id
+	Value    Money  // Placed Order: order total
+	Items    []string
 }
 
 // SupportUser is a Zendesk end user.
