@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -149,6 +150,9 @@ func ParseFault(s string) (Fault, error) {
 	return f, f.Validate()
 }
 
+// maxHang bounds a hung call.
+const maxHang = 10 * time.Minute
+
 // Faults is the table of active faults.
 type Faults struct {
 	mu   sync.RWMutex
@@ -233,7 +237,16 @@ func (t *Faults) serve(sys System, endpoint string, w http.ResponseWriter, r *ht
 	for _, f := range fs {
 		switch {
 		case hit(f.HangRate):
-			<-r.Context().Done()
+			// The server notices a client that gave up only once the
+			// request body has been read; a hang is also bounded so that
+			// the simulator can always shut down.
+			_, _ = io.Copy(io.Discard, r.Body)
+			t := time.NewTimer(maxHang)
+			defer t.Stop()
+			select {
+			case <-r.Context().Done():
+			case <-t.C:
+			}
 			return
 		case hit(f.DropRate):
 			dropConnection(w)

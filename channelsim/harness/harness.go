@@ -58,7 +58,7 @@ type Mux struct {
 func (h *Harness) NewMux(sys System) *Mux {
 	m := &Mux{h: h, sys: sys, mux: http.NewServeMux()}
 	m.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		h.stats.add(sys.Name, "unmatched", 0)
+		h.stats.add(sys.Name, "unmatched", 1)
 		sys.WriteError(w, r, http.StatusNotFound, "no such resource: "+r.Method+" "+r.URL.Path)
 	})
 	return m

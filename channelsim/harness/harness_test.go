@@ -1,0 +1,241 @@
+package harness
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testSystem() System {
+	return System{Name: "square", WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"detail": msg}}})
+	}}
+}
+
+func newTestServer(t *testing.T) (*Harness, *httptest.Server) {
+	t.Helper()
+	h := New()
+	m := h.NewMux(testSystem())
+	m.Handle("POST /v2/customers/bulk-retrieve", "customers.bulk-retrieve", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			IDs []string `json:"customer_ids"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		Keys(r, len(in.IDs))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"responses":{"a":{"customer":{"id":"a"}}}}`)
+	})
+	srv := httptest.NewServer(m)
+	t.Cleanup(srv.Close)
+	return h, srv
+}
+
+func post(t *testing.T, url, body string) (*http.Response, []byte, error) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
+}
+
+func TestCountsCallsAndKeys(t *testing.T) {
+	h, srv := newTestServer(t)
+	for _, body := range []string{`{"customer_ids":["a","b","c"]}`, `{"customer_ids":["a"]}`} {
+		if _, _, err := post(t, srv.URL+"/v2/customers/bulk-retrieve", body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, _ = post(t, srv.URL+"/v2/nothing", `{}`)
+	st := h.Stats().Snapshot()["square"]
+	got := st["customers.bulk-retrieve"]
+	if got.Calls != 2 || got.Keys != 4 || got.MaxKeys != 3 {
+		t.Fatalf("calls=%d keys=%d max=%d, want 2, 4, 3", got.Calls, got.Keys, got.MaxKeys)
+	}
+	if len(got.KeysPerCall) != 2 || got.KeysPerCall[0] != 3 || got.KeysPerCall[1] != 1 {
+		t.Fatalf("keys per call %v, want [3 1]", got.KeysPerCall)
+	}
+	if got.Statuses[200] != 2 {
+		t.Fatalf("statuses %v, want two 200s", got.Statuses)
+	}
+	if st["unmatched"].Calls != 1 {
+		t.Fatalf("unmatched calls %d, want 1", st["unmatched"].Calls)
+	}
+	h.Stats().Reset()
+	if n := h.Stats().Calls("square", "customers.bulk-retrieve"); n != 0 {
+		t.Fatalf("after reset: %d calls", n)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	h, srv := newTestServer(t)
+	url := srv.URL + "/v2/customers/bulk-retrieve"
+	body := `{"customer_ids":["a"]}`
+
+	t.Run("429 storm", func(t *testing.T) {
+		t.Cleanup(func() { h.Faults().Clear("") })
+		if err := h.Faults().Add(Fault{System: "square", RateLimitRate: 1, RetryAfter: 7}); err != nil {
+			t.Fatal(err)
+		}
+		resp, b, err := post(t, url, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "7" || !strings.Contains(string(b), `"errors"`) {
+			t.Fatalf("got %d Retry-After=%q body=%s", resp.StatusCode, resp.Header.Get("Retry-After"), b)
+		}
+	})
+	t.Run("error on another endpoint only", func(t *testing.T) {
+		t.Cleanup(func() { h.Faults().Clear("") })
+		if err := h.Faults().Add(Fault{System: "square", Endpoint: "orders.search", ErrorRate: 1}); err != nil {
+			t.Fatal(err)
+		}
+		resp, _, err := post(t, url, body)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("unfaulted endpoint: %v %v", resp, err)
+		}
+	})
+	t.Run("error status", func(t *testing.T) {
+		t.Cleanup(func() { h.Faults().Clear("") })
+		_ = h.Faults().Add(Fault{System: "square", ErrorRate: 1, ErrorStatus: 503})
+		resp, _, err := post(t, url, body)
+		if err != nil || resp.StatusCode != 503 {
+			t.Fatalf("got %v %v, want 503", resp, err)
+		}
+	})
+	t.Run("malformed", func(t *testing.T) {
+		t.Cleanup(func() { h.Faults().Clear("") })
+		_ = h.Faults().Add(Fault{System: "square", MalformedRate: 1})
+		_, b, err := post(t, url, body)
+		if err != nil || json.Valid(b) {
+			t.Fatalf("body %q is valid JSON or %v", b, err)
+		}
+	})
+	t.Run("truncated", func(t *testing.T) {
+		t.Cleanup(func() { h.Faults().Clear("") })
+		_ = h.Faults().Add(Fault{System: "square", TruncatedRate: 1})
+		_, b, err := post(t, url, body)
+		if err != nil || json.Valid(b) || !strings.HasPrefix(`{"responses":{"a":{"customer":{"id":"a"}}}}`, string(b)) {
+			t.Fatalf("body %q should be a cut valid body (%v)", b, err)
+		}
+	})
+	t.Run("drop", func(t *testing.T) {
+		t.Cleanup(func() { h.Faults().Clear("") })
+		_ = h.Faults().Add(Fault{System: "square", DropRate: 1})
+		if _, _, err := post(t, url, body); err == nil {
+			t.Fatal("dropped connection gave no error")
+		}
+	})
+	t.Run("hang until the client gives up", func(t *testing.T) {
+		t.Cleanup(func() { h.Faults().Clear("") })
+		_ = h.Faults().Add(Fault{System: "square", HangRate: 1})
+		c := &http.Client{Timeout: 100 * time.Millisecond}
+		_, err := c.Post(url, "application/json", strings.NewReader(body))
+		var ne interface{ Timeout() bool }
+		if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("want a client timeout, got %v", err)
+		}
+	})
+	t.Run("latency", func(t *testing.T) {
+		t.Cleanup(func() { h.Faults().Clear("") })
+		_ = h.Faults().Add(Fault{System: "square", Latency: Duration(30 * time.Millisecond)})
+		start := time.Now()
+		if _, _, err := post(t, url, body); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d < 30*time.Millisecond {
+			t.Fatalf("answered in %v, before the 30ms latency", d)
+		}
+	})
+}
+
+func TestRateLimit(t *testing.T) {
+	h, srv := newTestServer(t)
+	h.Limits().Set("square", 2)
+	var statuses []int
+	for i := 0; i < 5; i++ {
+		resp, _, err := post(t, srv.URL+"/v2/customers/bulk-retrieve", `{"customer_ids":["a"]}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		statuses = append(statuses, resp.StatusCode)
+		if resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "" {
+			t.Fatal("429 without Retry-After")
+		}
+	}
+	if statuses[0] != 200 || statuses[4] != 429 {
+		t.Fatalf("statuses %v: want the burst of 2 served and later calls refused", statuses)
+	}
+}
+
+func TestParseFault(t *testing.T) {
+	f, err := ParseFault("zendesk/tickets.requested:latency=20ms,jitter=5ms,error_rate=0.5,retry_after=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Fault{System: "zendesk", Endpoint: "tickets.requested", Latency: Duration(20 * time.Millisecond), Jitter: Duration(5 * time.Millisecond), ErrorRate: 0.5, RetryAfter: 3}
+	if f != want {
+		t.Fatalf("got %+v want %+v", f, want)
+	}
+	for _, bad := range []string{"nosuch:latency=1ms", "square:error_rate=2", "square:latency=fast", "square:what=1", "square:latency"} {
+		if _, err := ParseFault(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestControlHandler(t *testing.T) {
+	h := New()
+	srv := httptest.NewServer(h.ControlHandler(map[string]string{"token": "demo"}))
+	defer srv.Close()
+
+	resp, b, err := post(t, srv.URL+"/faults", `[{"system":"klaviyo","latency":"15ms"},{"system":"zendesk","error_rate":1}]`)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("POST /faults: %v %s", err, b)
+	}
+	if got := h.Faults().List(); len(got) != 2 || time.Duration(got[0].Latency) != 15*time.Millisecond {
+		t.Fatalf("faults %+v", got)
+	}
+	resp, b, _ = post(t, srv.URL+"/faults", `{"system":"klaviyo","error_rate":3}`)
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "error_rate") {
+		t.Fatalf("bad fault: %d %s", resp.StatusCode, b)
+	}
+	resp, b, _ = post(t, srv.URL+"/faults", `{"system":"klaviyo","latncy":"1ms"}`)
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "latncy") {
+		t.Fatalf("unknown field: %d %s", resp.StatusCode, b)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, srv.URL+"/faults?system=zendesk", nil)
+	if _, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Faults().List(); len(got) != 1 || got[0].System != "klaviyo" {
+		t.Fatalf("after delete: %+v", got)
+	}
+	resp, b, _ = post(t, srv.URL+"/limits", `{"square":5}`)
+	if resp.StatusCode != 204 || h.Limits().Get("square") != 5 {
+		t.Fatalf("limits: %d %s", resp.StatusCode, b)
+	}
+	r, err := http.Get(srv.URL + "/credentials")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var creds map[string]string
+	_ = json.NewDecoder(r.Body).Decode(&creds)
+	r.Body.Close()
+	if creds["token"] != "demo" {
+		t.Fatalf("credentials %v", creds)
+	}
+	resp, _, _ = post(t, srv.URL+"/stats/reset", ``)
+	if resp.StatusCode != 204 {
+		t.Fatalf("reset: %d", resp.StatusCode)
+	}
+}
