@@ -1,0 +1,287 @@
+// Package config reads the gateway's settings: defaults that point at the
+// channel simulator's demo ports and credentials, then a YAML file, then
+// environment variables, in that order. Every setting is listed in
+// doc/config.md.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+)
+
+// Config is every setting of the gateway.
+type Config struct {
+	// Listen is the gateway's address.
+	Listen string `yaml:"listen" env:"OMNIGATE_LISTEN"`
+	// OpenBrowser opens GraphiQL in the desktop browser once the gateway listens.
+	OpenBrowser bool `yaml:"open_browser" env:"OMNIGATE_OPEN_BROWSER"`
+	// RequestTimeout bounds one GraphQL request.
+	RequestTimeout time.Duration `yaml:"request_timeout" env:"OMNIGATE_REQUEST_TIMEOUT"`
+	// MaxCustomers bounds customers(ids:).
+	MaxCustomers int `yaml:"max_customers" env:"OMNIGATE_MAX_CUSTOMERS"`
+	// BatchWait is how long a loader waits for more keys.
+	BatchWait time.Duration `yaml:"batch_wait" env:"OMNIGATE_BATCH_WAIT"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level" env:"OMNIGATE_LOG_LEVEL"`
+
+	MongoDB  MongoDB  `yaml:"mongodb"`
+	Identity Identity `yaml:"identity"`
+
+	Commercetools Commercetools `yaml:"commercetools"`
+	Square        Square        `yaml:"square"`
+	Klaviyo       Klaviyo       `yaml:"klaviyo"`
+	Zendesk       Zendesk       `yaml:"zendesk"`
+}
+
+// MongoDB is where the identity map lives.
+type MongoDB struct {
+	// URI of a MongoDB; empty runs embedded FerretDB in DataDir.
+	URI      string `yaml:"uri" env:"MONGODB_URI"`
+	Database string `yaml:"database" env:"OMNIGATE_MONGODB_DATABASE"`
+	DataDir  string `yaml:"data_dir" env:"OMNIGATE_DATA_DIR"`
+}
+
+// Identity are the identity map's matching rules.
+type Identity struct {
+	// DefaultRegion is the phone region for national numbers on records that
+	// say nothing about their country.
+	DefaultRegion string `yaml:"default_region" env:"OMNIGATE_DEFAULT_REGION"`
+	// BlockedEmails and BlockedPhones never become identifiers, on top of
+	// the built-in placeholders and each store's own phone and email.
+	BlockedEmails []string `yaml:"blocked_emails" env:"OMNIGATE_BLOCKED_EMAILS"`
+	BlockedPhones []string `yaml:"blocked_phones" env:"OMNIGATE_BLOCKED_PHONES"`
+}
+
+// Source are the settings every channel system has.
+type Source struct {
+	// Enabled: a disabled system is not asked; its fields stay empty.
+	Enabled bool          `yaml:"enabled"`
+	BaseURL string        `yaml:"base_url"`
+	Timeout time.Duration `yaml:"timeout"`
+	Retries int           `yaml:"retries"`
+}
+
+// Commercetools is the webshop.
+type Commercetools struct {
+	Source       `yaml:",inline"`
+	AuthURL      string `yaml:"auth_url"`
+	ProjectKey   string `yaml:"project_key"`
+	ClientID     string `yaml:"client_id"`
+	ClientSecret string `yaml:"client_secret"`
+	Scope        string `yaml:"scope"`
+}
+
+// Square is the point of sale.
+type Square struct {
+	Source        `yaml:",inline"`
+	AccessToken   string `yaml:"access_token"`
+	SquareVersion string `yaml:"square_version"`
+}
+
+// Klaviyo is email marketing.
+type Klaviyo struct {
+	Source   `yaml:",inline"`
+	APIKey   string `yaml:"api_key"`
+	Revision string `yaml:"revision"`
+}
+
+// Zendesk is the support desk.
+type Zendesk struct {
+	Source     `yaml:",inline"`
+	Subdomain  string `yaml:"subdomain"`
+	Email      string `yaml:"email"`
+	APIToken   string `yaml:"api_token"`
+	OAuthToken string `yaml:"oauth_token"`
+}
+
+// Default returns the settings that run against `go run ./cmd/channelsim`
+// with no flags.
+func Default() Config {
+	src := func(port int) Source {
+		return Source{Enabled: true, BaseURL: "http://127.0.0.1:" + strconv.Itoa(port), Timeout: 3 * time.Second, Retries: 2}
+	}
+	return Config{
+		Listen:         "127.0.0.1:8080",
+		RequestTimeout: 10 * time.Second,
+		MaxCustomers:   1000,
+		BatchWait:      500 * time.Microsecond,
+		LogLevel:       "info",
+		MongoDB:        MongoDB{Database: "omnigate", DataDir: "data/mongodb"},
+		Identity:       Identity{DefaultRegion: "GB"},
+		Commercetools: Commercetools{
+			Source: src(9101), AuthURL: "http://127.0.0.1:9101", ProjectKey: "omnigate-demo",
+			ClientID: "omnigate-demo-client", ClientSecret: "omnigate-demo-secret", Scope: "manage_project:omnigate-demo",
+		},
+		Square:  Square{Source: src(9102), AccessToken: "EAAAEomnigate-demo-access-token", SquareVersion: "2025-08-20"},
+		Klaviyo: Klaviyo{Source: src(9103), APIKey: "pk_omnigate_demo_private_key_0000000000", Revision: "2026-07-15"},
+		Zendesk: Zendesk{Source: src(9104), Subdomain: "omnigate-demo", Email: "agent@omnigate.example", APIToken: "omnigate-demo-zendesk-token"},
+	}
+}
+
+// Load returns the defaults, overridden by the YAML file at path (when path
+// is not empty) and then by the environment.
+func Load(path string, env func(string) (string, bool)) (Config, error) {
+	c := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		if err := yaml.UnmarshalWithOptions(b, &c, yaml.Strict()); err != nil {
+			return Config{}, fmt.Errorf("config %s: %s", path, yaml.FormatError(err, false, true))
+		}
+	}
+	if env == nil {
+		env = os.LookupEnv
+	}
+	if err := applyEnv(reflect.ValueOf(&c).Elem(), "", env); err != nil {
+		return Config{}, err
+	}
+	return c, c.Validate()
+}
+
+// systemEnv are the environment prefixes of the channel systems' settings:
+// OMNIGATE_SQUARE_BASE_URL, OMNIGATE_SQUARE_ACCESS_TOKEN...
+var systemEnv = map[string]string{
+	"commercetools": "OMNIGATE_COMMERCETOOLS_", "square": "OMNIGATE_SQUARE_",
+	"klaviyo": "OMNIGATE_KLAVIYO_", "zendesk": "OMNIGATE_ZENDESK_",
+}
+
+// applyEnv sets fields from their `env` tag, or, inside a channel system's
+// section, from the system's prefix plus the upper-cased YAML name.
+func applyEnv(v reflect.Value, prefix string, env func(string) (string, bool)) error {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f, fv := t.Field(i), v.Field(i)
+		yname, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Duration(0)) {
+			p := prefix
+			if sp, ok := systemEnv[yname]; ok {
+				p = sp
+			}
+			if err := applyEnv(fv, p, env); err != nil {
+				return err
+			}
+			continue
+		}
+		name := f.Tag.Get("env")
+		if name == "" && prefix != "" {
+			name = prefix + strings.ToUpper(yname)
+		}
+		if name == "" {
+			continue
+		}
+		raw, ok := env(name)
+		if !ok {
+			continue
+		}
+		if err := setValue(fv, raw); err != nil {
+			return fmt.Errorf("config: environment variable %s: %v", name, err)
+		}
+	}
+	return nil
+}
+
+func setValue(v reflect.Value, raw string) error {
+	switch {
+	case v.Type() == reflect.TypeOf(time.Duration(0)):
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 3s or 500ms", raw)
+		}
+		v.SetInt(int64(d))
+	case v.Kind() == reflect.String:
+		v.SetString(raw)
+	case v.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", raw)
+		}
+		v.SetBool(b)
+	case v.Kind() == reflect.Int:
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", raw)
+		}
+		v.SetInt(int64(n))
+	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
+		var parts []string
+		for _, p := range strings.Split(raw, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				parts = append(parts, p)
+			}
+		}
+		v.Set(reflect.ValueOf(parts))
+	default:
+		return fmt.Errorf("unsupported setting type %s", v.Type())
+	}
+	return nil
+}
+
+// Validate reports every bad setting at once, each by name.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("config: "+format, args...)) }
+	if c.Listen == "" {
+		bad("listen must not be empty")
+	}
+	if c.RequestTimeout <= 0 {
+		bad("request_timeout must be positive")
+	}
+	if c.MaxCustomers < 1 {
+		bad("max_customers must be at least 1")
+	}
+	if c.BatchWait < 0 || c.BatchWait > 50*time.Millisecond {
+		bad("batch_wait must be between 0 and 50ms, got %v", c.BatchWait)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if c.MongoDB.URI == "" && c.MongoDB.DataDir == "" {
+		bad("mongodb.data_dir must be set when mongodb.uri is empty")
+	}
+	if c.MongoDB.Database == "" {
+		bad("mongodb.database must not be empty")
+	}
+	if len(c.Identity.DefaultRegion) != 2 {
+		bad("identity.default_region must be an ISO 3166-1 alpha-2 code such as GB, got %q", c.Identity.DefaultRegion)
+	}
+	checkSource := func(name string, s Source, secrets map[string]string) {
+		if !s.Enabled {
+			return
+		}
+		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("%s.base_url must be an http or https URL, got %q", name, s.BaseURL)
+		}
+		if s.Timeout <= 0 {
+			bad("%s.timeout must be positive", name)
+		}
+		if s.Retries < 0 || s.Retries > 10 {
+			bad("%s.retries must be between 0 and 10", name)
+		}
+		for k, v := range secrets {
+			if v == "" {
+				bad("%s.%s must be set", name, k)
+			}
+		}
+	}
+	checkSource("commercetools", c.Commercetools.Source, map[string]string{"project_key": c.Commercetools.ProjectKey, "client_id": c.Commercetools.ClientID, "client_secret": c.Commercetools.ClientSecret})
+	checkSource("square", c.Square.Source, map[string]string{"access_token": c.Square.AccessToken, "square_version": c.Square.SquareVersion})
+	checkSource("klaviyo", c.Klaviyo.Source, map[string]string{"api_key": c.Klaviyo.APIKey, "revision": c.Klaviyo.Revision})
+	zdAuth := c.Zendesk.APIToken
+	if zdAuth == "" {
+		zdAuth = c.Zendesk.OAuthToken
+	}
+	checkSource("zendesk", c.Zendesk.Source, map[string]string{"email or oauth_token": c.Zendesk.Email + c.Zendesk.OAuthToken, "api_token or oauth_token": zdAuth})
+	return errors.Join(errs...)
+}

@@ -1,0 +1,164 @@
+// Package loaders batches the gateway's reads. A fresh set of dataloaders is
+// made for every request by Middleware and kept in the request's context, so
+// that nothing one request loaded is ever seen by another. Every resolver of a
+// list of customers asks its loader for one key; the loader waits at most
+// Wait for its siblings and then makes one call per source with all their
+// keys.
+//
+// Layers, top to bottom: resolver → loader (here) → source (sources/X, one
+// per channel system) → the system's HTTP API.
+package loaders
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/identity"
+)
+
+// DefaultWait is how long a loader waits for more keys before calling its
+// source. It must be short: it is added to every request's latency. gqlgen
+// starts the resolvers of sibling list items at once, so keys arrive within
+// microseconds of each other.
+const DefaultWait = 500 * time.Microsecond
+
+// IdentityStore reads golden customers in bulk.
+type IdentityStore interface {
+	// Customers returns one entry per id, in order, nil for unknown ids.
+	Customers(ctx context.Context, ids []string) ([]*identity.Customer, error)
+}
+
+// Sources are the gateway's connectors. A system may be missing from any map
+// when it is not configured; its fields then stay empty.
+type Sources struct {
+	Identity IdentityStore
+	Finders  map[omnigate.System]omnigate.CustomerFinder
+	Orders   map[omnigate.System]omnigate.OrderSource
+	Carts    map[omnigate.System]omnigate.CartSource
+	Email    omnigate.EmailSource
+	Tickets  omnigate.TicketSource
+	// Wait is the batch window; DefaultWait when zero.
+	Wait time.Duration
+}
+
+// Loaders are one request's loaders.
+type Loaders struct {
+	Customer *dataloader.Loader[string, *identity.Customer]
+	Records  map[omnigate.System]*dataloader.Loader[string, *omnigate.CustomerRecord]
+	Orders   map[omnigate.System]*dataloader.Loader[string, []omnigate.Order]
+	Carts    map[omnigate.System]*dataloader.Loader[string, []omnigate.Cart]
+	Profiles *dataloader.Loader[string, *omnigate.EmailProfile]
+	Events   *dataloader.Loader[string, []omnigate.EmailEvent]
+	Tickets  *dataloader.Loader[string, []omnigate.Ticket]
+}
+
+// New makes a fresh set of loaders over the sources.
+func New(s *Sources) *Loaders {
+	wait := s.Wait
+	if wait <= 0 {
+		wait = DefaultWait
+	}
+	l := &Loaders{
+		Records: map[omnigate.System]*dataloader.Loader[string, *omnigate.CustomerRecord]{},
+		Orders:  map[omnigate.System]*dataloader.Loader[string, []omnigate.Order]{},
+		Carts:   map[omnigate.System]*dataloader.Loader[string, []omnigate.Cart]{},
+	}
+	l.Customer = newLoader(wait, func(ctx context.Context, ids []string) ([]*identity.Customer, error) {
+		return s.Identity.Customers(ctx, ids)
+	})
+	for sys, f := range s.Finders {
+		l.Records[sys] = newLoader(wait, byKey(func(ctx context.Context, ids []string) (map[string]omnigate.CustomerRecord, error) {
+			return f.GetCustomers(ctx, ids)
+		}, pointerTo[omnigate.CustomerRecord]))
+	}
+	for sys, src := range s.Orders {
+		l.Orders[sys] = newLoader(wait, byKey(src.OrdersByCustomer, same[[]omnigate.Order]))
+	}
+	for sys, src := range s.Carts {
+		l.Carts[sys] = newLoader(wait, byKey(src.CartsByCustomer, same[[]omnigate.Cart]))
+	}
+	if s.Email != nil {
+		l.Profiles = newLoader(wait, byKey(s.Email.Profiles, pointerTo[omnigate.EmailProfile]))
+		l.Events = newLoader(wait, byKey(s.Email.EventsByProfile, same[[]omnigate.EmailEvent]))
+	}
+	if s.Tickets != nil {
+		l.Tickets = newLoader(wait, byKey(s.Tickets.TicketsByRequester, same[[]omnigate.Ticket]))
+	}
+	return l
+}
+
+type ctxKey struct{}
+
+// Middleware puts a fresh set of loaders into every request's context.
+func Middleware(s *Sources, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), New(s))))
+	})
+}
+
+// WithLoaders returns a context that carries l.
+func WithLoaders(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// For returns the request's loaders. It panics when Middleware did not run:
+// that is a wiring bug, not a runtime condition.
+func For(ctx context.Context) *Loaders {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		panic("loaders: no loaders in context; is loaders.Middleware installed?")
+	}
+	return l
+}
+
+// newLoader makes a loader from a fetch that returns one value per key, in
+// key order. The dataloader contract (one result per key, in order) is
+// enforced here once, so that batch functions cannot get it wrong.
+func newLoader[V any](wait time.Duration, fetch func(ctx context.Context, keys []string) ([]V, error)) *dataloader.Loader[string, V] {
+	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[V] {
+		out := make([]*dataloader.Result[V], len(keys))
+		vals, err := fetch(ctx, keys)
+		if err == nil && len(vals) != len(keys) {
+			err = omnigate.Errorf(omnigate.EINTERNAL, "loader: %d results for %d keys", len(vals), len(keys))
+		}
+		for i := range keys {
+			if err != nil {
+				out[i] = &dataloader.Result[V]{Error: err}
+			} else {
+				out[i] = &dataloader.Result[V]{Data: vals[i]}
+			}
+		}
+		return out
+	}, dataloader.WithWait[string, V](wait))
+}
+
+// byKey adapts a source that answers a map keyed by id into a fetch that
+// answers in key order; conv turns a found value (ok) or a missing one (!ok)
+// into the loader's value.
+func byKey[M, V any](src func(ctx context.Context, ids []string) (map[string]M, error), conv func(M, bool) V) func(context.Context, []string) ([]V, error) {
+	return func(ctx context.Context, keys []string) ([]V, error) {
+		m, err := src(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]V, len(keys))
+		for i, k := range keys {
+			v, ok := m[k]
+			out[i] = conv(v, ok)
+		}
+		return out, nil
+	}
+}
+
+func pointerTo[T any](v T, ok bool) *T {
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+func same[T any](v T, _ bool) T { return v }

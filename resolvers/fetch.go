@@ -1,0 +1,187 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"sort"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/identity"
+	"github.com/omnigate/omnigate/loaders"
+	"github.com/omnigate/omnigate/view"
+)
+
+// golden loads the golden customer behind a GraphQL Customer.
+func golden(ctx context.Context, id string) (*identity.Customer, error) {
+	c, err := loaders.For(ctx).Customer.Load(ctx, id)()
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, omnigate.Errorf(omnigate.ENOTFOUND, "no customer %q", id)
+	}
+	return c, nil
+}
+
+// linksOf returns the external ids of a customer's records in one system.
+func linksOf(c *identity.Customer, sys omnigate.System) []string {
+	var ids []string
+	for _, l := range c.Links {
+		if l.System == sys {
+			ids = append(ids, l.ExternalID)
+		}
+	}
+	return ids
+}
+
+// fanOut starts loading one value per linked record of every system that
+// has a loader and returns a wait function. The wait returns what the systems
+// that answered gave, and one error per failed system. Starting every load
+// before waiting on any is what lets all systems be asked in parallel and each
+// loader batch across sibling customers.
+func fanOut[V any](ctx context.Context, c *identity.Customer, ls map[omnigate.System]*dataloader.Loader[string, V]) func() ([]V, []error) {
+	type pending struct {
+		sys   omnigate.System
+		thunk dataloader.Thunk[V]
+	}
+	var ps []pending
+	for _, sys := range omnigate.Systems {
+		l := ls[sys]
+		if l == nil {
+			continue
+		}
+		for _, id := range linksOf(c, sys) {
+			ps = append(ps, pending{sys, l.Load(ctx, id)})
+		}
+	}
+	return func() ([]V, []error) {
+		var out []V
+		var errs []error
+		failed := map[omnigate.System]bool{}
+		for _, p := range ps {
+			v, err := p.thunk()
+			if err != nil {
+				if !failed[p.sys] {
+					failed[p.sys] = true
+					errs = append(errs, err)
+				}
+				continue
+			}
+			out = append(out, v)
+		}
+		return out, errs
+	}
+}
+
+// one wraps a single loader as a map for fanOut.
+func one[V any](sys omnigate.System, l *dataloader.Loader[string, V]) map[omnigate.System]*dataloader.Loader[string, V] {
+	if l == nil {
+		return nil
+	}
+	return map[omnigate.System]*dataloader.Loader[string, V]{sys: l}
+}
+
+// partial reports the errors of failed systems on the current field while
+// the field still returns what the other systems gave.
+func partial(ctx context.Context, errs []error) {
+	for _, err := range errs {
+		graphql.AddError(ctx, err)
+	}
+}
+
+// only returns the first error, for fields fed by one system.
+func only(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return errors.Join(errs...)
+}
+
+func flatten[T any](lists [][]T) []T {
+	var out []T
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+func records(ctx context.Context, c *identity.Customer) func() ([]omnigate.CustomerRecord, []error) {
+	wait := fanOut(ctx, c, loaders.For(ctx).Records)
+	return func() ([]omnigate.CustomerRecord, []error) {
+		ptrs, errs := wait()
+		return deref(ptrs), errs
+	}
+}
+
+func orders(ctx context.Context, c *identity.Customer) func() ([]omnigate.Order, []error) {
+	return flat(fanOut(ctx, c, loaders.For(ctx).Orders))
+}
+
+func carts(ctx context.Context, c *identity.Customer) func() ([]omnigate.Cart, []error) {
+	return flat(fanOut(ctx, c, loaders.For(ctx).Carts))
+}
+
+func emailEvents(ctx context.Context, c *identity.Customer) func() ([]omnigate.EmailEvent, []error) {
+	return flat(fanOut(ctx, c, one(omnigate.Klaviyo, loaders.For(ctx).Events)))
+}
+
+func emailProfiles(ctx context.Context, c *identity.Customer) func() ([]omnigate.EmailProfile, []error) {
+	wait := fanOut(ctx, c, one(omnigate.Klaviyo, loaders.For(ctx).Profiles))
+	return func() ([]omnigate.EmailProfile, []error) {
+		ptrs, errs := wait()
+		return deref(ptrs), errs
+	}
+}
+
+func tickets(ctx context.Context, c *identity.Customer) func() ([]omnigate.Ticket, []error) {
+	wait := flat(fanOut(ctx, c, one(omnigate.Zendesk, loaders.For(ctx).Tickets)))
+	return func() ([]omnigate.Ticket, []error) {
+		all, errs := wait()
+		sort.SliceStable(all, func(i, j int) bool {
+			if !all[i].CreatedAt.Equal(all[j].CreatedAt) {
+				return all[i].CreatedAt.After(all[j].CreatedAt)
+			}
+			return all[i].ID < all[j].ID
+		})
+		return all, errs
+	}
+}
+
+func flat[T any](wait func() ([][]T, []error)) func() ([]T, []error) {
+	return func() ([]T, []error) {
+		lists, errs := wait()
+		return flatten(lists), errs
+	}
+}
+
+func deref[T any](ptrs []*T) []T {
+	out := make([]T, 0, len(ptrs))
+	for _, p := range ptrs {
+		if p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out
+}
+
+// journey loads everything the timeline and the stats need, from every
+// system at once.
+func journey(ctx context.Context, c *identity.Customer) (view.TimelineInput, []error) {
+	wr, wo, wc, we, wt := records(ctx, c), orders(ctx, c), carts(ctx, c), emailEvents(ctx, c), tickets(ctx, c)
+	var in view.TimelineInput
+	var errs, e []error
+	in.Records, e = wr()
+	errs = append(errs, e...)
+	in.Orders, e = wo()
+	errs = append(errs, e...)
+	in.Carts, e = wc()
+	errs = append(errs, e...)
+	in.Events, e = we()
+	errs = append(errs, e...)
+	in.Tickets, e = wt()
+	errs = append(errs, e...)
+	return in, errs
+}

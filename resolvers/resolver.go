@@ -1,0 +1,33 @@
+// Package resolvers implements the GraphQL schema in schema/. Resolvers are
+// thin: they ask the request's loaders (package loaders) for what they need
+// and hand it to package view, which merges records of all systems into one
+// customer. A system that fails costs only the fields it feeds: multi-system
+// fields return what the other systems gave plus an error naming the failed
+// one.
+package resolvers
+
+import (
+	"context"
+
+	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/graph"
+)
+
+// IdentityResolver finds golden customers. *identity.Resolver implements it.
+type IdentityResolver interface {
+	ResolveIdentifier(ctx context.Context, kind omnigate.IdentifierKind, value string) (string, error)
+	ResolveRecord(ctx context.Context, system omnigate.System, externalID string) (string, error)
+}
+
+// Resolver is the root resolver. Per-request state lives in the loaders
+// (loaders.For(ctx)), never here.
+type Resolver struct {
+	Identity IdentityResolver
+	// DefaultRegion is the phone region for national numbers asked without
+	// a region, e.g. "GB".
+	DefaultRegion string
+	// MaxCustomers bounds customers(ids:).
+	MaxCustomers int
+}
+
+var _ graph.ResolverRoot = (*Resolver)(nil)

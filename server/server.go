@@ -1,0 +1,213 @@
+// Package server is the gateway's HTTP face: GraphQL over HTTP at /graphql
+// (POST and GET, application/graphql-response+json or application/json as the
+// client accepts), GraphiQL at /, liveness at /healthz and readiness at
+// /readyz. It owns the one place where errors become what clients see.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/omnigate/omnigate"
+)
+
+// Options configure the handler.
+type Options struct {
+	Schema graphql.ExecutableSchema
+	// Middleware wraps the GraphQL handler; the gateway puts the request's
+	// loaders into the context here.
+	Middleware func(http.Handler) http.Handler
+	// GraphiQL serves the page at /; nil serves none.
+	GraphiQL http.Handler
+	// Required checks make /readyz fail (MongoDB); Reported checks are shown
+	// but do not (channel systems: the gateway answers with partial data
+	// while one is down).
+	Required map[string]func(context.Context) error
+	Reported map[string]func(context.Context) error
+	// ComplexityLimit bounds a query's cost; 0 means DefaultComplexityLimit.
+	ComplexityLimit int
+	// RequestTimeout bounds one GraphQL request.
+	RequestTimeout time.Duration
+	// MaxBodyBytes bounds a request body.
+	MaxBodyBytes int64
+	Logger       *slog.Logger
+}
+
+// DefaultComplexityLimit allows a 360 query over a list of 1,000 customers
+// but not an unbounded one.
+const DefaultComplexityLimit = 200_000
+
+// New returns the gateway's HTTP handler.
+func New(o Options) http.Handler {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	gql := handler.New(o.Schema)
+	gql.AddTransport(transport.Options{})
+	gql.AddTransport(transport.GET{})
+	gql.AddTransport(transport.POST{})
+	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	gql.Use(extension.Introspection{})
+	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	limit := o.ComplexityLimit
+	if limit <= 0 {
+		limit = DefaultComplexityLimit
+	}
+	gql.Use(extension.FixedComplexityLimit(limit))
+	gql.SetErrorPresenter(ErrorPresenter(log))
+	gql.SetRecoverFunc(func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "panic", p, "stack", string(debug.Stack()))
+		return omnigate.Errorf(omnigate.EINTERNAL, "internal error")
+	})
+
+	var api http.Handler = gql
+	if o.Middleware != nil {
+		api = o.Middleware(api)
+	}
+	maxBody := o.MaxBodyBytes
+	if maxBody <= 0 {
+		maxBody = 1 << 20
+	}
+	timeout := o.RequestTimeout
+	api = limitRequest(api, maxBody, timeout)
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", api)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /readyz", readiness(o.Required, o.Reported))
+	if o.GraphiQL != nil {
+		mux.Handle("/", o.GraphiQL)
+	}
+	return mux
+}
+
+func limitRequest(next http.Handler, maxBody int64, timeout time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if timeout > 0 {
+			ctx, cancel := context.WithTimeout(r.Context(), timeout)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ErrorPresenter turns any error into what a client may see: an
+// *omnigate.Error keeps its message with extensions {code, source}; GraphQL
+// parse and validation errors stay as they are; anything else is logged and
+// shown as an internal error, so that no upstream body, secret or stack trace
+// reaches a client.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var oe *omnigate.Error
+		if errors.As(err, &oe) {
+			gerr := graphql.DefaultErrorPresenter(ctx, err)
+			gerr.Message = oe.Message
+			if oe.Source != "" {
+				gerr.Message = string(oe.Source) + ": " + oe.Message
+			}
+			gerr.Extensions = map[string]any{"code": oe.Code}
+			if oe.Source != "" {
+				gerr.Extensions["source"] = string(oe.Source)
+			}
+			if oe.Code == omnigate.EINTERNAL || oe.Source != "" {
+				log.WarnContext(ctx, "request error", "code", oe.Code, "source", oe.Source, "err", err)
+			}
+			return gerr
+		}
+		var ge *gqlerror.Error
+		if errors.As(err, &ge) && ge.Err == nil {
+			// Parse and validation errors made by the executor itself.
+			return ge
+		}
+		log.ErrorContext(ctx, "internal error", "err", err)
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		gerr.Message = "internal error"
+		gerr.Extensions = map[string]any{"code": omnigate.EINTERNAL}
+		return gerr
+	}
+}
+
+// readiness answers 200 when every required check passes, 503 otherwise, with
+// every check's outcome in the body. Checks run in parallel with a deadline.
+func readiness(required, reported map[string]func(context.Context) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		type outcome struct {
+			name     string
+			err      error
+			required bool
+		}
+		var wg sync.WaitGroup
+		out := make(chan outcome, len(required)+len(reported))
+		run := func(checks map[string]func(context.Context) error, req bool) {
+			for name, check := range checks {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					out <- outcome{name, check(ctx), req}
+				}()
+			}
+		}
+		run(required, true)
+		run(reported, false)
+		wg.Wait()
+		close(out)
+		ready := true
+		checks := map[string]string{}
+		for o := range out {
+			if o.err != nil {
+				checks[o.name] = "error: " + safeMessage(o.err)
+				ready = ready && !o.required
+			} else {
+				checks[o.name] = "ok"
+			}
+		}
+		names := make([]string, 0, len(checks))
+		for n := range checks {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		status, code := "ready", http.StatusOK
+		if !ready {
+			status, code = "not ready", http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "checks": checks})
+	})
+}
+
+// safeMessage shows an *omnigate.Error's client-safe message, and nothing of
+// other errors' text, which may carry addresses or credentials.
+func safeMessage(err error) string {
+	var oe *omnigate.Error
+	if errors.As(err, &oe) {
+		return oe.Code + ": " + oe.Message
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "no answer in time"
+	}
+	return "failed"
+}
