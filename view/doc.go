@@ -1,0 +1,45 @@
+// Package view turns one customer's records from every channel system into
+// the unified views the GraphQL layer serves: orders of all channels, one
+// cart, a timeline of touchpoints, statistics, an email summary and a merged
+// profile. It does no I/O; the resolvers fetch, this package decides.
+//
+// The rules, so that a reader of the graph knows what a field means:
+//
+// Orders. Orders of all channels are merged newest first by creation time;
+// ties are broken by system, then by the system's order id, so the order is
+// the same on every request.
+//
+// Unified cart. The webshop's active carts and the sales parked at a till
+// are one basket to the customer.
+//   - A line is one SKU in one currency. The same SKU in two carts becomes one
+//     line with both carts as origins and the quantities summed, but only when
+//     the unit prices are in the same currency; different currencies never
+//     merge and are never summed.
+//   - When the carts disagree on the unit price, the line shows the unit price
+//     of the most recently updated cart, and the line total is the sum of the
+//     origins' totals (what the customer would really pay in each cart).
+//   - An origin's total is the cart line's own total when it is in the unit
+//     price's currency (it may carry a discount), else quantity × unit price.
+//   - Lines without a SKU (custom or ad-hoc items) never merge across carts.
+//   - Lines are ordered by their most recent cart activity, newest first, then
+//     by SKU, then by currency. Origins are ordered newest cart first.
+//   - Carts without any line of positive quantity contribute nothing: no line,
+//     no entry in Carts, no effect on UpdatedAt.
+//
+// Timeline. Every touchpoint, newest first, ties by ID. A touchpoint's ID is
+// "KIND:system:record id", unique and stable across requests. Records
+// without a time (zero) are left out: they cannot be placed in time. Klaviyo's
+// "Placed Order" events are left out because the order itself comes from the
+// webshop or the till. Zendesk does not put the solved time on the ticket, so
+// TICKET_SOLVED and SATISFACTION_RATED are placed at the ticket's last update.
+// Empty carts are not touchpoints.
+//
+// Paging. Cursors are keyset cursors: they hold the position (time and id) of
+// the last item seen, not an offset, so touchpoints that arrive at the top
+// between two requests do not shift the next page. They are opaque
+// (base64url), versioned, and tied to the list they came from: a timeline
+// cursor is refused by the orders list.
+//
+// Statistics. Cancelled orders count for nothing: not in lifetime value, order
+// counts, averages, preferred channel or store. Amounts are per currency.
+package view
