@@ -185,3 +185,40 @@ func journey(ctx context.Context, c *identity.Customer) (view.TimelineInput, []e
 	errs = append(errs, e...)
 	return in, errs
 }
+
+// prefetch starts, in one go, every load that the selected fields of a list
+// of customers will ask for. gqlgen resolves the fields of list items in
+// waves (its worker limit bounds the goroutines), so left to themselves the
+// items' loads would reach the loaders at different times and be sent in
+// several batches. Started here, they form one batch per loader; the field
+// resolvers then find their results in the loaders' caches.
+func prefetch(ctx context.Context, cs []*identity.Customer) {
+	need := map[string]bool{}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		need[f.Name] = true
+	}
+	all := need["timeline"] || need["stats"]
+	for _, c := range cs {
+		if c == nil {
+			continue
+		}
+		if all || need["name"] || need["names"] || need["emails"] || need["phones"] || need["addresses"] || need["birthday"] {
+			records(ctx, c)
+		}
+		if all || need["orders"] {
+			orders(ctx, c)
+		}
+		if all || need["cart"] || need["carts"] {
+			carts(ctx, c)
+		}
+		if need["emailMarketing"] {
+			emailProfiles(ctx, c)
+		}
+		if all || need["emailMarketing"] {
+			emailEvents(ctx, c)
+		}
+		if all || need["tickets"] {
+			tickets(ctx, c)
+		}
+	}
+}

@@ -10,11 +10,13 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/graph-gophers/dataloader/v7"
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/graph"
 	"github.com/omnigate/omnigate/graph/model"
+	"github.com/omnigate/omnigate/identity"
 	"github.com/omnigate/omnigate/loaders"
 )
 
@@ -58,25 +60,24 @@ func (r *queryResolver) Customers(ctx context.Context, ids []string) ([]*model.C
 		return nil, omnigate.Errorf(omnigate.EINVALID, "ids: %d ids asked, at most %d allowed", len(ids), max)
 	}
 	l := loaders.For(ctx).Customer
-	thunks := make([]func() (*model.Customer, error), len(ids))
+	thunks := make([]dataloader.Thunk[*identity.Customer], len(ids))
 	for i, id := range ids {
-		thunk := l.Load(ctx, id)
-		id := id
-		thunks[i] = func() (*model.Customer, error) {
-			c, err := thunk()
-			if err != nil || c == nil {
-				return nil, err
-			}
-			return &model.Customer{ID: id}, nil
-		}
+		thunks[i] = l.Load(ctx, id)
 	}
-	out := make([]*model.Customer, len(ids))
+	found := make([]*identity.Customer, len(ids))
 	for i, t := range thunks {
 		c, err := t()
 		if err != nil {
 			return nil, err
 		}
-		out[i] = c
+		found[i] = c
+	}
+	prefetch(ctx, found)
+	out := make([]*model.Customer, len(ids))
+	for i, c := range found {
+		if c != nil {
+			out[i] = &model.Customer{ID: ids[i]}
+		}
 	}
 	return out, nil
 }

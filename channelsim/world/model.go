@@ -43,6 +43,12 @@ type World struct {
 	// Support (Zendesk).
 	SupportUsers []SupportUser
 	Tickets      []Ticket
+
+	// Traps are values shared by records of different people (a household
+	// email, a store's phone typed in at the till, a placeholder) and
+	// walk-in sales: what identity resolution must never merge on. Only the
+	// truth file and tests see them.
+	Traps []Trap
 }
 
 // Person is a real human. Only the truth file and tests see it.

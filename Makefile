@@ -1,0 +1,33 @@
+# Targets a newcomer can guess. `make run` starts the whole demo; `make test`
+# runs every test (CI runs it through .ci/run).
+
+GO ?= go
+# -p 2: this project's reference machine has two cores; the race detector and
+# embedded MongoDB need the memory of running fewer packages at once.
+TESTFLAGS ?= -race -count=1 -p 2 -timeout 30m
+
+.PHONY: run sim test generate check-generate lint bench
+
+run:
+	$(GO) run ./cmd/gateway --demo --open
+
+sim:
+	$(GO) run ./cmd/channelsim
+
+test: check-generate lint
+	$(GO) test $(TESTFLAGS) ./...
+
+generate:
+	$(GO) generate ./...
+
+# Regenerating must leave no diff: generated code is never edited by hand.
+check-generate:
+	$(GO) generate ./...
+	@changed=$$(git status --porcelain -- graph resolvers); if [ -n "$$changed" ]; then echo "go generate changed:"; echo "$$changed"; echo "run 'make generate' and commit"; exit 1; fi
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...

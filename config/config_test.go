@@ -1,0 +1,76 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaultsAreValid(t *testing.T) {
+	c, err := Load("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.Square.BaseURL != "http://127.0.0.1:9102" || c.MongoDB.URI != "" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestFileThenEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "omnigate.yaml")
+	yaml := "listen: 0.0.0.0:9000\nsquare:\n  base_url: https://connect.squareup.com\n  timeout: 5s\nidentity:\n  blocked_phones: [\"+441234567890\"]\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, env(map[string]string{
+		"OMNIGATE_SQUARE_ACCESS_TOKEN": "EAAAsecret",
+		"MONGODB_URI":                  "mongodb://db:27017",
+		"OMNIGATE_ZENDESK_RETRIES":     "4",
+		"OMNIGATE_BLOCKED_EMAILS":      "a@x.com, b@x.com",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "0.0.0.0:9000" || c.Square.BaseURL != "https://connect.squareup.com" || c.Square.Timeout != 5*time.Second {
+		t.Fatalf("file not applied: %+v", c)
+	}
+	if c.Square.AccessToken != "EAAAsecret" || c.MongoDB.URI != "mongodb://db:27017" || c.Zendesk.Retries != 4 {
+		t.Fatalf("environment not applied: %+v", c)
+	}
+	if len(c.Identity.BlockedEmails) != 2 || c.Identity.BlockedEmails[1] != "b@x.com" || c.Identity.BlockedPhones[0] != "+441234567890" {
+		t.Fatalf("lists: %+v", c.Identity)
+	}
+}
+
+func TestBadSettingsAreNamed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	_ = os.WriteFile(path, []byte("lisen: x\n"), 0o600)
+	if _, err := Load(path, env(nil)); err == nil || !strings.Contains(err.Error(), "lisen") {
+		t.Fatalf("unknown key: %v", err)
+	}
+	cases := map[string]string{
+		"OMNIGATE_SQUARE_TIMEOUT":   "soon",
+		"OMNIGATE_KLAVIYO_BASE_URL": "ftp://x",
+		"OMNIGATE_DEFAULT_REGION":   "Britain",
+		"OMNIGATE_LOG_LEVEL":        "loud",
+		"OMNIGATE_ZENDESK_RETRIES":  "-3",
+	}
+	for k, v := range cases {
+		_, err := Load("", env(map[string]string{k: v}))
+		if err == nil {
+			t.Errorf("%s=%s: no error", k, v)
+			continue
+		}
+		name := strings.ToLower(strings.TrimPrefix(k, "OMNIGATE_"))
+		parts := strings.SplitN(name, "_", 2)
+		if !strings.Contains(err.Error(), k) && !strings.Contains(err.Error(), parts[len(parts)-1]) {
+			t.Errorf("%s=%s: error %q does not name the setting", k, v, err)
+		}
+	}
+}

@@ -1,0 +1,199 @@
+// Package gateway wires the gateway together: configuration, MongoDB, the
+// channel system connectors, the identity map, the loaders, the GraphQL
+// schema and the HTTP handler. cmd/gateway runs it; end-to-end tests start it
+// in-process against the channel simulator.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/config"
+	"github.com/omnigate/omnigate/graph"
+	"github.com/omnigate/omnigate/identity"
+	"github.com/omnigate/omnigate/loaders"
+	"github.com/omnigate/omnigate/mongodb"
+	"github.com/omnigate/omnigate/resolvers"
+	"github.com/omnigate/omnigate/server"
+	"github.com/omnigate/omnigate/sources/commercetools"
+	"github.com/omnigate/omnigate/sources/klaviyo"
+	"github.com/omnigate/omnigate/sources/square"
+	"github.com/omnigate/omnigate/sources/zendesk"
+	"github.com/omnigate/omnigate/web"
+)
+
+// Gateway is a wired gateway.
+type Gateway struct {
+	Handler  http.Handler
+	Identity *identity.Resolver
+	DB       *mongodb.DB
+	log      *slog.Logger
+}
+
+// New connects everything the configuration names. It fails only for what
+// the gateway cannot run without (MongoDB, bad settings); a channel system
+// that is down at start is reported by /readyz and costs only its fields.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	db, err := mongodb.Open(ctx, mongodb.Config{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database, DataDir: cfg.MongoDB.DataDir, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{DB: db, log: log}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = db.Close(context.Background())
+		}
+	}()
+
+	// One transport for all systems: keep-alive connections to each, enough
+	// of them idle for a busy gateway.
+	hc := &http.Client{Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 512, MaxIdleConnsPerHost: 128,
+		IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true,
+	}}
+	src := &loaders.Sources{
+		Finders: map[omnigate.System]omnigate.CustomerFinder{},
+		Orders:  map[omnigate.System]omnigate.OrderSource{},
+		Carts:   map[omnigate.System]omnigate.CartSource{},
+		Wait:    cfg.BatchWait,
+	}
+	reported := map[string]func(context.Context) error{}
+	var blockedPhones, blockedEmails []string
+	if c := cfg.Commercetools; c.Enabled {
+		ct, err := commercetools.New(commercetools.Config{
+			BaseURL: c.BaseURL, AuthURL: c.AuthURL, ProjectKey: c.ProjectKey, ClientID: c.ClientID,
+			ClientSecret: c.ClientSecret, Scope: c.Scope, Timeout: c.Timeout, Retries: c.Retries,
+		}, hc)
+		if err != nil {
+			return nil, err
+		}
+		src.Finders[omnigate.Commercetools], src.Orders[omnigate.Commercetools], src.Carts[omnigate.Commercetools] = ct, ct, ct
+		reported["commercetools"] = reachable(hc, c.BaseURL)
+	}
+	if c := cfg.Square; c.Enabled {
+		sq, err := square.New(square.Config{
+			BaseURL: c.BaseURL, AccessToken: c.AccessToken, SquareVersion: c.SquareVersion, Timeout: c.Timeout,
+			Retries: c.Retries, DefaultCountry: cfg.Identity.DefaultRegion,
+		}, hc)
+		if err != nil {
+			return nil, err
+		}
+		src.Finders[omnigate.Square], src.Orders[omnigate.Square], src.Carts[omnigate.Square] = sq, sq, sq
+		reported["square"] = reachable(hc, c.BaseURL)
+		// A store's own phone and email are typed in for walk-in customers;
+		// they must never link those customers together.
+		lctx, cancel := context.WithTimeout(ctx, c.Timeout)
+		locs, err := sq.Locations(lctx)
+		cancel()
+		if err != nil {
+			log.Warn("square locations not loaded: store phones are not blocked until restart", "err", err)
+		}
+		for _, l := range locs {
+			if l.Phone != "" {
+				blockedPhones = append(blockedPhones, l.Phone)
+			}
+			if l.Email != "" {
+				blockedEmails = append(blockedEmails, l.Email)
+			}
+		}
+	}
+	if c := cfg.Klaviyo; c.Enabled {
+		kl, err := klaviyo.New(klaviyo.Config{BaseURL: c.BaseURL, APIKey: c.APIKey, Revision: c.Revision, Timeout: c.Timeout, Retries: noneIfZero(c.Retries)}, hc)
+		if err != nil {
+			return nil, err
+		}
+		src.Finders[omnigate.Klaviyo], src.Email = kl, kl
+		reported["klaviyo"] = reachable(hc, c.BaseURL)
+	}
+	if c := cfg.Zendesk; c.Enabled {
+		zd, err := zendesk.New(zendesk.Config{
+			BaseURL: c.BaseURL, Subdomain: c.Subdomain, Email: c.Email, APIToken: c.APIToken, OAuthToken: c.OAuthToken,
+			Timeout: c.Timeout, Retries: noneIfZero(c.Retries), DefaultRegion: cfg.Identity.DefaultRegion,
+		}, hc)
+		if err != nil {
+			return nil, err
+		}
+		src.Finders[omnigate.Zendesk], src.Tickets = zd, zd
+		reported["zendesk"] = reachable(hc, c.BaseURL)
+	}
+
+	finders := make([]omnigate.CustomerFinder, 0, len(src.Finders))
+	for _, sys := range omnigate.Systems {
+		if f := src.Finders[sys]; f != nil {
+			finders = append(finders, f)
+		}
+	}
+	rules := identity.Rules{
+		DefaultRegion: cfg.Identity.DefaultRegion,
+		BlockedEmails: append(append([]string{}, cfg.Identity.BlockedEmails...), blockedEmails...),
+		BlockedPhones: append(append([]string{}, cfg.Identity.BlockedPhones...), blockedPhones...),
+	}
+	g.Identity, err = identity.NewResolver(ctx, db, finders, rules, log)
+	if err != nil {
+		return nil, err
+	}
+	src.Identity = g.Identity
+
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
+		Identity: g.Identity, DefaultRegion: cfg.Identity.DefaultRegion, MaxCustomers: cfg.MaxCustomers,
+	}})
+	g.Handler = server.New(server.Options{
+		Schema:         schema,
+		Middleware:     func(h http.Handler) http.Handler { return loaders.Middleware(src, h) },
+		GraphiQL:       web.Handler(web.Config{Endpoint: "/graphql", Title: "omnigate", Examples: Examples}),
+		Required:       map[string]func(context.Context) error{"mongodb": db.Ping},
+		Reported:       reported,
+		RequestTimeout: cfg.RequestTimeout,
+		Logger:         log,
+	})
+	ok = true
+	return g, nil
+}
+
+// Close releases MongoDB (and stops embedded FerretDB).
+func (g *Gateway) Close(ctx context.Context) error { return g.DB.Close(ctx) }
+
+// noneIfZero maps the configuration's "0 retries" to the connectors' "no
+// retries" value (-1); their 0 means "the default".
+func noneIfZero(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// reachable checks that a system answers HTTP at all. It does not spend a
+// rate-limited API call; credentials are proven by the first real request.
+func reachable(hc *http.Client, base string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base, "/")+"/", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return omnigate.Errorf(omnigate.ETIMEOUT, "no answer in time")
+			}
+			return omnigate.Errorf(omnigate.EUNAVAILABLE, "not reachable")
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			return omnigate.Errorf(omnigate.EUNAVAILABLE, "answered %s", fmt.Sprint(resp.StatusCode))
+		}
+		return nil
+	}
+}

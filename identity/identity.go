@@ -1,0 +1,634 @@
+// Package identity is the identity map: it links every channel system's
+// customer record to one golden customer id, by deterministic matching on
+// normalized identifiers (see match.go for the rule), and keeps the links in
+// MongoDB (see store.go for how that stays correct without transactions).
+package identity
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/mongodb"
+)
+
+// Bounds of one resolution. A search follows identifiers found on the
+// records it finds, so without bounds a shared value could pull in half the
+// customer base.
+const (
+	// maxRounds of searches: the asked identifier (or the asked record's
+	// identifiers), then the identifiers found on those records.
+	maxRounds = 2
+	// maxRecords gathered by one resolution.
+	maxRecords = 50
+	// maxIdentsPerRound searched in one round.
+	maxIdentsPerRound = 24
+	// maxRecordsPerIdentifier: an identifier found on more records than
+	// this is no evidence of anything (an unlisted store phone); it is
+	// stored as shared and not followed.
+	maxRecordsPerIdentifier = 12
+	// maxConcurrentCalls to finders at once, across systems.
+	maxConcurrentCalls = 8
+	// resolveTimeout bounds a resolution that callers share: it runs on
+	// after the caller that started it gives up, for the others.
+	resolveTimeout = 30 * time.Second
+)
+
+// Identifier is a normalized identifier of a customer.
+type Identifier struct {
+	Kind  omnigate.IdentifierKind
+	Value string
+}
+
+// Link is one system record linked to a customer: the rule that linked it
+// and the evidence it rested on.
+type Link struct {
+	System     omnigate.System
+	ExternalID string
+	Rule       string
+	Evidence   string
+	LinkedAt   time.Time
+}
+
+// Customer is a golden customer: its links to system records and the
+// identifiers those records carry.
+type Customer struct {
+	ID          string
+	Links       []Link
+	Identifiers []Identifier
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Resolver resolves identifiers and system records to golden customer ids,
+// searching the systems when the map does not know them yet. It is safe for
+// concurrent use.
+type Resolver struct {
+	store    *store
+	finders  []omnigate.CustomerFinder
+	bySystem map[omnigate.System]omnigate.CustomerFinder
+	rules    *compiled
+	log      *slog.Logger
+	flights  singleflight.Group
+}
+
+// NewResolver checks rules, creates the map's indexes and returns a
+// Resolver searching finders (at most one per system).
+func NewResolver(ctx context.Context, db *mongodb.DB, finders []omnigate.CustomerFinder, rules Rules, logger *slog.Logger) (*Resolver, error) {
+	if db == nil {
+		return nil, errors.New("identity: no database")
+	}
+	c, err := compileRules(rules)
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	for _, w := range c.warnings {
+		logger.Warn("identity: " + w)
+	}
+	r := &Resolver{
+		store:    newStore(db.Database()),
+		bySystem: map[omnigate.System]omnigate.CustomerFinder{},
+		rules:    c,
+		log:      logger.With("component", "identity"),
+	}
+	for _, f := range finders {
+		if f == nil {
+			return nil, errors.New("identity: nil finder")
+		}
+		if _, dup := r.bySystem[f.System()]; dup {
+			return nil, fmt.Errorf("identity: two finders for system %q", f.System())
+		}
+		r.bySystem[f.System()] = f
+		r.finders = append(r.finders, f)
+	}
+	if err := r.store.ensureIndexes(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// normalizeAsked normalizes an identifier a caller asked for. National
+// phone numbers are read in the default region.
+func (r *Resolver) normalizeAsked(kind omnigate.IdentifierKind, value string) (Identifier, error) {
+	v, ok, err := r.rules.normalize(kind, value, "")
+	if err != nil {
+		return Identifier{}, err
+	}
+	if !ok {
+		return Identifier{}, omnigate.Errorf(omnigate.ENOTFOUND, "%s %s is a placeholder or blocked value and identifies no customer", kind, quote(value))
+	}
+	return Identifier{Kind: kind, Value: v}, nil
+}
+
+func sharedError(id Identifier) error {
+	return omnigate.Errorf(omnigate.ECONFLICT, "%s %s belongs to several customers; ask by another identifier", id.Kind, id.Value)
+}
+
+// Lookup returns the golden id the map holds for an identifier, without
+// searching any system. found is false when the map does not know it or it
+// is blocked; an identifier shared by several customers is an ECONFLICT
+// error.
+func (r *Resolver) Lookup(ctx context.Context, kind omnigate.IdentifierKind, value string) (string, bool, error) {
+	id, err := r.normalizeAsked(kind, value)
+	if err != nil {
+		if omnigate.ErrorCode(err) == omnigate.ENOTFOUND {
+			return "", false, nil
+		}
+		return "", false, err
+	}
+	return r.lookup(ctx, id)
+}
+
+func (r *Resolver) lookup(ctx context.Context, id Identifier) (string, bool, error) {
+	d, err := r.store.identifier(ctx, id)
+	if err != nil {
+		return "", false, internal(err)
+	}
+	if d == nil {
+		return "", false, nil
+	}
+	if d.Shared {
+		return "", false, sharedError(id)
+	}
+	golden, err := r.store.canonicalOne(ctx, d.Golden)
+	if err != nil {
+		return "", false, internal(err)
+	}
+	return golden, true, nil
+}
+
+// ResolveIdentifier returns the golden id of the customer an email or phone
+// belongs to. A value that is not an email or phone is EINVALID; a blocked
+// one, or one no system knows, is ENOTFOUND; one that belongs to several
+// customers is ECONFLICT. When the map does not know the identifier it
+// searches every system, links what matches and stores it, so the next ask
+// is answered from the map.
+func (r *Resolver) ResolveIdentifier(ctx context.Context, kind omnigate.IdentifierKind, value string) (string, error) {
+	id, err := r.normalizeAsked(kind, value)
+	if err != nil {
+		return "", err
+	}
+	if golden, ok, err := r.lookup(ctx, id); err != nil || ok {
+		return golden, err
+	}
+	return r.shared(ctx, "id:"+identKey(id), func(ctx context.Context) (string, error) {
+		// An earlier flight for another identifier of the same person may
+		// have stored this one meanwhile.
+		if golden, ok, err := r.lookup(ctx, id); err != nil || ok {
+			return golden, err
+		}
+		return r.resolve(ctx, []Identifier{id}, nil, id)
+	})
+}
+
+// ResolveRecord returns the golden id of a system's customer record,
+// fetching it and searching the other systems when the map does not know
+// it.
+func (r *Resolver) ResolveRecord(ctx context.Context, system omnigate.System, externalID string) (string, error) {
+	f, ok := r.bySystem[system]
+	if !ok {
+		return "", omnigate.Errorf(omnigate.EINVALID, "unknown system %q", system)
+	}
+	if strings.TrimSpace(externalID) == "" {
+		return "", omnigate.Errorf(omnigate.EINVALID, "empty %s customer id", system)
+	}
+	key := recordKey(system, externalID)
+	linked := func(ctx context.Context) (string, bool, error) {
+		l, err := r.store.linkByKey(ctx, key)
+		if err != nil || l == nil {
+			return "", false, internal(err)
+		}
+		golden, err := r.store.canonicalOne(ctx, l.Golden)
+		return golden, err == nil, internal(err)
+	}
+	if golden, ok, err := linked(ctx); err != nil || ok {
+		return golden, err
+	}
+	return r.shared(ctx, "rec:"+key, func(ctx context.Context) (string, error) {
+		if golden, ok, err := linked(ctx); err != nil || ok {
+			return golden, err
+		}
+		got, err := f.GetCustomers(ctx, []string{externalID})
+		if err != nil {
+			return "", sourceError(system, err)
+		}
+		rec, ok := got[externalID]
+		if !ok {
+			return "", omnigate.Errorf(omnigate.ENOTFOUND, "no %s customer with id %s", system, quote(externalID))
+		}
+		rec.System, rec.ID = system, externalID
+		seed := r.rules.prepare(rec)
+		return r.resolve(ctx, seed.ids, seed, Identifier{})
+	})
+}
+
+// shared runs fn once for all concurrent callers with the same key. fn runs
+// detached from the first caller's cancellation, so that one caller giving
+// up does not fail the others; each caller still returns when its own
+// context ends.
+func (r *Resolver) shared(ctx context.Context, key string, fn func(context.Context) (string, error)) (string, error) {
+	ch := r.flights.DoChan(key, func() (any, error) {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
+		defer cancel()
+		return fn(fctx)
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return "", res.Err
+		}
+		return res.Val.(string), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// gathered is what one resolution found.
+type gathered struct {
+	records map[string]*record
+	// searched holds, per identifier searched, whether every system
+	// answered and its results were all kept, and whether it was on too
+	// many records to mean anything.
+	searched map[Identifier]*searchOutcome
+}
+
+type searchOutcome struct {
+	complete  bool
+	tooCommon bool
+	// hits are the keys of the records the systems returned. A system may
+	// find a record by a value written in a form we cannot read (a national
+	// number with no country); its answer still says the record holds it.
+	hits []string
+}
+
+// resolve gathers records starting from identifiers (and a record, for
+// ResolveRecord), groups them into customers, stores the links and
+// identifiers, and returns the golden id of the seed: the record's
+// customer, or that of the records carrying asked.
+func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record, asked Identifier) (string, error) {
+	g, err := r.gather(ctx, start, seed)
+	if err != nil {
+		return "", err
+	}
+	if asked.Value != "" {
+		if o := g.searched[asked]; o != nil && o.tooCommon {
+			if err := r.store.setIdentifier(ctx, asked, "", true); err != nil {
+				return "", internal(err)
+			}
+			return "", sharedError(asked)
+		}
+	}
+
+	records := slices.SortedFunc(maps.Values(g.records), func(a, b *record) int { return cmp.Compare(a.key, b.key) })
+	groups := r.rules.groupRecords(records)
+	goldens := make(map[*record]string, len(records))
+	for _, grp := range groups {
+		golden, err := r.store.saveGroup(ctx, grp)
+		if err != nil {
+			return "", internal(err)
+		}
+		for _, m := range grp.members {
+			goldens[m] = golden
+		}
+	}
+	if err := r.saveIdentifiers(ctx, g, records, goldens); err != nil {
+		return "", internal(err)
+	}
+
+	if seed != nil {
+		return goldens[g.records[seed.key]], nil
+	}
+	holders := holderGoldens(g, records, goldens)[asked]
+	switch len(holders) {
+	case 0:
+		return "", omnigate.Errorf(omnigate.ENOTFOUND, "no customer with %s %s in any system", asked.Kind, asked.Value)
+	case 1:
+		for golden := range holders {
+			return golden, nil
+		}
+	}
+	return "", sharedError(asked)
+}
+
+// saveIdentifiers updates the lookup index: an identifier searched in every
+// system and found on one customer's records points to that customer; one
+// found on several customers' records is shared, searched completely or not.
+func (r *Resolver) saveIdentifiers(ctx context.Context, g *gathered, records []*record, goldens map[*record]string) error {
+	holders := holderGoldens(g, records, goldens)
+	ids := slices.SortedFunc(maps.Keys(holders), func(a, b Identifier) int { return cmp.Compare(identKey(a), identKey(b)) })
+	for id, o := range g.searched {
+		if o.tooCommon {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
+		o := g.searched[id]
+		switch {
+		case o != nil && o.tooCommon, len(holders[id]) > 1:
+			if err := r.store.setIdentifier(ctx, id, "", true); err != nil {
+				return err
+			}
+		case o != nil && o.complete:
+			for golden := range holders[id] {
+				if err := r.store.setIdentifier(ctx, id, golden, false); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// holderGoldens returns, per identifier, the customers whose records hold
+// it: by their own values, or by a system's search for it.
+func holderGoldens(g *gathered, records []*record, goldens map[*record]string) map[Identifier]map[string]bool {
+	holders := map[Identifier]map[string]bool{}
+	add := func(id Identifier, rec *record) {
+		if holders[id] == nil {
+			holders[id] = map[string]bool{}
+		}
+		holders[id][goldens[rec]] = true
+	}
+	for _, rec := range records {
+		for _, id := range rec.ids {
+			add(id, rec)
+		}
+	}
+	for id, o := range g.searched {
+		if o.tooCommon {
+			continue
+		}
+		for _, key := range o.hits {
+			add(id, g.records[key])
+		}
+	}
+	return holders
+}
+
+// gather searches every system for start, then for the identifiers on the
+// records found, within the bounds above.
+func (r *Resolver) gather(ctx context.Context, start []Identifier, seed *record) (*gathered, error) {
+	g := &gathered{records: map[string]*record{}, searched: map[Identifier]*searchOutcome{}}
+	if seed != nil {
+		g.records[seed.key] = seed
+	}
+	frontier := slices.Clone(start)
+	for round := 0; round < maxRounds && len(frontier) > 0; round++ {
+		if len(frontier) > maxIdentsPerRound {
+			frontier = frontier[:maxIdentsPerRound]
+		}
+		results, answered, firstErr := r.searchRound(ctx, frontier)
+		if answered == 0 {
+			if round == 0 {
+				return nil, firstErr
+			}
+			break
+		}
+		var added []*record
+		for i, id := range frontier {
+			res := results[i]
+			o := &searchOutcome{complete: res.complete}
+			g.searched[id] = o
+			if len(res.records) > maxRecordsPerIdentifier {
+				o.tooCommon, o.complete = true, false
+				r.log.Warn("identifier found on too many records; treated as shared", "kind", id.Kind, "records", len(res.records))
+				continue
+			}
+			for _, cr := range res.records {
+				key := recordKey(cr.System, cr.ID)
+				if g.records[key] != nil {
+					o.hits = append(o.hits, key)
+					continue
+				}
+				if len(g.records) >= maxRecords {
+					o.complete = false
+					continue
+				}
+				rec := r.rules.prepare(cr)
+				g.records[key] = rec
+				added = append(added, rec)
+				o.hits = append(o.hits, key)
+			}
+		}
+		frontier = frontier[:0:0]
+		seen := map[Identifier]bool{}
+		for _, rec := range added {
+			for _, id := range rec.ids {
+				if g.searched[id] == nil && !seen[id] {
+					seen[id] = true
+					frontier = append(frontier, id)
+				}
+			}
+		}
+		sortIdents(frontier)
+	}
+	// An identifier on too many records is evidence of nothing.
+	for id, o := range g.searched {
+		if !o.tooCommon {
+			continue
+		}
+		for _, rec := range g.records {
+			rec.ids = slices.DeleteFunc(rec.ids, func(x Identifier) bool { return x == id })
+		}
+	}
+	return g, nil
+}
+
+type roundResult struct {
+	records  []omnigate.CustomerRecord
+	complete bool
+}
+
+// searchRound asks every finder for every identifier, at most
+// maxConcurrentCalls at a time. answered counts calls that succeeded;
+// firstErr is the first failure in finder order, for when none did.
+func (r *Resolver) searchRound(ctx context.Context, ids []Identifier) (results []roundResult, answered int, firstErr error) {
+	type call struct {
+		recs []omnigate.CustomerRecord
+		err  error
+	}
+	calls := make([][]call, len(ids))
+	sem := make(chan struct{}, maxConcurrentCalls)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		calls[i] = make([]call, len(r.finders))
+		for j, f := range r.finders {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				recs, err := f.FindCustomers(ctx, id.Kind, id.Value)
+				for k := range recs {
+					if recs[k].System == "" {
+						recs[k].System = f.System()
+					}
+				}
+				calls[i][j] = call{recs, err}
+			})
+		}
+	}
+	wg.Wait()
+
+	results = make([]roundResult, len(ids))
+	for i := range ids {
+		results[i].complete = true
+		for j, c := range calls[i] {
+			if c.err != nil {
+				results[i].complete = false
+				system := r.finders[j].System()
+				r.log.Warn("customer search failed", "system", system, "kind", ids[i].Kind, "err", c.err)
+				if firstErr == nil {
+					firstErr = sourceError(system, c.err)
+				}
+				continue
+			}
+			answered++
+			for _, rec := range c.recs {
+				if rec.ID == "" {
+					continue
+				}
+				results[i].records = append(results[i].records, rec)
+			}
+		}
+	}
+	if answered == 0 && firstErr == nil {
+		firstErr = omnigate.Errorf(omnigate.EUNAVAILABLE, "no system to search")
+	}
+	return results, answered, firstErr
+}
+
+// Customer returns a golden customer. An id merged into another returns
+// the customer it was merged into, whose ID differs from the one asked for.
+func (r *Resolver) Customer(ctx context.Context, goldenID string) (*Customer, error) {
+	if strings.TrimSpace(goldenID) == "" {
+		return nil, omnigate.Errorf(omnigate.EINVALID, "empty customer id")
+	}
+	cs, err := r.Customers(ctx, []string{goldenID})
+	if err != nil {
+		return nil, err
+	}
+	if cs[0] == nil {
+		return nil, omnigate.Errorf(omnigate.ENOTFOUND, "no customer with id %s", quote(goldenID))
+	}
+	return cs[0], nil
+}
+
+// Customers returns golden customers in the order of ids, nil for ids that
+// name none, in three queries however many ids there are (one more per
+// step of a merge chain). Ids merged into
+// the same customer get the same *Customer: treat it as read-only.
+func (r *Resolver) Customers(ctx context.Context, ids []string) ([]*Customer, error) {
+	out := make([]*Customer, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	canon, err := r.store.canonical(ctx, ids)
+	if err != nil {
+		return nil, internal(err)
+	}
+	survivors := slices.Compact(slices.Sorted(maps.Values(canon)))
+	cur, err := r.store.customers.Find(ctx, bson.M{"$or": bson.A{
+		bson.M{"_id": bson.M{"$in": survivors}},
+		// Aliases, whose links a racing writer may not have moved yet.
+		bson.M{"merged_into": bson.M{"$in": survivors}},
+	}})
+	if err != nil {
+		return nil, internal(fmt.Errorf("identity: read customers: %w", err))
+	}
+	var docs []customerDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, internal(fmt.Errorf("identity: read customers: %w", err))
+	}
+	byID := map[string]*Customer{}
+	owner := map[string]string{} // golden id -> survivor whose links it holds
+	for _, d := range docs {
+		if d.MergedInto == "" {
+			byID[d.ID] = &Customer{ID: d.ID, CreatedAt: d.Created, UpdatedAt: d.Updated}
+			owner[d.ID] = d.ID
+		} else if slices.Contains(survivors, d.MergedInto) {
+			owner[d.ID] = d.MergedInto
+		}
+	}
+	if len(byID) > 0 {
+		cur, err = r.store.links.Find(ctx, bson.M{"golden": bson.M{"$in": slices.Collect(maps.Keys(owner))}})
+		if err != nil {
+			return nil, internal(fmt.Errorf("identity: read links: %w", err))
+		}
+		var links []linkDoc
+		if err := cur.All(ctx, &links); err != nil {
+			return nil, internal(fmt.Errorf("identity: read links: %w", err))
+		}
+		for _, l := range links {
+			c := byID[owner[l.Golden]]
+			if c == nil {
+				continue
+			}
+			c.Links = append(c.Links, Link{
+				System: omnigate.System(l.System), ExternalID: l.ExternalID,
+				Rule: l.Rule, Evidence: l.Evidence, LinkedAt: l.LinkedAt,
+			})
+			for _, id := range l.Identifiers {
+				x := Identifier{Kind: omnigate.IdentifierKind(id.Kind), Value: id.Value}
+				if !slices.Contains(c.Identifiers, x) {
+					c.Identifiers = append(c.Identifiers, x)
+				}
+			}
+		}
+		for _, c := range byID {
+			slices.SortFunc(c.Links, func(a, b Link) int {
+				return cmp.Or(cmp.Compare(systemRank(a.System), systemRank(b.System)), cmp.Compare(a.ExternalID, b.ExternalID))
+			})
+			sortIdents(c.Identifiers)
+		}
+	}
+	for i, id := range ids {
+		out[i] = byID[canon[id]]
+	}
+	return out, nil
+}
+
+func systemRank(s omnigate.System) int {
+	if i := slices.Index(omnigate.Systems, s); i >= 0 {
+		return i
+	}
+	return len(omnigate.Systems)
+}
+
+// internal wraps a store failure for clients: the details go to logs, not
+// to them.
+func internal(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *omnigate.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &omnigate.Error{Code: omnigate.EINTERNAL, Message: "identity map unavailable", Err: err}
+}
+
+// sourceError keeps a connector's *omnigate.Error and labels anything else
+// as the system being unavailable.
+func sourceError(system omnigate.System, err error) error {
+	var e *omnigate.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return omnigate.SourceError(system, omnigate.ETIMEOUT, "customer search timed out", err)
+	}
+	return omnigate.SourceError(system, omnigate.EUNAVAILABLE, "customer search failed", err)
+}

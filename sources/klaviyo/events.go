@@ -1,0 +1,246 @@
+package klaviyo
+
+import (
+	"context"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/omnigate/omnigate"
+	api "github.com/omnigate/omnigate/apis/klaviyo"
+)
+
+// Metric is a Klaviyo metric: the kind of its events.
+type Metric struct {
+	ID          string
+	Name        string
+	Integration string // e.g. "Klaviyo", "API", "Shopify"
+	// Kind is the email event kind the metric stands for, or "" for
+	// metrics the gateway does not read (Viewed Product...).
+	Kind omnigate.EmailEventKind
+}
+
+// KindOf maps a metric name to an email event kind, or "".
+func KindOf(metricName string) omnigate.EmailEventKind {
+	switch metricName {
+	case api.MetricReceivedEmail:
+		return omnigate.EmailReceived
+	case api.MetricOpenedEmail:
+		return omnigate.EmailOpened
+	case api.MetricClickedEmail:
+		return omnigate.EmailClicked
+	case api.MetricPlacedOrder:
+		return omnigate.PlacedOrder
+	}
+	return ""
+}
+
+func metricOf(m api.Metric) Metric {
+	out := Metric{ID: m.ID, Name: api.Value(m.Attributes.Name)}
+	if m.Attributes.Integration != nil {
+		out.Integration = m.Attributes.Integration.Name
+	}
+	out.Kind = KindOf(out.Name)
+	return out
+}
+
+// Metrics lists the account's metrics, in Klaviyo's order. The first
+// successful listing is cached for the client's life; metrics rarely
+// change, and events name new ones in their included metrics anyway.
+func (c *Client) Metrics(ctx context.Context) ([]Metric, error) {
+	c.metricsMu.Lock()
+	defer c.metricsMu.Unlock()
+	if !c.listed {
+		var all []Metric
+		capped, err := walk(ctx, c, "/api/metrics?"+query("fields[metric]", "name,integration"),
+			func(d *api.MetricCollection) string { return nextOf(d.Links) },
+			func(d *api.MetricCollection) {
+				for _, m := range d.Data {
+					all = append(all, metricOf(m))
+				}
+			})
+		if err != nil {
+			return nil, err
+		}
+		if capped {
+			return nil, omnigate.SourceError(omnigate.Klaviyo, omnigate.EBADRESPONSE, "the account has more metrics than the page limit allows", nil)
+		}
+		for _, m := range all {
+			c.metrics[m.ID] = m
+		}
+		c.listed = true
+	}
+	out := make([]Metric, 0, len(c.metrics))
+	for _, m := range c.metrics {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// metric returns a metric by id: from the cache, else by listing the
+// metrics once.
+func (c *Client) metric(ctx context.Context, id string) (Metric, bool, error) {
+	c.metricsMu.Lock()
+	m, ok := c.metrics[id]
+	listed := c.listed
+	c.metricsMu.Unlock()
+	if ok || listed {
+		return m, ok, nil
+	}
+	if _, err := c.Metrics(ctx); err != nil {
+		return Metric{}, false, err
+	}
+	c.metricsMu.Lock()
+	defer c.metricsMu.Unlock()
+	m, ok = c.metrics[id]
+	return m, ok, nil
+}
+
+func (c *Client) remember(ms []api.Resource) {
+	c.metricsMu.Lock()
+	defer c.metricsMu.Unlock()
+	for _, r := range ms {
+		if r.Type != api.TypeMetric {
+			continue
+		}
+		m, err := r.AsMetric()
+		if err != nil || m.ID == "" {
+			continue
+		}
+		if _, ok := c.metrics[m.ID]; !ok || c.metrics[m.ID].Name == "" {
+			c.metrics[m.ID] = metricOf(m)
+		}
+	}
+}
+
+// EventsByProfile returns each profile's email events, newest first: one
+// call per profile (Klaviyo filters events by one profile_id only), at most
+// Concurrency at once. Profiles without events are absent from the map.
+func (c *Client) EventsByProfile(ctx context.Context, profileIDs []string) (map[string][]omnigate.EmailEvent, error) {
+	ids := unique(profileIDs)
+	results := make([][]api.Event, len(ids))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.cfg.Concurrency)
+	for i, id := range ids {
+		g.Go(func() error {
+			// Events come newest first, so the page cap drops the oldest.
+			_, err := walk(gctx, c, "/api/events?"+query(
+				"filter", api.Equals("profile_id", id),
+				"include", "metric",
+				"fields[event]", "datetime,event_properties,timestamp",
+				"fields[metric]", "name,integration",
+				"sort", "-datetime",
+				"page[size]", strconv.Itoa(eventPageSize)),
+				func(d *api.EventCollection) string { return nextOf(d.Links) },
+				func(d *api.EventCollection) {
+					c.remember(d.Included)
+					results[i] = append(results[i], d.Data...)
+				})
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]omnigate.EmailEvent, len(ids))
+	for i, id := range ids {
+		for _, e := range results[i] {
+			if e.MetricID() == "" {
+				continue
+			}
+			m, ok, err := c.metric(ctx, e.MetricID())
+			if err != nil {
+				return nil, err
+			}
+			if !ok || m.Kind == "" {
+				continue
+			}
+			out[id] = append(out[id], emailEvent(e, id, m.Kind))
+		}
+		sort.SliceStable(out[id], func(a, b int) bool { return out[id][a].At.After(out[id][b].At) })
+	}
+	for id, evs := range out {
+		if len(evs) == 0 {
+			delete(out, id)
+		}
+	}
+	return out, nil
+}
+
+// emailEvent converts an event of a known kind.
+func emailEvent(e api.Event, profileID string, kind omnigate.EmailEventKind) omnigate.EmailEvent {
+	props := e.Attributes.EventProperties
+	ev := omnigate.EmailEvent{
+		ID: e.ID, ProfileID: profileID, Kind: kind,
+		Subject: stringProp(props, api.PropSubject), Campaign: stringProp(props, api.PropCampaign), URL: stringProp(props, api.PropURL),
+	}
+	switch {
+	case e.Attributes.Datetime != nil:
+		ev.At = e.Attributes.Datetime.Time
+	case e.Attributes.Timestamp != nil:
+		ev.At = time.Unix(*e.Attributes.Timestamp, 0).UTC()
+	}
+	if kind == omnigate.PlacedOrder {
+		ev.Value = orderValue(props)
+	}
+	return ev
+}
+
+func stringProp(props map[string]any, key string) string {
+	s, _ := props[key].(string)
+	return s
+}
+
+// currencyProps are where a Placed Order event keeps its currency: our
+// webshop and tills send "Currency"; Klaviyo's API writes $value_currency
+// and some integrations $currency_code.
+var currencyProps = []string{api.PropCurrency, "$value_currency", "$currency_code"}
+
+// orderValue reads $value with its currency as Money, or nil when either
+// is missing or unreadable: an amount without a currency is never guessed.
+func orderValue(props map[string]any) *omnigate.Money {
+	var amount float64
+	switch v := props[api.PropValue].(type) {
+	case float64:
+		amount = v
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return nil
+		}
+		amount = f
+	default:
+		return nil
+	}
+	var cur string
+	for _, k := range currencyProps {
+		if s := strings.ToUpper(strings.TrimSpace(stringProp(props, k))); len(s) == 3 {
+			cur = s
+			break
+		}
+	}
+	if cur == "" || math.IsNaN(amount) || math.IsInf(amount, 0) {
+		return nil
+	}
+	cents := math.Round(amount * math.Pow10(minorDigits(cur)))
+	if math.Abs(cents) > 1<<53 {
+		return nil
+	}
+	return &omnigate.Money{Cents: int64(cents), Currency: cur}
+}
+
+// minorDigits is the number of decimals of an ISO 4217 currency.
+func minorDigits(cur string) int {
+	switch cur {
+	case "JPY", "KRW", "ISK", "CLP", "VND", "UGX", "XAF", "XOF", "PYG", "RWF", "KMF", "GNF", "DJF", "VUV", "XPF", "BIF":
+		return 0
+	case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND":
+		return 3
+	}
+	return 2
+}

@@ -1,0 +1,292 @@
+package klaviyo
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/omnigate/omnigate"
+	api "github.com/omnigate/omnigate/apis/klaviyo"
+)
+
+// FindCustomers returns the profiles whose email or phone number equals
+// value. Klaviyo compares emails without regard to case.
+func (c *Client) FindCustomers(ctx context.Context, kind omnigate.IdentifierKind, value string) ([]omnigate.CustomerRecord, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return nil, omnigate.SourceError(omnigate.Klaviyo, omnigate.EINVALID, "an empty "+string(kind)+" finds no profile", nil)
+	}
+	var field string
+	switch kind {
+	case omnigate.KindEmail:
+		field = "email"
+	case omnigate.KindPhone:
+		field = "phone_number"
+	default:
+		return nil, omnigate.SourceError(omnigate.Klaviyo, omnigate.EINVALID, "profiles cannot be found by "+string(kind)+"; use email or phone", nil)
+	}
+	var out []omnigate.CustomerRecord
+	capped, err := walk(ctx, c, "/api/profiles?"+query("filter", api.Equals(field, value), "page[size]", "100"),
+		func(d *api.ProfileCollection) string { return nextOf(d.Links) },
+		func(d *api.ProfileCollection) {
+			for _, p := range d.Data {
+				out = append(out, customerRecord(p))
+			}
+		})
+	if err != nil {
+		return nil, err
+	}
+	if capped {
+		return nil, omnigate.SourceError(omnigate.Klaviyo, omnigate.EBADRESPONSE, "more profiles share one "+string(kind)+" than the page limit allows", nil)
+	}
+	return out, nil
+}
+
+func nextOf(l *api.CollectionLinks) string {
+	if l == nil {
+		return ""
+	}
+	return l.Next
+}
+
+// GetCustomers fetches profiles by id, 100 a call.
+func (c *Client) GetCustomers(ctx context.Context, ids []string) (map[string]omnigate.CustomerRecord, error) {
+	profiles, err := c.profilesByID(ctx, ids, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]omnigate.CustomerRecord, len(profiles))
+	for id, p := range profiles {
+		out[id] = customerRecord(p)
+	}
+	return out, nil
+}
+
+// profilesByID reads profiles with any(id,[...]) in calls of 100, at most
+// Concurrency at once.
+func (c *Client) profilesByID(ctx context.Context, ids []string, subscriptions bool) (map[string]api.Profile, error) {
+	ids = unique(ids)
+	out := make(map[string]api.Profile, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.cfg.Concurrency)
+	batches := chunks(ids, api.MaxFilterValues)
+	results := make([][]api.Profile, len(batches))
+	for i, batch := range batches {
+		kv := []string{"filter", api.Any("id", batch), "page[size]", "100"}
+		if subscriptions {
+			kv = append(kv, "additional-fields[profile]", "subscriptions")
+		}
+		g.Go(func() error {
+			_, err := walk(gctx, c, "/api/profiles?"+query(kv...),
+				func(d *api.ProfileCollection) string { return nextOf(d.Links) },
+				func(d *api.ProfileCollection) { results[i] = append(results[i], d.Data...) })
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, rs := range results {
+		for _, p := range rs {
+			if p.ID != "" {
+				out[p.ID] = p
+			}
+		}
+	}
+	return out, nil
+}
+
+// Profiles returns the email profiles of ids with their consents and list
+// memberships.
+func (c *Client) Profiles(ctx context.Context, ids []string) (map[string]omnigate.EmailProfile, error) {
+	profiles, err := c.profilesByID(ctx, ids, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]omnigate.EmailProfile, len(profiles))
+	if len(profiles) == 0 {
+		return out, nil
+	}
+	members, err := c.memberships(ctx, profiles)
+	if err != nil {
+		return nil, err
+	}
+	for id, p := range profiles {
+		ep := emailProfile(p)
+		ep.ListIDs = members[id]
+		out[id] = ep
+	}
+	return out, nil
+}
+
+// memberships finds which lists the profiles are in: per list, the
+// profiles among them that are members, asked by email (or by phone number
+// for profiles without email), 100 a call. This costs the same for one
+// profile as for a hundred, where asking per profile would not.
+func (c *Client) memberships(ctx context.Context, profiles map[string]api.Profile) (map[string][]string, error) {
+	lists, err := c.listIDs(ctx)
+	if err != nil || len(lists) == 0 {
+		return nil, err
+	}
+	var emails, phones []string
+	for _, p := range profiles {
+		if e := api.Value(p.Attributes.Email); e != "" {
+			emails = append(emails, e)
+		} else if ph := api.Value(p.Attributes.PhoneNumber); ph != "" {
+			phones = append(phones, ph)
+		}
+	}
+	emails, phones = unique(emails), unique(phones)
+	type job struct {
+		list, filter string
+	}
+	var jobs []job
+	for _, l := range lists {
+		for _, batch := range chunks(emails, api.MaxFilterValues) {
+			jobs = append(jobs, job{l, api.Any("email", batch)})
+		}
+		for _, batch := range chunks(phones, api.MaxFilterValues) {
+			jobs = append(jobs, job{l, api.Any("phone_number", batch)})
+		}
+	}
+	found := make([][]string, len(jobs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.cfg.Concurrency)
+	for i, j := range jobs {
+		g.Go(func() error {
+			_, err := walk(gctx, c, "/api/lists/"+url.PathEscape(j.list)+"/relationships/profiles?"+query("filter", j.filter, "page[size]", "100"),
+				func(d *api.RelationshipCollection) string { return nextOf(d.Links) },
+				func(d *api.RelationshipCollection) {
+					for _, r := range d.Data {
+						found[i] = append(found[i], r.ID)
+					}
+				})
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for i, ids := range found {
+		for _, id := range ids {
+			if _, asked := profiles[id]; asked && !contains(out[id], jobs[i].list) {
+				out[id] = append(out[id], jobs[i].list)
+			}
+		}
+	}
+	return out, nil
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// listIDs returns the account's list ids, remembered for ListCacheTTL.
+func (c *Client) listIDs(ctx context.Context) ([]string, error) {
+	c.listsMu.Lock()
+	defer c.listsMu.Unlock()
+	if c.listsAt.IsZero() || time.Since(c.listsAt) > c.cfg.ListCacheTTL {
+		var ids []string
+		capped, err := walk(ctx, c, "/api/lists?"+query("fields[list]", "name", "page[size]", "10"),
+			func(d *api.ListCollection) string { return nextOf(d.Links) },
+			func(d *api.ListCollection) {
+				for _, l := range d.Data {
+					ids = append(ids, l.ID)
+				}
+			})
+		if err != nil {
+			return nil, err
+		}
+		if capped {
+			return nil, omnigate.SourceError(omnigate.Klaviyo, omnigate.EBADRESPONSE, "the account has more lists than the page limit allows", nil)
+		}
+		c.lists, c.listsAt = ids, time.Now()
+	}
+	return c.lists, nil
+}
+
+// customerRecord converts a profile; location.country is mapped to an ISO
+// code when Klaviyo holds a name.
+func customerRecord(p api.Profile) omnigate.CustomerRecord {
+	a := p.Attributes
+	r := omnigate.CustomerRecord{
+		System: omnigate.Klaviyo, ID: p.ID,
+		GivenName: api.Value(a.FirstName), FamilyName: api.Value(a.LastName),
+	}
+	if e := api.Value(a.Email); e != "" {
+		r.Emails = []string{e}
+	}
+	if ph := api.Value(a.PhoneNumber); ph != "" {
+		r.Phones = []string{ph}
+	}
+	if l := a.Location; l != nil {
+		r.Country = countryCode(api.Value(l.Country))
+		addr := omnigate.Address{
+			Line1: api.Value(l.Address1), Line2: api.Value(l.Address2), City: api.Value(l.City),
+			PostalCode: api.Value(l.Zip), Region: api.Value(l.Region), Country: r.Country,
+		}
+		if addr.Line1 != "" || addr.City != "" || addr.PostalCode != "" {
+			r.Addresses = []omnigate.Address{addr}
+		}
+	}
+	if a.Created != nil {
+		r.CreatedAt = a.Created.Time
+	}
+	if a.Updated != nil {
+		r.UpdatedAt = a.Updated.Time
+	}
+	return r
+}
+
+// emailProfile converts a profile read with its subscriptions.
+func emailProfile(p api.Profile) omnigate.EmailProfile {
+	ep := omnigate.EmailProfile{ID: p.ID, Email: api.Value(p.Attributes.Email)}
+	s := p.Attributes.Subscriptions
+	if s == nil {
+		return ep
+	}
+	if s.Email != nil && s.Email.Marketing != nil {
+		m := s.Email.Marketing
+		ep.Consents = append(ep.Consents, consent("email", m.Consent, api.Value(m.Method), m.ConsentTimestamp))
+	}
+	if s.SMS != nil && s.SMS.Marketing != nil {
+		m := s.SMS.Marketing
+		ep.Consents = append(ep.Consents, consent("sms", m.Consent, api.Value(m.Method), m.ConsentTimestamp))
+	}
+	return ep
+}
+
+// consent maps Klaviyo's consent; a value the gateway does not know is
+// read as never subscribed, so that unknown never means consent.
+func consent(channel, status, method string, at *api.DateTime) omnigate.Consent {
+	c := omnigate.Consent{Channel: channel, Status: omnigate.ConsentNeverSubscribed, Method: method, Source: omnigate.Klaviyo}
+	switch status {
+	case api.ConsentSubscribed:
+		c.Status = omnigate.ConsentSubscribed
+	case api.ConsentUnsubscribed:
+		c.Status = omnigate.ConsentUnsubscribed
+	}
+	if at != nil {
+		c.At = at.Time
+	}
+	return c
+}
+
+func decodeError(b []byte) (api.ErrorDocument, error) {
+	var doc api.ErrorDocument
+	err := json.Unmarshal(b, &doc)
+	return doc, err
+}

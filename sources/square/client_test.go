@@ -1,0 +1,470 @@
+package square
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/channelsim/harness"
+	sim "github.com/omnigate/omnigate/channelsim/square"
+)
+
+func TestNewValidatesConfig(t *testing.T) {
+	good := Config{BaseURL: "https://connect.squareup.com", AccessToken: "EAAAtoken"}
+	cases := []struct {
+		name string
+		mod  func(*Config)
+		want string
+	}{
+		{"no base URL", func(c *Config) { c.BaseURL = "" }, "BaseURL is required"},
+		{"relative base URL", func(c *Config) { c.BaseURL = "connect.squareup.com" }, "BaseURL"},
+		{"ftp base URL", func(c *Config) { c.BaseURL = "ftp://x" }, "BaseURL"},
+		{"no token", func(c *Config) { c.AccessToken = "" }, "AccessToken is required"},
+		{"token with a line break", func(c *Config) { c.AccessToken = "abc\nX-Evil: 1" }, "AccessToken must not"},
+		{"bad version", func(c *Config) { c.SquareVersion = "v2" }, "SquareVersion"},
+		{"impossible version date", func(c *Config) { c.SquareVersion = "2025-02-30" }, "SquareVersion"},
+		{"bad country", func(c *Config) { c.DefaultCountry = "XX" }, "DefaultCountry"},
+		{"negative retries", func(c *Config) { c.Retries = -1 }, "Retries must not be negative"},
+		{"negative timeout", func(c *Config) { c.Timeout = -time.Second }, "Timeout must not be negative"},
+	}
+	for _, c := range cases {
+		cfg := good
+		c.mod(&cfg)
+		_, err := New(cfg, nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) || omnigate.ErrorCode(err) != omnigate.EINVALID {
+			t.Errorf("%s: got %v, want an INVALID_INPUT error with %q", c.name, err, c.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "EAAAtoken") {
+			t.Errorf("%s: the error shows the token: %v", c.name, err)
+		}
+	}
+	if _, err := New(good, nil); err != nil {
+		t.Fatalf("good config: %v", err)
+	}
+}
+
+func recordIDs(rs []omnigate.CustomerRecord) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestFindCustomersByEmail(t *testing.T) {
+	e := setup(t, shopWorld())
+	c := e.client(t)
+	got, err := c.FindCustomers(context.Background(), omnigate.KindEmail, "alice.smith@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := recordIDs(got); !slices.Equal(ids, []string{custAlice, custDan}) {
+		t.Fatalf("found %v", ids)
+	}
+	for _, r := range got {
+		switch r.ID {
+		case custAlice:
+			// No address; the seller spans two countries; her first sale
+			// was in London.
+			if r.Country != "GB" || r.System != omnigate.Square || r.Emails[0] != " Alice.Smith@Example.com" || r.Phones[0] != "07700 900123" || r.Birthday != "1990-04-02" || !r.CreatedAt.Equal(t0) || !r.UpdatedAt.Equal(t0.Add(time.Hour)) {
+				t.Fatalf("Alice %+v", r)
+			}
+		case custDan:
+			if r.Country != "" {
+				t.Fatalf("Dan never bought and has no address, yet has country %q", r.Country)
+			}
+		}
+	}
+	// With a default country, records that say nothing get it.
+	c = e.client(t, func(cfg *Config) { cfg.DefaultCountry = "gb" })
+	got, err = c.FindCustomers(context.Background(), omnigate.KindEmail, "alice.smith@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range got {
+		if r.Country != "GB" {
+			t.Fatalf("%s: country %q, want the default GB", r.ID, r.Country)
+		}
+	}
+	if _, err := c.FindCustomers(context.Background(), omnigate.KindEmail, "not-an-email"); omnigate.ErrorCode(err) != omnigate.EINVALID {
+		t.Fatalf("bad email: %v", err)
+	}
+	if _, err := c.FindCustomers(context.Background(), "loyalty", "x"); omnigate.ErrorCode(err) != omnigate.EINVALID {
+		t.Fatalf("unknown kind: %v", err)
+	}
+}
+
+func TestFindCustomersByPhone(t *testing.T) {
+	e := setup(t, shopWorld())
+	c := e.client(t)
+	ctx := context.Background()
+	cases := []struct {
+		phone string
+		want  []string
+	}{
+		{"+447700900123", []string{custAlice}}, // typed nationally in the seller's country
+		{"+447700900456", []string{custBob}},   // typed internationally
+		// Typed nationally in New York: Square's exact search reads it as
+		// a British number and misses it; the fuzzy search finds it, and
+		// her first sale in New York confirms the reading.
+		{"+12125550142", []string{custCarol}},
+		// ...and Square's British reading of it is not her number.
+		{"+442125550142", nil},
+		{"+15550000000", nil},
+	}
+	for _, tc := range cases {
+		got, err := c.FindCustomers(ctx, omnigate.KindPhone, tc.phone)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.phone, err)
+		}
+		if ids := recordIDs(got); !slices.Equal(ids, tc.want) {
+			t.Errorf("%s: found %v, want %v", tc.phone, ids, tc.want)
+		}
+	}
+	if s := e.stats("customers.search"); s.Calls != int64(2*len(cases)) {
+		t.Errorf("%d searches for %d phone lookups, want an exact and a fuzzy one each", s.Calls, len(cases))
+	}
+	// Dan has no country of his own, but Square reads his national number
+	// in the seller's country and finds him: that match stands.
+	if got, err := c.FindCustomers(ctx, omnigate.KindPhone, "+442079460123"); err != nil || !slices.Equal(recordIDs(got), []string{custDan}) {
+		t.Fatalf("Dan: %v %v", recordIDs(got), err)
+	}
+	// Eve's US national number, with no country of her own, cannot be
+	// read: the fuzzy hit on its digits is not trusted...
+	if got, err := c.FindCustomers(ctx, omnigate.KindPhone, "+16465550177"); err != nil || len(got) != 0 {
+		t.Fatalf("Eve without a country: %v %v", recordIDs(got), err)
+	}
+	// ...unless a default country says how to read it.
+	c2 := e.client(t, func(cfg *Config) { cfg.DefaultCountry = "US" })
+	if got, err := c2.FindCustomers(ctx, omnigate.KindPhone, "+16465550177"); err != nil || !slices.Equal(recordIDs(got), []string{custEve}) || got[0].Country != "US" {
+		t.Fatalf("Eve with default US: %v %v", got, err)
+	}
+	for _, bad := range []string{"07700900123", "+44abc", ""} {
+		if _, err := c.FindCustomers(ctx, omnigate.KindPhone, bad); omnigate.ErrorCode(err) != omnigate.EINVALID {
+			t.Errorf("phone %q: %v", bad, err)
+		}
+	}
+}
+
+func TestGetCustomersBatchesByHundred(t *testing.T) {
+	e := setup(t, crowdWorld(250, 12))
+	c := e.client(t)
+	var ids []string
+	for i := 0; i < 250; i++ {
+		ids = append(ids, fmt.Sprintf("CUST%022d", i))
+	}
+	ids = append(ids, "NOSUCHCUSTOMER000000000000", ids[0], "")
+	got, err := c.GetCustomers(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 250 {
+		t.Fatalf("got %d records, want 250", len(got))
+	}
+	if _, ok := got["NOSUCHCUSTOMER000000000000"]; ok {
+		t.Fatal("an unknown id is in the map")
+	}
+	bulk := e.stats("customers.bulk-retrieve")
+	keys := slices.Clone(bulk.KeysPerCall)
+	slices.Sort(keys)
+	if bulk.Calls != 3 || !slices.Equal(keys, []int{51, 100, 100}) {
+		t.Fatalf("bulk retrieve: %d calls with %v keys, want 3 calls of at most 100", bulk.Calls, bulk.KeysPerCall)
+	}
+	// No addresses and stores in two countries: each record's country is
+	// its first sale's store; 250 customers over 12 stores cost
+	// ceil(250/10) × ceil(12/10) order searches.
+	if o := e.stats("orders.search"); o.Calls != 25*2 || o.MaxKeys > 10 {
+		t.Fatalf("country lookups: %d order searches (max %d ids), want 50", o.Calls, o.MaxKeys)
+	}
+	for i := 0; i < 250; i++ {
+		r := got[fmt.Sprintf("CUST%022d", i)]
+		want := "GB"
+		if (i%12)%2 == 1 {
+			want = "US"
+		}
+		if r.Country != want {
+			t.Fatalf("customer %d: country %q, want %q", i, r.Country, want)
+		}
+	}
+	if l := e.stats("locations.list"); l.Calls != 1 {
+		t.Fatalf("locations listed %d times, want once", l.Calls)
+	}
+}
+
+func TestOrdersAndCartsByCustomer(t *testing.T) {
+	e := setup(t, shopWorld())
+	c := e.client(t)
+	ctx := context.Background()
+	orders, err := c.OrdersByCustomer(ctx, []string{custAlice, custCarol, custBob, custAlice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(orders) != 2 || len(orders[custBob]) != 0 {
+		t.Fatalf("orders for %d customers: %+v", len(orders), orders)
+	}
+	alice := orders[custAlice]
+	if len(alice) != 2 || alice[0].ID != "ORDA2000000000000000000002" || alice[1].ID != "ORDA1000000000000000000001" {
+		t.Fatalf("Alice's completed orders, newest first: %+v", alice)
+	}
+	o := alice[0]
+	if o.System != omnigate.Square || o.Channel != omnigate.ChannelStore || o.StoreID != locNewYork || o.StoreName != "New York SoHo" || o.State != "COMPLETED" || o.Number != "R-ORDA20" || o.CustomerID != custAlice {
+		t.Fatalf("order %+v", o)
+	}
+	if o.Total != (omnigate.Money{Cents: 1500, Currency: "USD"}) || len(o.Lines) != 1 || o.Lines[0] != (omnigate.LineItem{SKU: "SKU-MUG-10", Name: "Enamel Mug", Quantity: 1, UnitPrice: omnigate.Money{Cents: 1500, Currency: "USD"}, Total: omnigate.Money{Cents: 1500, Currency: "USD"}}) {
+		t.Fatalf("order lines %+v total %+v", o.Lines, o.Total)
+	}
+	carts, err := c.CartsByCustomer(ctx, []string{custAlice, custCarol})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(carts) != 1 || len(carts[custAlice]) != 1 {
+		t.Fatalf("carts %+v", carts)
+	}
+	cart := carts[custAlice][0]
+	if cart.ID != "ORDA3000000000000000000003" || cart.StoreName != "London Soho" || cart.Total != (omnigate.Money{Cents: 2400, Currency: "GBP"}) || cart.Lines[0].SKU != "SKU-MUG-1" || cart.Lines[0].Quantity != 3 {
+		t.Fatalf("cart %+v", cart)
+	}
+	// Locations were listed once; the catalog is read once per variation.
+	if l := e.stats("locations.list"); l.Calls != 1 {
+		t.Fatalf("locations listed %d times", l.Calls)
+	}
+	before := e.stats("catalog.batch-retrieve").Calls
+	if _, err := c.OrdersByCustomer(ctx, []string{custAlice}); err != nil {
+		t.Fatal(err)
+	}
+	if after := e.stats("catalog.batch-retrieve").Calls; after != before {
+		t.Fatalf("cached SKUs read again: %d → %d calls", before, after)
+	}
+	if got, err := c.OrdersByCustomer(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("no ids: %v %v", got, err)
+	}
+}
+
+func TestOrdersBatchTenCustomersByTenLocations(t *testing.T) {
+	e := setup(t, crowdWorld(25, 12))
+	c := e.client(t)
+	var ids []string
+	for i := 0; i < 25; i++ {
+		ids = append(ids, fmt.Sprintf("CUST%022d", i))
+	}
+	orders, err := c.OrdersByCustomer(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(orders) != 25 {
+		t.Fatalf("orders for %d customers, want 25", len(orders))
+	}
+	for i, id := range ids {
+		if os := orders[id]; len(os) != 1 || os[0].StoreName != fmt.Sprintf("Store %d", i%12) || os[0].Lines[0].SKU != "SKU-A" {
+			t.Fatalf("customer %d: %+v", i, os)
+		}
+	}
+	s := e.stats("orders.search")
+	if s.Calls != 3*2 || s.MaxKeys != 10 || s.Keys != 2*25 {
+		t.Fatalf("%d order searches, %d keys (max %d per call); want 3 customer batches × 2 location batches", s.Calls, s.Keys, s.MaxKeys)
+	}
+
+	// Small pages: every page is walked, nothing twice.
+	e.h.Stats().Reset()
+	c = e.client(t, func(cfg *Config) { cfg.PageSize = 1 })
+	carts, err := c.CartsByCustomer(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, cs := range carts {
+		n += len(cs)
+	}
+	if n != 25 {
+		t.Fatalf("%d parked sales, want 25", n)
+	}
+	if calls := e.stats("orders.search").Calls; calls <= 6 {
+		t.Fatalf("page size 1 took only %d calls", calls)
+	}
+
+	// A query that does not end within MaxPages is an error, not a cut.
+	c = e.client(t, func(cfg *Config) { cfg.PageSize = 1; cfg.MaxPages = 2 })
+	_, err = c.CartsByCustomer(context.Background(), ids)
+	if omnigate.ErrorCode(err) != omnigate.EBADRESPONSE || !strings.Contains(err.Error(), "did not end after 2 pages") {
+		t.Fatalf("page cap: %v", err)
+	}
+}
+
+func TestCreateParkedSale(t *testing.T) {
+	e := setup(t, shopWorld())
+	c := e.client(t)
+	ctx := context.Background()
+	cart, err := c.CreateParkedSale(ctx, locNewYork, custCarol, []SaleLine{{SKU: "sku-shirt-1", Quantity: 2}, {SKU: "SKU-MUG-10", Quantity: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cart.ID == "" || cart.CustomerID != custCarol || cart.StoreID != locNewYork || cart.StoreName != "New York SoHo" || cart.Total != (omnigate.Money{Cents: 2*5900 + 1500, Currency: "USD"}) {
+		t.Fatalf("cart %+v", cart)
+	}
+	if cart.Lines[0].SKU != "SKU-SHIRT-1" || cart.Lines[0].Name != "Oxford Shirt" || cart.Lines[0].UnitPrice.Cents != 5900 || cart.Lines[1].SKU != "SKU-MUG-10" {
+		t.Fatalf("lines %+v", cart.Lines)
+	}
+	carts, err := c.CartsByCustomer(ctx, []string{custCarol})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(carts[custCarol]) != 1 || carts[custCarol][0].ID != cart.ID {
+		t.Fatalf("Carol's parked sales %+v", carts[custCarol])
+	}
+	for _, bad := range []struct {
+		loc   string
+		lines []SaleLine
+		want  string
+	}{
+		{"", []SaleLine{{SKU: "SKU-MUG-10", Quantity: 1}}, "location"},
+		{"NOPE", []SaleLine{{SKU: "SKU-MUG-10", Quantity: 1}}, `"NOPE" is not one of the seller's locations`},
+		{locLondon, nil, "1 to 100 lines"},
+		{locLondon, []SaleLine{{SKU: "SKU-NONE", Quantity: 1}}, `SKU "SKU-NONE" is not in the store catalog`},
+		{locLondon, []SaleLine{{SKU: "SKU-MUG-10", Quantity: 0}}, "quantity must be 1"},
+		{locLondon, []SaleLine{{SKU: " ", Quantity: 1}}, "has no SKU"},
+	} {
+		_, err := c.CreateParkedSale(ctx, bad.loc, custAlice, bad.lines)
+		if omnigate.ErrorCode(err) != omnigate.EINVALID || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q %+v: got %v, want %q", bad.loc, bad.lines, err, bad.want)
+		}
+	}
+}
+
+func TestLoyaltyAndLocations(t *testing.T) {
+	e := setup(t, shopWorld())
+	c := e.client(t)
+	ids := []string{custAlice, custBob}
+	for i := 0; i < 63; i++ {
+		ids = append(ids, fmt.Sprintf("OTHER%021d", i))
+	}
+	got, err := c.LoyaltyByCustomer(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok := got[custAlice]
+	if len(got) != 1 || !ok || a.Balance != 120 || a.LifetimePoints != 300 || a.Phone != "+447700900123" || !a.EnrolledAt.Equal(t0) {
+		t.Fatalf("loyalty %+v", got)
+	}
+	if s := e.stats("loyalty.accounts.search"); s.Calls != 3 || s.MaxKeys != 30 {
+		t.Fatalf("65 customers took %d calls (max %d ids), want 3 of at most 30", s.Calls, s.MaxKeys)
+	}
+	locs, err := c.Locations(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(locs) != 2 || locs[0].ID != locLondon || locs[0].Country != "GB" || locs[1].Currency != "USD" || !locs[1].Active {
+		t.Fatalf("locations %+v", locs)
+	}
+}
+
+func TestInventoryBySKU(t *testing.T) {
+	e := setup(t, shopWorld())
+	c := e.client(t)
+	got, err := c.InventoryBySKU(context.Background(), []string{"SKU-SHIRT-1", "sku-mug-1", "SKU-MUG-10", "SKU-NONE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["SKU-NONE"]; ok || len(got) != 3 {
+		t.Fatalf("stock %+v", got)
+	}
+	shirt := got["SKU-SHIRT-1"]
+	slices.SortFunc(shirt, func(a, b StockLevel) int { return strings.Compare(a.LocationID, b.LocationID) })
+	if len(shirt) != 2 || shirt[0].LocationName != "London Soho" || shirt[0].Quantity != 5 || shirt[1].Quantity != 2 || shirt[1].VariationID != "VARSHIRT0000000000000001" || !shirt[1].UpdatedAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("shirt %+v", shirt)
+	}
+	// Square's exact SKU query matches SKU-MUG-10 for SKU-MUG-1 too; the
+	// connector keeps equal SKUs only.
+	if cup := got["sku-mug-1"]; len(cup) != 1 || cup[0].VariationID != "VARCUP000000000000000003" || cup[0].Quantity != 0 {
+		t.Fatalf("cup %+v", cup)
+	}
+	if mug := got["SKU-MUG-10"]; mug == nil || len(mug) != 0 {
+		t.Fatalf("a stocked-nowhere SKU should map to an empty list: %+v", mug)
+	}
+	if s := e.stats("catalog.search"); s.Calls != 1 || s.Keys != 4 {
+		t.Fatalf("catalog search %+v", s)
+	}
+}
+
+func TestErrorsAreMappedAndSafe(t *testing.T) {
+	e := setup(t, shopWorld())
+	ctx := context.Background()
+	check := func(err error, code string) {
+		t.Helper()
+		var oe *omnigate.Error
+		if !errors.As(err, &oe) || oe.Code != code || oe.Source != omnigate.Square {
+			t.Fatalf("got %#v, want a %s error from square", err, code)
+		}
+		if strings.Contains(err.Error(), sim.DemoCredentials.AccessToken) || strings.Contains(err.Error(), "EAAAE") {
+			t.Fatalf("the error shows the token: %v", err)
+		}
+	}
+	// A refused token.
+	bad := e.client(t, func(cfg *Config) { cfg.AccessToken = "EAAAEwrong-token" })
+	_, err := bad.GetCustomers(ctx, []string{custAlice})
+	check(err, omnigate.EAUTH)
+	if !strings.Contains(err.Error(), "UNAUTHORIZED") {
+		t.Fatalf("the vendor's code is not in the log message: %v", err)
+	}
+
+	c := e.client(t)
+	addFault := func(f harness.Fault) {
+		t.Helper()
+		e.h.Faults().Clear("square")
+		f.System = "square"
+		if err := e.h.Faults().Add(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addFault(harness.Fault{Endpoint: "customers.bulk-retrieve", ErrorRate: 1, ErrorStatus: 503})
+	_, err = c.GetCustomers(ctx, []string{custBob})
+	check(err, omnigate.EUNAVAILABLE)
+	if !strings.Contains(err.Error(), "SERVICE_UNAVAILABLE") {
+		t.Fatalf("message %v", err)
+	}
+	addFault(harness.Fault{Endpoint: "customers.search", RateLimitRate: 1, RetryAfter: 30})
+	_, err = c.FindCustomers(ctx, omnigate.KindEmail, "bob@example.co.uk")
+	check(err, omnigate.ERATELIMITED)
+	addFault(harness.Fault{Endpoint: "loyalty.accounts.search", MalformedRate: 1})
+	_, err = c.LoyaltyByCustomer(ctx, []string{custAlice})
+	check(err, omnigate.EBADRESPONSE)
+	addFault(harness.Fault{Endpoint: "locations.list", HangRate: 1})
+	short := e.client(t, func(cfg *Config) { cfg.Timeout = 100 * time.Millisecond })
+	_, err = short.Locations(ctx)
+	check(err, omnigate.ETIMEOUT)
+	e.h.Faults().Clear("square")
+}
+
+// A 429 with Retry-After: 1 is waited out and the call tried again.
+func TestRetryHonoursRetryAfter(t *testing.T) {
+	e := setup(t, shopWorld())
+	c := e.client(t, func(cfg *Config) { cfg.Retries = 2 })
+	if err := e.h.Faults().Add(harness.Fault{System: "square", Endpoint: "customers.search", RateLimitRate: 1, RetryAfter: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// Lift the storm once the first call has been refused.
+	go func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for e.stats("customers.search").Statuses[429] == 0 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		e.h.Faults().Clear("square")
+	}()
+	start := time.Now()
+	got, err := c.FindCustomers(context.Background(), omnigate.KindEmail, "bob@example.co.uk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if elapsed := time.Since(start); elapsed < time.Second {
+		t.Fatalf("retried after %v, before Retry-After's second", elapsed)
+	}
+	s := e.stats("customers.search")
+	if len(got) != 1 || s.Calls != 2 || s.Statuses[429] != 1 || s.Statuses[200] != 1 {
+		t.Fatalf("found %d; calls %+v", len(got), s)
+	}
+}

@@ -1,0 +1,263 @@
+package square
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/omnigate/omnigate"
+	apis "github.com/omnigate/omnigate/apis/square"
+)
+
+// Square's limits for customers.
+const (
+	maxBulkCustomers = 100
+	maxSearchPage    = 100
+)
+
+// FindCustomers returns the profiles with this email or phone number.
+//
+// Email: Square's exact email search, which ignores case.
+//
+// Phone: value must be E.164. Square's exact phone search converts stored
+// numbers to E.164, reading numbers typed without a country code in the
+// seller's country. A national number typed at a store in another country
+// (a New York till in a London-based account) reads as a different number
+// there, so the connector also runs a fuzzy search on the national digits,
+// which finds the number however it was typed. Every candidate is then read
+// in its own country (its address, or the store where it first bought) and
+// kept only if it is the number asked for.
+func (c *Client) FindCustomers(ctx context.Context, kind omnigate.IdentifierKind, value string) ([]omnigate.CustomerRecord, error) {
+	switch kind {
+	case omnigate.KindEmail:
+		value = strings.TrimSpace(value)
+		if value == "" || !strings.Contains(value, "@") {
+			return nil, omnigate.Errorf(omnigate.EINVALID, "square: %q is not an email address", clip(value, 80))
+		}
+		found, err := c.searchCustomers(ctx, &apis.CustomerFilter{EmailAddress: &apis.CustomerTextFilter{Exact: value}})
+		if err != nil {
+			return nil, err
+		}
+		return c.records(ctx, found)
+	case omnigate.KindPhone:
+		return c.findByPhone(ctx, value)
+	}
+	return nil, omnigate.Errorf(omnigate.EINVALID, "square: cannot search customers by %q; use email or phone", kind)
+}
+
+func (c *Client) findByPhone(ctx context.Context, value string) ([]omnigate.CustomerRecord, error) {
+	value = strings.TrimSpace(value)
+	num, err := phonenumbers.Parse(value, "ZZ")
+	if !strings.HasPrefix(value, "+") || err != nil {
+		return nil, omnigate.Errorf(omnigate.EINVALID, "square: phone %q is not in E.164 form (+ and the country code)", clip(value, 40))
+	}
+	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	nsn := phonenumbers.GetNationalSignificantNumber(num)
+
+	var exact, fuzzy []apis.Customer
+	g, gctx := c.group(ctx)
+	g.Go(func() error {
+		var err error
+		exact, err = c.searchCustomers(gctx, &apis.CustomerFilter{PhoneNumber: &apis.CustomerTextFilter{Exact: e164}})
+		return err
+	})
+	// Too short a number would match half the directory.
+	if len(nsn) >= 6 {
+		g.Go(func() error {
+			var err error
+			fuzzy, err = c.searchCustomers(gctx, &apis.CustomerFilter{PhoneNumber: &apis.CustomerTextFilter{Fuzzy: nsn}})
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	fromExact := map[string]bool{}
+	seen := map[string]bool{}
+	var cands []apis.Customer
+	for i, list := range [][]apis.Customer{exact, fuzzy} {
+		for _, cu := range list {
+			if !seen[cu.ID] {
+				seen[cu.ID] = true
+				fromExact[cu.ID] = i == 0
+				cands = append(cands, cu)
+			}
+		}
+	}
+	recs, err := c.records(ctx, cands)
+	if err != nil {
+		return nil, err
+	}
+	kept := recs[:0]
+	for _, r := range recs {
+		var phone string
+		if len(r.Phones) > 0 {
+			phone = r.Phones[0]
+		}
+		own := storedE164(phone, r.Country)
+		switch {
+		case own == e164:
+			kept = append(kept, r)
+		case own == "" && fromExact[r.ID]:
+			// The record cannot be read on its own; Square's match stands.
+			kept = append(kept, r)
+		}
+	}
+	return kept, nil
+}
+
+// storedE164 reads a number as typed in, in the record's country; "" when
+// it cannot be read.
+func storedE164(raw, country string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return ""
+	}
+	region := country
+	if region == "" {
+		region = "ZZ" // only numbers with their country code can be read
+	}
+	n, err := phonenumbers.Parse(raw, region)
+	if err != nil {
+		return ""
+	}
+	return phonenumbers.Format(n, phonenumbers.E164)
+}
+
+// searchCustomers walks every page of one customer search.
+func (c *Client) searchCustomers(ctx context.Context, filter *apis.CustomerFilter) ([]apis.Customer, error) {
+	var out []apis.Customer
+	err := c.walk("customer search", func(cursor string) (string, error) {
+		var resp apis.SearchCustomersResponse
+		req := apis.SearchCustomersRequest{Cursor: cursor, Limit: c.pageSize(maxSearchPage), Query: &apis.CustomerQuery{Filter: filter}}
+		if err := c.post(ctx, "/v2/customers/search", req, &resp); err != nil {
+			return "", err
+		}
+		out = append(out, resp.Customers...)
+		return resp.Cursor, nil
+	})
+	return out, err
+}
+
+// GetCustomers fetches profiles by id, up to 100 per call, several calls
+// at once. Unknown ids are absent from the map.
+func (c *Client) GetCustomers(ctx context.Context, ids []string) (map[string]omnigate.CustomerRecord, error) {
+	ids = uniq(ids)
+	var mu sync.Mutex
+	var found []apis.Customer
+	g, gctx := c.group(ctx)
+	for _, batch := range chunks(ids, maxBulkCustomers) {
+		g.Go(func() error {
+			var resp apis.BulkRetrieveCustomersResponse
+			if err := c.post(gctx, "/v2/customers/bulk-retrieve", apis.BulkRetrieveCustomersRequest{CustomerIDs: batch}, &resp); err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, id := range batch {
+				r, ok := resp.Responses[id]
+				switch {
+				case !ok:
+				case r.Customer != nil:
+					found = append(found, *r.Customer)
+				case len(r.Errors) > 0 && r.Errors[0].Code != apis.CodeNotFound:
+					return omnigate.SourceError(omnigate.Square, omnigate.EREJECTED, "a customer could not be retrieved", &entryError{id: id, e: r.Errors[0]})
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	recs, err := c.records(ctx, found)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]omnigate.CustomerRecord, len(recs))
+	for _, r := range recs {
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+// entryError is one id's error inside a batch answer, for logs.
+type entryError struct {
+	id string
+	e  apis.Error
+}
+
+func (e *entryError) Error() string {
+	return "customer " + clip(e.id, 40) + ": " + e.e.Code + ": " + clip(e.e.Detail, 200)
+}
+
+// records converts profiles, with each one's country: from its address,
+// else the seller's one country, else the store of its first sale, else
+// DefaultCountry.
+func (c *Client) records(ctx context.Context, cs []apis.Customer) ([]omnigate.CustomerRecord, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	countries := make(map[string]string, len(cs))
+	var unknown []string
+	for _, cu := range cs {
+		if cu.Address != nil && cu.Address.Country != "" {
+			countries[cu.ID] = cu.Address.Country
+		} else {
+			unknown = append(unknown, cu.ID)
+		}
+	}
+	if len(unknown) > 0 {
+		locs, byID, err := c.locations(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if only := sellerCountry(locs); only != "" {
+			for _, id := range unknown {
+				countries[id] = only
+			}
+		} else if len(locs) > 0 {
+			first, err := c.firstSaleLocations(ctx, uniq(unknown), locationIDs(locs))
+			if err != nil {
+				return nil, err
+			}
+			for id, loc := range first {
+				countries[id] = byID[loc].Country
+			}
+		}
+	}
+	out := make([]omnigate.CustomerRecord, 0, len(cs))
+	for _, cu := range cs {
+		country := countries[cu.ID]
+		if country == "" {
+			country = c.cfg.DefaultCountry
+		}
+		out = append(out, customerRecord(cu, country))
+	}
+	return out, nil
+}
+
+func customerRecord(cu apis.Customer, country string) omnigate.CustomerRecord {
+	r := omnigate.CustomerRecord{
+		System:     omnigate.Square,
+		ID:         cu.ID,
+		GivenName:  cu.GivenName,
+		FamilyName: cu.FamilyName,
+		Birthday:   cu.Birthday,
+		Country:    country,
+		CreatedAt:  parseTime(cu.CreatedAt),
+		UpdatedAt:  parseTime(cu.UpdatedAt),
+	}
+	if cu.EmailAddress != "" {
+		r.Emails = []string{cu.EmailAddress}
+	}
+	if cu.PhoneNumber != "" {
+		r.Phones = []string{cu.PhoneNumber}
+	}
+	if cu.Address != nil {
+		r.Addresses = []omnigate.Address{address(*cu.Address)}
+	}
+	return r
+}
