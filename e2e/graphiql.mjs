@@ -194,6 +194,25 @@ try {
       throw new Error(`the editor holds ${JSON.stringify(typed.slice(0, 200))} after typing the query`);
     }
 
+    // GraphiQL reads the operation name from the editor after a short
+    // delay; running before it has would send the previous tab's name. The
+    // active tab's title shows the name it read, so wait for that when there
+    // are tabs.
+    const named = /^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(query);
+    const title = named ? named[1] : '<untitled>';
+    if (await page.locator('.graphiql-tab-active').count() > 0) {
+      await page.waitForFunction(
+        (want) => {
+          const tab = document.querySelector('.graphiql-tab-active .graphiql-tab-button');
+          return !!tab && tab.textContent.trim() === want;
+        },
+        title,
+        { timeout: remaining() },
+      ).catch(() => {
+        throw new Error(`the active tab never took the title ${JSON.stringify(title)} of the typed query`);
+      });
+    }
+
     await page.locator('.graphiql-execute-button').click({ timeout: remaining() });
     try {
       await page.waitForFunction(

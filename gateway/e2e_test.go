@@ -59,7 +59,8 @@ func setup(t *testing.T) *env {
 }
 
 func start() (*env, error) {
-	w, err := world.Generate(world.Options{People: 400, Seed: 7})
+	// The default world: the one the demo and GraphiQL's examples run on.
+	w, err := world.Generate(world.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -450,6 +451,40 @@ func TestGraphiQLInBrowser(t *testing.T) {
 	}
 	q := fmt.Sprintf(`{ customerByEmail(email: %q) { id stats { orderCount } } }`, email)
 	e2e.RunGraphiQL(t, e.srv.URL+"/", q, out.Customer.ID)
+}
+
+// TestExamplesAnswer runs GraphiQL's example queries on the default world:
+// each must find its demo customer and fill the fields it is there to show.
+func TestExamplesAnswer(t *testing.T) {
+	e := setup(t)
+	for _, ex := range gateway.Examples {
+		t.Run(ex.Name, func(t *testing.T) {
+			var vars map[string]any
+			if err := json.Unmarshal([]byte(ex.Variables), &vars); err != nil {
+				t.Fatalf("variables: %v", err)
+			}
+			r := e.query(t, ex.Query, vars, nil)
+			if len(r.Errors) > 0 {
+				t.Fatalf("errors: %+v", r.Errors)
+			}
+			var data map[string]map[string]any
+			if err := json.Unmarshal(r.Data, &data); err != nil {
+				t.Fatal(err)
+			}
+			for field, c := range data {
+				if c == nil {
+					t.Fatalf("%s found no customer", field)
+				}
+				cart, _ := c["cart"].(map[string]any)
+				if cart == nil || cart["itemCount"].(float64) == 0 {
+					t.Errorf("%s: empty cart %v", field, c["cart"])
+				}
+				if stats, ok := c["stats"].(map[string]any); ok && stats["omnichannel"] != true {
+					t.Errorf("%s: demo customer is not omnichannel: %v", field, stats)
+				}
+			}
+		})
+	}
 }
 
 func TestHealthAndReadiness(t *testing.T) {

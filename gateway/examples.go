@@ -2,11 +2,16 @@ package gateway
 
 import "github.com/omnigate/omnigate/web"
 
-// The demo customer of the default simulated world (seed 1): she buys online
-// and in stores, is on the email list and has written to support.
+// Demo customers of the default simulated world (seed 1). Benjamin Bailey
+// buys online and in stores, is subscribed to email and clicks, has a sale
+// parked at a till and has written to support; Niamh Connolly shops in the
+// Dublin stores and has baskets parked there; Victoria Bennett has an active
+// webshop cart.
 const (
-	demoEmail = "DEMO_EMAIL"
-	demoPhone = "DEMO_PHONE"
+	demoEmail        = "benjamin.b@yahoo.co.uk"
+	demoPhone        = "087 515 3053"
+	demoPhoneRegion  = "IE"
+	demoWebshopLogin = "4f68a307-bc8a-4161-af1f-9858245545f8"
 )
 
 // Examples are GraphiQL's tabs: the scenarios the graph is for.
@@ -47,12 +52,13 @@ var Examples = []web.Example{
     }
   }
 }`,
-		Variables: `{"phone": "` + demoPhone + `", "region": "GB"}`,
+		Variables: `{"phone": "` + demoPhone + `", "region": "` + demoPhoneRegion + `"}`,
 	},
 	{
 		Name: "Mobile app: my cart",
-		Query: `query MyCart($id: ID!) {
-  customer(id: $id) {
+		Query: `# The app knows the signed-in customer's webshop id.
+query MyCart($webshopCustomerId: String!) {
+  customerBySystemId(system: COMMERCETOOLS, id: $webshopCustomerId) {
     cart {
       updatedAt
       itemCount
@@ -61,6 +67,6 @@ var Examples = []web.Example{
     }
   }
 }`,
-		Variables: `{"id": "paste a customer id from the first tab"}`,
+		Variables: `{"webshopCustomerId": "` + demoWebshopLogin + `"}`,
 	},
 }

@@ -134,6 +134,19 @@ func (r *Resolver) normalizeAsked(kind omnigate.IdentifierKind, value string) (I
 	return Identifier{Kind: kind, Value: v}, nil
 }
 
+// spellingsOf returns how a caller spelled an identifier, when that differs
+// from its matching form (a Gmail address with dots or a +tag).
+func spellingsOf(id Identifier, raw string) map[Identifier][]string {
+	if id.Kind != omnigate.KindEmail {
+		return nil
+	}
+	form := strings.ToLower(strings.TrimSpace(raw))
+	if form == id.Value {
+		return nil
+	}
+	return map[Identifier][]string{id: {form}}
+}
+
 func sharedError(id Identifier) error {
 	return omnigate.Errorf(omnigate.ECONFLICT, "%s %s belongs to several customers; ask by another identifier", id.Kind, id.Value)
 }
@@ -191,7 +204,7 @@ func (r *Resolver) ResolveIdentifier(ctx context.Context, kind omnigate.Identifi
 		if golden, ok, err := r.lookup(ctx, id); err != nil || ok {
 			return golden, err
 		}
-		return r.resolve(ctx, []Identifier{id}, nil, id)
+		return r.resolve(ctx, []Identifier{id}, nil, id, spellingsOf(id, value))
 	})
 }
 
@@ -232,7 +245,7 @@ func (r *Resolver) ResolveRecord(ctx context.Context, system omnigate.System, ex
 		}
 		rec.System, rec.ID = system, externalID
 		seed := r.rules.prepare(rec)
-		return r.resolve(ctx, seed.ids, seed, Identifier{})
+		return r.resolve(ctx, seed.ids, seed, Identifier{}, seed.spell)
 	})
 }
 
@@ -279,8 +292,8 @@ type searchOutcome struct {
 // ResolveRecord), groups them into customers, stores the links and
 // identifiers, and returns the golden id of the seed: the record's
 // customer, or that of the records carrying asked.
-func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record, asked Identifier) (string, error) {
-	g, err := r.gather(ctx, start, seed)
+func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record, asked Identifier, spell map[Identifier][]string) (string, error) {
+	g, err := r.gather(ctx, start, seed, spell)
 	if err != nil {
 		return "", err
 	}
@@ -381,8 +394,22 @@ func holderGoldens(g *gathered, records []*record, goldens map[*record]string) m
 
 // gather searches every system for start, then for the identifiers on the
 // records found, within the bounds above.
-func (r *Resolver) gather(ctx context.Context, start []Identifier, seed *record) (*gathered, error) {
+func (r *Resolver) gather(ctx context.Context, start []Identifier, seed *record, spell map[Identifier][]string) (*gathered, error) {
 	g := &gathered{records: map[string]*record{}, searched: map[Identifier]*searchOutcome{}}
+	// Systems search the values they store, not our matching form: a Gmail
+	// address typed with dots is found only by its dotted spelling. Every
+	// spelling seen for an identifier is searched.
+	spellings := map[Identifier][]string{}
+	addSpellings := func(m map[Identifier][]string) {
+		for id, forms := range m {
+			for _, f := range forms {
+				if !slices.Contains(spellings[id], f) {
+					spellings[id] = append(spellings[id], f)
+				}
+			}
+		}
+	}
+	addSpellings(spell)
 	if seed != nil {
 		g.records[seed.key] = seed
 	}
@@ -391,7 +418,7 @@ func (r *Resolver) gather(ctx context.Context, start []Identifier, seed *record)
 		if len(frontier) > maxIdentsPerRound {
 			frontier = frontier[:maxIdentsPerRound]
 		}
-		results, answered, firstErr := r.searchRound(ctx, frontier)
+		results, answered, firstErr := r.searchRound(ctx, frontier, spellings)
 		if answered == 0 {
 			if round == 0 {
 				return nil, firstErr
@@ -421,6 +448,7 @@ func (r *Resolver) gather(ctx context.Context, start []Identifier, seed *record)
 				rec := r.rules.prepare(cr)
 				g.records[key] = rec
 				added = append(added, rec)
+				addSpellings(rec.spell)
 				o.hits = append(o.hits, key)
 			}
 		}
@@ -456,7 +484,7 @@ type roundResult struct {
 // searchRound asks every finder for every identifier, at most
 // maxConcurrentCalls at a time. answered counts calls that succeeded;
 // firstErr is the first failure in finder order, for when none did.
-func (r *Resolver) searchRound(ctx context.Context, ids []Identifier) (results []roundResult, answered int, firstErr error) {
+func (r *Resolver) searchRound(ctx context.Context, ids []Identifier, spellings map[Identifier][]string) (results []roundResult, answered int, firstErr error) {
 	type call struct {
 		recs []omnigate.CustomerRecord
 		err  error
@@ -466,11 +494,27 @@ func (r *Resolver) searchRound(ctx context.Context, ids []Identifier) (results [
 	var wg sync.WaitGroup
 	for i, id := range ids {
 		calls[i] = make([]call, len(r.finders))
+		forms := append([]string{id.Value}, spellings[id]...)
 		for j, f := range r.finders {
 			wg.Go(func() {
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				recs, err := f.FindCustomers(ctx, id.Kind, id.Value)
+				var recs []omnigate.CustomerRecord
+				var err error
+				seen := map[string]bool{}
+				for _, form := range forms {
+					found, ferr := f.FindCustomers(ctx, id.Kind, form)
+					if ferr != nil {
+						err = ferr
+						break
+					}
+					for _, rec := range found {
+						if !seen[rec.ID] {
+							seen[rec.ID] = true
+							recs = append(recs, rec)
+						}
+					}
+				}
 				for k := range recs {
 					if recs[k].System == "" {
 						recs[k].System = f.System()

@@ -36,6 +36,7 @@ type record struct {
 	omnigate.CustomerRecord
 	key      string // system:id, as stored in the links collection
 	ids      []Identifier
+	spell    map[Identifier][]string // how the record spells an identifier, when not as its matching form
 	given    string
 	family   string
 	birthday string
@@ -64,6 +65,12 @@ func (c *compiled) prepare(cr omnigate.CustomerRecord) *record {
 				continue
 			}
 			id := Identifier{Kind: kind, Value: v}
+			if form := strings.ToLower(strings.TrimSpace(raw)); kind == omnigate.KindEmail && form != v && !slices.Contains(r.spell[id], form) {
+				if r.spell == nil {
+					r.spell = map[Identifier][]string{}
+				}
+				r.spell[id] = append(r.spell[id], form)
+			}
 			if !seen[id] {
 				seen[id] = true
 				r.ids = append(r.ids, id)

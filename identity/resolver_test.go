@@ -67,11 +67,12 @@ func openDB(t *testing.T) *mongodb.DB {
 	return db
 }
 
-// memFinder is one system's customer search over records in memory. The
-// real connectors (sources/...) are written at the same time as this
-// package, so the tests stand them in with this; it searches the way those
-// systems do once a connector has normalized the query: exact match on the
-// normalized value.
+// memFinder is one system's customer search over records in memory, so that
+// these tests can set up any case quickly (the real connectors run against
+// the simulator in gateway's end-to-end tests). By default it matches on the
+// normalized value; with literal set it searches emails as the real systems
+// do: by the stored spelling, trimmed and without regard to case, so that
+// Gmail dots and +tags are other spellings.
 type memFinder struct {
 	system omnigate.System
 
@@ -83,6 +84,8 @@ type memFinder struct {
 	// also maps a normalized value to a record the system finds by it
 	// although the record's own value cannot be read without a country.
 	also map[string]string
+
+	literal bool
 
 	finds atomic.Int64
 	gets  atomic.Int64
@@ -137,6 +140,9 @@ func (f *memFinder) FindCustomers(ctx context.Context, kind omnigate.IdentifierK
 	var out []omnigate.CustomerRecord
 	for _, r := range f.records {
 		raws, norm := r.Emails, func(s string) (string, error) { return identity.NormalizeEmail(s) }
+		if f.literal {
+			norm = func(s string) (string, error) { return strings.ToLower(strings.TrimSpace(s)), nil }
+		}
 		if kind == omnigate.KindPhone {
 			raws, norm = r.Phones, func(s string) (string, error) { return identity.NormalizePhone(s, r.Country) }
 		}
@@ -360,6 +366,36 @@ func TestGmailDotVariantLinks(t *testing.T) {
 	}
 	if k == a || s == a || k == s {
 		t.Errorf("non-Gmail variants linked: gmail %s, tagged %s, plain %s", a, k, s)
+	}
+}
+
+// TestGmailSpellingIsSearched: the map matches Gmail addresses without dots
+// and +tags, but systems find a record only by the spelling they store, so
+// the asked spelling and every spelling found on records are searched.
+func TestGmailSpellingIsSearched(t *testing.T) {
+	ctx := t.Context()
+	fs := newFinders()
+	fs.ct.add(cust("c1", "Cara", "Diaz", "", []string{"Cara.Diaz@gmail.com"}, []string{"+447400123456"}))
+	fs.kl.add(cust("k1", "Cara", "Diaz", "", []string{"cara.diaz@gmail.com"}, nil))
+	fs.sq.add(cust("S1", "Cara", "Diaz", "GB", []string{"caradiaz+store@gmail.com"}, []string{"07400 123456"}))
+	for _, f := range []*memFinder{fs.ct, fs.kl, fs.sq, fs.zd} {
+		f.literal = true
+	}
+	r, _ := newResolver(t, fs, identity.Rules{})
+	a, err := r.ResolveIdentifier(ctx, omnigate.KindEmail, " cara.diaz@gmail.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Customer(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	systems := map[omnigate.System]bool{}
+	for _, l := range c.Links {
+		systems[l.System] = true
+	}
+	if !systems[omnigate.Commercetools] || !systems[omnigate.Klaviyo] || !systems[omnigate.Square] {
+		t.Fatalf("links %+v: want the webshop and email records by the dotted spelling, and the till record by phone", c.Links)
 	}
 }
 

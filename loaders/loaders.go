@@ -47,13 +47,55 @@ type Sources struct {
 
 // Loaders are one request's loaders.
 type Loaders struct {
-	Customer *dataloader.Loader[string, *identity.Customer]
-	Records  map[omnigate.System]*dataloader.Loader[string, *omnigate.CustomerRecord]
-	Orders   map[omnigate.System]*dataloader.Loader[string, []omnigate.Order]
-	Carts    map[omnigate.System]*dataloader.Loader[string, []omnigate.Cart]
-	Profiles *dataloader.Loader[string, *omnigate.EmailProfile]
-	Events   *dataloader.Loader[string, []omnigate.EmailEvent]
-	Tickets  *dataloader.Loader[string, []omnigate.Ticket]
+	Customer *Loader[*identity.Customer]
+	Records  map[omnigate.System]*Loader[*omnigate.CustomerRecord]
+	Orders   map[omnigate.System]*Loader[[]omnigate.Order]
+	Carts    map[omnigate.System]*Loader[[]omnigate.Cart]
+	Profiles *Loader[*omnigate.EmailProfile]
+	Events   *Loader[[]omnigate.EmailEvent]
+	Tickets  *Loader[[]omnigate.Ticket]
+}
+
+// Loader is a dataloader that can also be filled in bulk. Load batches the
+// keys that arrive within the batch window; Fill fetches a known set of keys
+// in one call, whatever the timing, and leaves the results (or the error) in
+// the cache, where later Loads find them.
+type Loader[V any] struct {
+	*dataloader.Loader[string, V]
+	fetch func(ctx context.Context, keys []string) ([]V, error)
+	cache *dataloader.InMemoryCache[string, V]
+}
+
+// Fill fetches the keys not yet loaded or loading, in one call to the
+// source, and caches one result per key. It returns the source's error, which
+// is cached for each key too.
+func (l *Loader[V]) Fill(ctx context.Context, keys []string) error {
+	seen := make(map[string]bool, len(keys))
+	missing := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if _, ok := l.cache.Get(ctx, k); !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	vals, err := l.fetch(ctx, missing)
+	if err == nil && len(vals) != len(missing) {
+		err = omnigate.Errorf(omnigate.EINTERNAL, "loader: %d results for %d keys", len(vals), len(missing))
+	}
+	for i, k := range missing {
+		var v V
+		if err == nil {
+			v = vals[i]
+		}
+		l.cache.Set(ctx, k, func() (V, error) { return v, err })
+	}
+	return err
 }
 
 // New makes a fresh set of loaders over the sources.
@@ -63,9 +105,9 @@ func New(s *Sources) *Loaders {
 		wait = DefaultWait
 	}
 	l := &Loaders{
-		Records: map[omnigate.System]*dataloader.Loader[string, *omnigate.CustomerRecord]{},
-		Orders:  map[omnigate.System]*dataloader.Loader[string, []omnigate.Order]{},
-		Carts:   map[omnigate.System]*dataloader.Loader[string, []omnigate.Cart]{},
+		Records: map[omnigate.System]*Loader[*omnigate.CustomerRecord]{},
+		Orders:  map[omnigate.System]*Loader[[]omnigate.Order]{},
+		Carts:   map[omnigate.System]*Loader[[]omnigate.Cart]{},
 	}
 	l.Customer = newLoader(wait, func(ctx context.Context, ids []string) ([]*identity.Customer, error) {
 		return s.Identity.Customers(ctx, ids)
@@ -118,8 +160,9 @@ func For(ctx context.Context) *Loaders {
 // newLoader makes a loader from a fetch that returns one value per key, in
 // key order. The dataloader contract (one result per key, in order) is
 // enforced here once, so that batch functions cannot get it wrong.
-func newLoader[V any](wait time.Duration, fetch func(ctx context.Context, keys []string) ([]V, error)) *dataloader.Loader[string, V] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[V] {
+func newLoader[V any](wait time.Duration, fetch func(ctx context.Context, keys []string) ([]V, error)) *Loader[V] {
+	cache := dataloader.NewCache[string, V]()
+	dl := dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[V] {
 		out := make([]*dataloader.Result[V], len(keys))
 		vals, err := fetch(ctx, keys)
 		if err == nil && len(vals) != len(keys) {
@@ -133,7 +176,8 @@ func newLoader[V any](wait time.Duration, fetch func(ctx context.Context, keys [
 			}
 		}
 		return out
-	}, dataloader.WithWait[string, V](wait))
+	}, dataloader.WithWait[string, V](wait), dataloader.WithCache[string, V](cache))
+	return &Loader[V]{Loader: dl, fetch: fetch, cache: cache}
 }
 
 // byKey adapts a source that answers a map keyed by id into a fetch that

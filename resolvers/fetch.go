@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
@@ -42,7 +43,7 @@ func linksOf(c *identity.Customer, sys omnigate.System) []string {
 // that answered gave, and one error per failed system. Starting every load
 // before waiting on any is what lets all systems be asked in parallel and each
 // loader batch across sibling customers.
-func fanOut[V any](ctx context.Context, c *identity.Customer, ls map[omnigate.System]*dataloader.Loader[string, V]) func() ([]V, []error) {
+func fanOut[V any](ctx context.Context, c *identity.Customer, ls map[omnigate.System]*loaders.Loader[V]) func() ([]V, []error) {
 	type pending struct {
 		sys   omnigate.System
 		thunk dataloader.Thunk[V]
@@ -77,11 +78,11 @@ func fanOut[V any](ctx context.Context, c *identity.Customer, ls map[omnigate.Sy
 }
 
 // one wraps a single loader as a map for fanOut.
-func one[V any](sys omnigate.System, l *dataloader.Loader[string, V]) map[omnigate.System]*dataloader.Loader[string, V] {
+func one[V any](sys omnigate.System, l *loaders.Loader[V]) map[omnigate.System]*loaders.Loader[V] {
 	if l == nil {
 		return nil
 	}
-	return map[omnigate.System]*dataloader.Loader[string, V]{sys: l}
+	return map[omnigate.System]*loaders.Loader[V]{sys: l}
 }
 
 // partial reports the errors of failed systems on the current field while
@@ -186,39 +187,61 @@ func journey(ctx context.Context, c *identity.Customer) (view.TimelineInput, []e
 	return in, errs
 }
 
-// prefetch starts, in one go, every load that the selected fields of a list
-// of customers will ask for. gqlgen resolves the fields of list items in
-// waves (its worker limit bounds the goroutines), so left to themselves the
-// items' loads would reach the loaders at different times and be sent in
-// several batches. Started here, they form one batch per loader; the field
-// resolvers then find their results in the loaders' caches.
+// prefetch loads, with one call per source, everything that the selected
+// fields of a list of customers will ask for. Left to the dataloaders, the
+// items' loads would reach them at different times (gqlgen resolves list
+// items in waves, bounded by its worker limit) and be sent in several
+// batches; filled here, the field resolvers find every result, or the
+// source's error, in the loaders' caches.
 func prefetch(ctx context.Context, cs []*identity.Customer) {
 	need := map[string]bool{}
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
 		need[f.Name] = true
 	}
 	all := need["timeline"] || need["stats"]
+	keys := map[omnigate.System][]string{}
 	for _, c := range cs {
 		if c == nil {
 			continue
 		}
-		if all || need["name"] || need["names"] || need["emails"] || need["phones"] || need["addresses"] || need["birthday"] {
-			records(ctx, c)
-		}
-		if all || need["orders"] {
-			orders(ctx, c)
-		}
-		if all || need["cart"] || need["carts"] {
-			carts(ctx, c)
-		}
-		if need["emailMarketing"] {
-			emailProfiles(ctx, c)
-		}
-		if all || need["emailMarketing"] {
-			emailEvents(ctx, c)
-		}
-		if all || need["tickets"] {
-			tickets(ctx, c)
+		for _, l := range c.Links {
+			keys[l.System] = append(keys[l.System], l.ExternalID)
 		}
 	}
+	ls := loaders.For(ctx)
+	var wg sync.WaitGroup
+	fill := func(l interface {
+		Fill(context.Context, []string) error
+	}, sys omnigate.System) {
+		if len(keys[sys]) == 0 {
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// The error is cached per key; the fields report it.
+			_ = l.Fill(ctx, keys[sys])
+		}()
+	}
+	for _, sys := range omnigate.Systems {
+		if l := ls.Records[sys]; l != nil && (all || need["name"] || need["names"] || need["emails"] || need["phones"] || need["addresses"] || need["birthday"]) {
+			fill(l, sys)
+		}
+		if l := ls.Orders[sys]; l != nil && (all || need["orders"]) {
+			fill(l, sys)
+		}
+		if l := ls.Carts[sys]; l != nil && (all || need["cart"] || need["carts"]) {
+			fill(l, sys)
+		}
+	}
+	if ls.Profiles != nil && need["emailMarketing"] {
+		fill(ls.Profiles, omnigate.Klaviyo)
+	}
+	if ls.Events != nil && (all || need["emailMarketing"]) {
+		fill(ls.Events, omnigate.Klaviyo)
+	}
+	if ls.Tickets != nil && (all || need["tickets"]) {
+		fill(ls.Tickets, omnigate.Zendesk)
+	}
+	wg.Wait()
 }
