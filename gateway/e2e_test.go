@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -514,5 +515,70 @@ func TestBadInputIsNamed(t *testing.T) {
 	r = e.query(t, `{ customerByEmail(email: "not an email") { id } }`, nil, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "INVALID_INPUT" {
 		t.Fatalf("errors %+v", r.Errors)
+	}
+}
+
+// TestGraphQLOverHTTP checks the transport rules clients rely on.
+func TestGraphQLOverHTTP(t *testing.T) {
+	e := setup(t)
+	do := func(method, path, body, accept string) (int, string, string) {
+		req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	code, ct, body := do(http.MethodGet, "/graphql?query="+url.QueryEscape("{ customers(ids: []) { id } }"), "", "application/graphql-response+json")
+	if code != 200 || !strings.HasPrefix(ct, "application/graphql-response+json") || !strings.Contains(body, `"customers":[]`) {
+		t.Errorf("GET: %d %s %s", code, ct, body)
+	}
+	code, _, body = do(http.MethodPost, "/graphql", `{"query":"{ nosuchfield }"}`, "application/graphql-response+json")
+	if code != 400 || !strings.Contains(body, "nosuchfield") {
+		t.Errorf("validation error with graphql-response+json: %d %s, want 400 naming the field", code, body)
+	}
+	code, _, body = do(http.MethodPost, "/graphql", `{"query":`, "application/json")
+	if code != 400 {
+		t.Errorf("malformed body: %d %s, want 400", code, body)
+	}
+	code, _, body = do(http.MethodPost, "/graphql", `{"query":"{ customers(ids: [`+strings.Repeat(`\"x\",`, 1000)+`\"x\"]) { id } }"}`, "application/json")
+	if !strings.Contains(body, "at most 1000") {
+		t.Errorf("too many ids: %d %s", code, body)
+	}
+}
+
+// TestHangingSystemTimesOut: a system that never answers costs its own
+// fields after its configured timeout, with SOURCE_TIMEOUT.
+func TestHangingSystemTimesOut(t *testing.T) {
+	e := setup(t)
+	_, email := e.omnichannelPerson(t)
+	var out c360
+	e.query(t, customer360, map[string]any{"email": email}, &out)
+	if out.Customer == nil {
+		t.Fatal("not resolved")
+	}
+	if err := e.sim.Harness.Faults().Add(harness.Fault{System: "klaviyo", HangRate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	defer e.sim.Harness.Faults().Clear("")
+	var part c360
+	r := e.query(t, customer360, map[string]any{"email": email}, &part)
+	if part.Customer == nil || part.Customer.Orders.TotalCount == 0 || part.Customer.Tickets == nil || part.Customer.EmailMarketing != nil {
+		t.Fatalf("want orders and tickets, and no email marketing: %+v", part.Customer)
+	}
+	found := false
+	for _, er := range r.Errors {
+		found = found || (er.Extensions["source"] == "klaviyo" && er.Extensions["code"] == "SOURCE_TIMEOUT")
+	}
+	if !found {
+		t.Fatalf("no klaviyo timeout error: %+v", r.Errors)
 	}
 }

@@ -210,39 +210,3 @@ func (r *customerResolver) Stats(ctx context.Context, obj *model.Customer) (*mod
 func (r *Resolver) Customer() graph.CustomerResolver { return &customerResolver{r} }
 
 type customerResolver struct{ *Resolver }
-
-// maxRecentEvents bounds the email events kept for recentEvents(first:).
-const maxRecentEvents = 100
-
-// profile merges the customer's records of every system.
-func profile(ctx context.Context, obj *model.Customer) (view.Profile, error) {
-	c, err := golden(ctx, obj.ID)
-	if err != nil {
-		return view.Profile{}, err
-	}
-	recs, errs := records(ctx, c)()
-	partial(ctx, errs)
-	return view.MergeProfile(recs), nil
-}
-
-func mapSlice[A, B any](in []A, f func(A) B) []B {
-	out := make([]B, len(in))
-	for i, a := range in {
-		out[i] = f(a)
-	}
-	return out
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func deref1[T any](p *T, def T) T {
-	if p == nil {
-		return def
-	}
-	return *p
-}

@@ -7,12 +7,10 @@ package resolvers
 
 import (
 	"context"
-	"errors"
 	"strings"
 
-	"github.com/graph-gophers/dataloader/v7"
+	dataloader "github.com/graph-gophers/dataloader/v7"
 	"github.com/nyaruka/phonenumbers"
-
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/graph"
 	"github.com/omnigate/omnigate/graph/model"
@@ -93,28 +91,3 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 
 type queryResolver struct{ *Resolver }
-
-// existing returns the customer with a golden id, or nil when there is none.
-func existing(ctx context.Context, id string) (*model.Customer, error) {
-	c, err := loaders.For(ctx).Customer.Load(ctx, id)()
-	if err != nil || c == nil {
-		return nil, err
-	}
-	return &model.Customer{ID: c.ID}, nil
-}
-
-// found turns a resolution into a customer; not found is null, not an error.
-func found(id string, err error) (*model.Customer, error) {
-	if err != nil {
-		var oe *omnigate.Error
-		if errors.As(err, &oe) && oe.Code == omnigate.ENOTFOUND {
-			return nil, nil
-		}
-		return nil, err
-	}
-	return &model.Customer{ID: id}, nil
-}
-
-func validRegion(region string) bool {
-	return phonenumbers.GetSupportedRegions()[region]
-}
