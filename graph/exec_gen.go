@@ -1880,26 +1880,36 @@ links what it finds.
 """
 type Query {
   "A customer by golden id. An id that was merged into another customer returns the survivor."
-  customer(id: ID!): Customer
+  customer("The golden customer id." id: ID!): Customer
 
   "The customer who owns this email address, found in any channel system. Case, spaces and Gmail dots or +tags do not matter."
-  customerByEmail(email: String!): Customer
+  customerByEmail("An email address, as typed." email: String!): Customer
 
   """
   The customer who owns this phone number, found in any channel system. A
   national number needs ` + "`" + `region` + "`" + `, the ISO 3166-1 country code it was typed in
   (e.g. "GB"); without it the gateway's configured default region is used.
   """
-  customerByPhone(phone: String!, region: String): Customer
+  customerByPhone(
+    "A phone number, national or international."
+    phone: String!
+    "The ISO 3166-1 country the number was typed in, for national numbers."
+    region: String
+  ): Customer
 
   "The customer behind one channel system's customer record."
-  customerBySystemId(system: System!, id: String!): Customer
+  customerBySystemId(
+    "The channel system."
+    system: System!
+    "The customer's id in that system."
+    id: String!
+  ): Customer
 
   "Many customers by golden id, in the order asked, with null for unknown ids. At most 1,000 ids."
-  customers(ids: [ID!]!): [Customer]!
+  customers("Golden customer ids, at most 1,000." ids: [ID!]!): [Customer]!
 
   "Any object by its global id."
-  node(id: ID!): Node
+  node("A global id." id: ID!): Node
 }
 
 "Pagination state of a connection, after the Relay connection specification."
