@@ -1,0 +1,120 @@
+package loaders
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/omnigate/omnigate"
+)
+
+type countingOrders struct {
+	calls atomic.Int32
+	mu    sync.Mutex
+	asked [][]string
+	err   error
+}
+
+func (c *countingOrders) OrdersByCustomer(ctx context.Context, ids []string) (map[string][]omnigate.Order, error) {
+	c.calls.Add(1)
+	c.mu.Lock()
+	c.asked = append(c.asked, append([]string(nil), ids...))
+	c.mu.Unlock()
+	if c.err != nil {
+		return nil, c.err
+	}
+	out := map[string][]omnigate.Order{}
+	for _, id := range ids {
+		if id != "none" {
+			out[id] = []omnigate.Order{{ID: "o-" + id, CustomerID: id}}
+		}
+	}
+	return out, nil
+}
+
+func newTestLoaders(src *countingOrders) *Loaders {
+	return New(&Sources{Orders: map[omnigate.System]omnigate.OrderSource{omnigate.Square: src}, Wait: time.Millisecond})
+}
+
+func TestLoadBatchesAndKeepsKeyOrder(t *testing.T) {
+	src := &countingOrders{}
+	l := newTestLoaders(src).Orders[omnigate.Square]
+	ctx := context.Background()
+	keys := []string{"c", "a", "none", "b", "a"}
+	thunks := make([]func() ([]omnigate.Order, error), len(keys))
+	for i, k := range keys {
+		thunks[i] = l.Load(ctx, k)
+	}
+	for i, k := range keys {
+		got, err := thunks[i]()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == "none" {
+			if len(got) != 0 {
+				t.Errorf("none: %v", got)
+			}
+			continue
+		}
+		if len(got) != 1 || got[0].CustomerID != k {
+			t.Errorf("key %s got %v", k, got)
+		}
+	}
+	if src.calls.Load() != 1 || len(src.asked[0]) != 4 {
+		t.Fatalf("%d calls, asked %v; want one call with the 4 distinct keys", src.calls.Load(), src.asked)
+	}
+}
+
+func TestFillThenLoadMakesNoCall(t *testing.T) {
+	src := &countingOrders{}
+	l := newTestLoaders(src).Orders[omnigate.Square]
+	ctx := context.Background()
+	if err := l.Fill(ctx, []string{"a", "b", "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Fill(ctx, []string{"b"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.Load(ctx, "b")()
+	if err != nil || len(got) != 1 || got[0].ID != "o-b" {
+		t.Fatalf("got %v %v", got, err)
+	}
+	if src.calls.Load() != 1 || len(src.asked[0]) != 2 {
+		t.Fatalf("%d calls, asked %v; want one call for a and b", src.calls.Load(), src.asked)
+	}
+}
+
+func TestFillCachesTheError(t *testing.T) {
+	boom := omnigate.SourceError(omnigate.Square, omnigate.EUNAVAILABLE, "down", nil)
+	src := &countingOrders{err: boom}
+	l := newTestLoaders(src).Orders[omnigate.Square]
+	ctx := context.Background()
+	if err := l.Fill(ctx, []string{"a"}); !errors.Is(err, boom) {
+		t.Fatalf("fill: %v", err)
+	}
+	if _, err := l.Load(ctx, "a")(); !errors.Is(err, boom) {
+		t.Fatalf("load after a failed fill: %v", err)
+	}
+	if src.calls.Load() != 1 {
+		t.Fatalf("%d calls; a failed system must be asked once per request", src.calls.Load())
+	}
+}
+
+func TestEveryRequestHasItsOwnLoaders(t *testing.T) {
+	src := &countingOrders{}
+	s := &Sources{Orders: map[omnigate.System]omnigate.OrderSource{omnigate.Square: src}}
+	a, b := New(s), New(s)
+	ctx := context.Background()
+	if _, err := a.Orders[omnigate.Square].Load(ctx, "x")(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Orders[omnigate.Square].Load(ctx, "x")(); err != nil {
+		t.Fatal(err)
+	}
+	if src.calls.Load() != 2 {
+		t.Fatalf("%d calls: the second request must not see the first one's cache", src.calls.Load())
+	}
+}

@@ -1,0 +1,147 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/omnigate/omnigate"
+)
+
+func client(url string) *Client {
+	return &Client{
+		System: omnigate.Square, BaseURL: url, Timeout: 2 * time.Second, Retries: 2,
+		BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
+		Authorize: func(ctx context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer secret-token")
+			return nil
+		},
+		ErrorMessage: func(status int, body []byte) string { return "vendor said " + string(body) },
+	}
+}
+
+func code(err error) string {
+	var oe *omnigate.Error
+	if errors.As(err, &oe) {
+		return oe.Code + "/" + string(oe.Source)
+	}
+	return "not an *omnigate.Error"
+}
+
+func TestRetriesIdempotentReads(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer secret-token" {
+			t.Errorf("no credentials sent")
+		}
+		switch calls.Add(1) {
+		case 1:
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case 2:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		default:
+			_, _ = w.Write([]byte(`{"ok":true}`))
+		}
+	}))
+	defer srv.Close()
+	var out struct{ OK bool }
+	if err := client(srv.URL).Do(context.Background(), Request{Method: "GET", Path: "/x", Idempotent: true}, &out); err != nil || !out.OK {
+		t.Fatalf("got %v %+v after %d calls", err, out, calls.Load())
+	}
+	if calls.Load() != 3 {
+		t.Fatalf("%d calls, want 3", calls.Load())
+	}
+}
+
+func TestWritesAreNotRetried(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	err := client(srv.URL).Do(context.Background(), Request{Method: "POST", Path: "/orders", Body: map[string]int{"a": 1}}, nil)
+	if code(err) != omnigate.EUNAVAILABLE+"/square" || calls.Load() != 1 {
+		t.Fatalf("err %v (%s), %d calls; want one call and SOURCE_UNAVAILABLE", err, code(err), calls.Load())
+	}
+}
+
+func TestErrorMapping(t *testing.T) {
+	cases := []struct {
+		status int
+		body   string
+		want   string
+	}{
+		{401, `{"errors":[{"code":"UNAUTHORIZED"}]}`, omnigate.EAUTH},
+		{403, `{}`, omnigate.EAUTH},
+		{404, `{}`, omnigate.ENOTFOUND},
+		{400, `{"errors":[{"code":"INVALID_VALUE"}]}`, omnigate.EREJECTED},
+		{500, `{}`, omnigate.EUNAVAILABLE},
+		{200, `<html>`, omnigate.EBADRESPONSE},
+		{200, `{"cut`, omnigate.EBADRESPONSE},
+	}
+	for _, c := range cases {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(c.status)
+			_, _ = w.Write([]byte(c.body))
+		}))
+		var out map[string]any
+		err := client(srv.URL).Do(context.Background(), Request{Method: "GET", Path: "/x", Idempotent: true}, &out)
+		srv.Close()
+		if code(err) != c.want+"/square" {
+			t.Errorf("%d %s: got %v (%s), want %s", c.status, c.body, err, code(err), c.want)
+		}
+		var oe *omnigate.Error
+		if errors.As(err, &oe) && strings.Contains(oe.Message, "secret-token") {
+			t.Errorf("message leaks the token: %q", oe.Message)
+		}
+	}
+}
+
+func TestTimeoutAndLongRetryAfter(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hang.Close()
+	c := client(hang.URL)
+	c.Timeout = 50 * time.Millisecond
+	if err := c.Do(context.Background(), Request{Method: "GET", Path: "/", Idempotent: true}, nil); code(err) != omnigate.ETIMEOUT+"/square" {
+		t.Fatalf("hang: %v (%s)", err, code(err))
+	}
+
+	// A Retry-After longer than the time left ends the call at once.
+	var calls atomic.Int32
+	limited := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer limited.Close()
+	c = client(limited.URL)
+	c.Timeout = time.Second
+	if err := c.Do(context.Background(), Request{Method: "GET", Path: "/", Idempotent: true}, nil); code(err) != omnigate.ERATELIMITED+"/square" || calls.Load() != 1 {
+		t.Fatalf("429: %v (%s), %d calls", err, code(err), calls.Load())
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	c := client(url)
+	c.Retries = 0
+	if err := c.Do(context.Background(), Request{Method: "GET", Path: "/", Idempotent: true}, nil); code(err) != omnigate.EUNAVAILABLE+"/square" {
+		t.Fatalf("closed port: %v (%s)", err, code(err))
+	}
+}
