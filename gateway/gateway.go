@@ -75,7 +75,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 	if c := cfg.Commercetools; c.Enabled {
 		ct, err := commercetools.New(commercetools.Config{
 			BaseURL: c.BaseURL, AuthURL: c.AuthURL, ProjectKey: c.ProjectKey, ClientID: c.ClientID,
-			ClientSecret: c.ClientSecret, Scope: c.Scope, Timeout: c.Timeout, Retries: c.Retries,
+			ClientSecret: c.ClientSecret, Scope: c.Scope, Timeout: c.Timeout, Retries: noneIfZero(c.Retries),
 		}, hc)
 		if err != nil {
 			return nil, err
@@ -166,8 +166,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 // Close releases MongoDB (and stops embedded FerretDB).
 func (g *Gateway) Close(ctx context.Context) error { return g.DB.Close(ctx) }
 
-// noneIfZero maps the configuration's "0 retries" to the connectors' "no
-// retries" value (-1); their 0 means "the default".
+// noneIfZero maps the configuration's "0 retries" to the commercetools,
+// Klaviyo and Zendesk connectors' "no retries" value (-1); their 0 means
+// "the default". (Square's connector reads 0 as none.)
 func noneIfZero(n int) int {
 	if n == 0 {
 		return -1

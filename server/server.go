@@ -8,8 +8,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"expvar"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
+	"os"
 	"runtime/debug"
 	"sort"
 	"sync"
@@ -94,6 +97,18 @@ func New(o Options) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /readyz", readiness(o.Required, o.Reported))
+	// The Go runtime's memory statistics (allocations, heap, GC), for
+	// cmd/omnibench's allocations per query.
+	mux.Handle("GET /debug/vars", expvar.Handler())
+	// CPU and heap profiles only when asked for: they cost CPU while taken
+	// and show the code's inner workings.
+	if os.Getenv("OMNIGATE_PPROF") == "1" {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	if o.GraphiQL != nil {
 		mux.Handle("/", o.GraphiQL)
 	}
