@@ -1,0 +1,177 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"expvar"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/omnigate/omnigate/channelsim/world"
+)
+
+func TestSummarize(t *testing.T) {
+	var ds []time.Duration
+	for i := 1; i <= 100; i++ {
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	p := Summarize(ds, 0)
+	if p.P50 != 50 || p.P95 != 95 || p.P99 != 99 || p.Max != 100 || p.Mean != 50.5 {
+		t.Errorf("percentiles of 1..100 ms: %+v", p)
+	}
+	// Subtracting never goes below zero.
+	p = Summarize(ds, 60*time.Millisecond)
+	if p.P50 != 0 || p.P99 != 39 {
+		t.Errorf("minus 60 ms: %+v", p)
+	}
+	if ds[0] != time.Millisecond {
+		t.Error("Summarize changed its input")
+	}
+	if (Summarize(nil, 0) != Percentiles{}) {
+		t.Error("no latencies should give zero percentiles")
+	}
+}
+
+func TestRounds(t *testing.T) {
+	for _, c := range []struct {
+		m0, ml, l time.Duration
+		want      int
+	}{
+		{5 * time.Millisecond, 66 * time.Millisecond, 20 * time.Millisecond, 3},
+		{5 * time.Millisecond, 4 * time.Millisecond, 20 * time.Millisecond, 0},
+		{5 * time.Millisecond, 90 * time.Millisecond, 0, 0},
+	} {
+		if got := Rounds(c.m0, c.ml, c.l); got != c.want {
+			t.Errorf("Rounds(%v, %v, %v) = %d, want %d", c.m0, c.ml, c.l, got, c.want)
+		}
+	}
+}
+
+func TestRunClosedLoop(t *testing.T) {
+	var calls atomic.Int64
+	sc := Scenario{Name: "t", Worker: func(int) Step {
+		return func(context.Context) error {
+			if calls.Add(1)%10 == 0 {
+				return errors.New("every tenth fails")
+			}
+			time.Sleep(time.Millisecond) // stands in for a query's latency
+			return nil
+		}
+	}}
+	s := Run(context.Background(), sc, Load{Duration: 200 * time.Millisecond, Concurrency: 4})
+	if len(s.Latencies) == 0 || s.Errors == 0 || s.FirstError != "every tenth fails" {
+		t.Fatalf("sample: %d latencies, %d errors (%q)", len(s.Latencies), s.Errors, s.FirstError)
+	}
+	if int64(len(s.Latencies)+s.Errors) != calls.Load() {
+		t.Errorf("%d latencies + %d errors for %d calls", len(s.Latencies), s.Errors, calls.Load())
+	}
+	if s.Elapsed < 200*time.Millisecond || s.Elapsed > 2*time.Second {
+		t.Errorf("ran for %v", s.Elapsed)
+	}
+}
+
+func TestRunOpenLoopAndExhaustion(t *testing.T) {
+	var calls atomic.Int64
+	sc := Scenario{Name: "t", Worker: func(int) Step {
+		return func(context.Context) error {
+			if calls.Add(1) > 30 {
+				return ErrExhausted
+			}
+			return nil
+		}
+	}}
+	// 100/s for 0.5 s is 50 arrivals; the inputs run out after 30.
+	s := Run(context.Background(), sc, Load{Duration: 500 * time.Millisecond, Concurrency: 2, Rate: 100})
+	if len(s.Latencies) != 30 || !s.Exhausted {
+		t.Errorf("%d answered, exhausted %v; want 30 and true", len(s.Latencies), s.Exhausted)
+	}
+	if got := len(s.Latencies) + s.Late + int(calls.Load()-30); got != 50 {
+		t.Errorf("answered + late + exhausted = %d, want the 50 arrivals", got)
+	}
+}
+
+func TestClientErrors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		switch {
+		case strings.Contains(string(b), "conflict"):
+			_, _ = w.Write([]byte(`{"errors":[{"message":"shared","extensions":{"code":"CONFLICT"}}],"data":{"x":null}}`))
+		case strings.Contains(string(b), "broken"):
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = w.Write([]byte(`oops`))
+		default:
+			_, _ = w.Write([]byte(`{"data":{"x":{"id":"7"}}}`))
+		}
+	}))
+	defer srv.Close()
+	c := NewClient(srv.URL, 1)
+	var out struct{ X struct{ ID string } }
+	if err := c.Query(context.Background(), "{ ok }", nil, &out); err != nil || out.X.ID != "7" {
+		t.Errorf("ok query: %v, %+v", err, out)
+	}
+	var ge *GraphQLError
+	if err := c.Query(context.Background(), "{ conflict }", nil, nil); !errors.As(err, &ge) || ge.Code != "CONFLICT" {
+		t.Errorf("conflict: %v", err)
+	}
+	if err := c.Query(context.Background(), "{ broken }", nil, nil); err == nil || !strings.Contains(err.Error(), "502") {
+		t.Errorf("502: %v", err)
+	}
+}
+
+func TestProcessFigures(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc")
+	}
+	pid := os.Getpid()
+	// Burn some CPU so that at least one 10 ms tick is counted.
+	start := time.Now()
+	x := 0
+	for time.Since(start) < 50*time.Millisecond {
+		x++
+	}
+	cpu, err := CPUTime(pid)
+	if err != nil || cpu <= 0 {
+		t.Errorf("CPU time %v, %v", cpu, err)
+	}
+	rss, err := PeakRSS(pid)
+	if err != nil || rss < 1<<20 {
+		t.Errorf("peak RSS %d, %v", rss, err)
+	}
+	if _, err := CPUTime(-1); err == nil {
+		t.Error("no error for a process that does not exist")
+	}
+
+	srv := httptest.NewServer(expvar.Handler())
+	defer srv.Close()
+	ms, err := ReadMemStats(context.Background(), srv.Client(), srv.URL)
+	if err != nil || ms.Mallocs == 0 || ms.TotalAlloc == 0 {
+		t.Errorf("memstats %+v, %v", ms, err)
+	}
+}
+
+func TestPick(t *testing.T) {
+	w, err := world.Generate(world.Options{People: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Pick(w, 20, 5, 10)
+	if len(p.Omnichannel) != 20 || len(p.LongHistory) != 5 || len(p.Phones) == 0 || len(p.Phones) > 10 {
+		t.Fatalf("picked %d omnichannel, %d long, %d phones", len(p.Omnichannel), len(p.LongHistory), len(p.Phones))
+	}
+	seen := map[string]bool{}
+	for _, e := range append(append(append([]string{}, p.Omnichannel...), p.LongHistory...), p.Others...) {
+		if seen[normEmail(e)] {
+			t.Errorf("email %s picked twice: cold lookups would not be cold", e)
+		}
+		seen[normEmail(e)] = true
+	}
+	if normEmail(" J.Doe+news@GoogleMail.com ") != "jdoe@gmail.com" {
+		t.Errorf("normEmail: %q", normEmail(" J.Doe+news@GoogleMail.com "))
+	}
+}

@@ -1,0 +1,283 @@
+// Package bench is the load generator behind cmd/omnibench: it drives the
+// gateway over HTTP with GraphQL scenarios at a fixed concurrency (closed
+// loop) or a fixed arrival rate (open loop), and measures latency, the
+// upstream calls each query costs, and the gateway process's CPU time,
+// allocations and peak memory.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Client sends GraphQL requests to one gateway.
+type Client struct {
+	// URL is the GraphQL endpoint, e.g. http://127.0.0.1:8080/graphql.
+	URL  string
+	HTTP *http.Client
+}
+
+// NewClient returns a client with enough keep-alive connections for conns
+// requests in flight.
+func NewClient(url string, conns int) *Client {
+	return &Client{URL: url, HTTP: &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{MaxIdleConns: conns + 8, MaxIdleConnsPerHost: conns + 8, IdleConnTimeout: time.Minute},
+	}}
+}
+
+// Query posts one GraphQL request and decodes its data into out (when not
+// nil). A transport error, a non-200 status or any GraphQL error is an error.
+func (c *Client) Query(ctx context.Context, query string, vars map[string]any, out any) error {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json")
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	var r struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []struct {
+			Message    string `json:"message"`
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return fmt.Errorf("status %d, body not JSON: %.200s", resp.StatusCode, raw)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d: %.200s", resp.StatusCode, raw)
+	}
+	if len(r.Errors) > 0 {
+		return &GraphQLError{Code: r.Errors[0].Extensions.Code, Message: r.Errors[0].Message}
+	}
+	if out != nil {
+		return json.Unmarshal(r.Data, out)
+	}
+	return nil
+}
+
+// GraphQLError is the first error of a response that carried errors.
+type GraphQLError struct{ Code, Message string }
+
+func (e *GraphQLError) Error() string { return "GraphQL error " + e.Code + ": " + e.Message }
+
+// ErrExhausted ends a worker whose scenario has no more inputs, e.g. cold
+// lookups that ran out of not-yet-resolved emails.
+var ErrExhausted = errors.New("inputs exhausted")
+
+// Step sends one query. Workers keep their own state in the closure (the
+// timeline walk keeps its cursor there).
+type Step func(ctx context.Context) error
+
+// Scenario is one load pattern.
+type Scenario struct {
+	Name  string
+	About string
+	// Worker returns the step function of worker w.
+	Worker func(w int) Step
+}
+
+// Load is how a scenario is driven.
+type Load struct {
+	Duration time.Duration
+	// Concurrency is the number of workers; in closed loop each sends its
+	// next query as soon as the last one is answered.
+	Concurrency int
+	// Rate, when above 0, sends queries at this fixed arrival rate per
+	// second (open loop); latency is then measured from each query's
+	// scheduled start, so that queueing behind a slow gateway counts.
+	Rate float64
+}
+
+// Sample is what one run measured on the client side.
+type Sample struct {
+	Latencies []time.Duration
+	Errors    int
+	// FirstError is the first error's text, to show what went wrong.
+	FirstError string
+	// Late counts queries of an open-loop run that could not even be
+	// started before the run's end plus a grace period.
+	Late      int
+	Elapsed   time.Duration
+	Exhausted bool
+}
+
+// Run drives a scenario for load.Duration. It returns when every worker
+// has finished its query in flight; it never starts a query after the
+// duration (open loop: after the duration plus one second of grace).
+func Run(ctx context.Context, sc Scenario, load Load) Sample {
+	if load.Concurrency < 1 {
+		load.Concurrency = 1
+	}
+	var (
+		mu        sync.Mutex
+		s         Sample
+		exhausted atomic.Bool
+	)
+	record := func(d time.Duration, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			s.Errors++
+			if s.FirstError == "" {
+				s.FirstError = err.Error()
+			}
+			return
+		}
+		s.Latencies = append(s.Latencies, d)
+	}
+	start := time.Now()
+	end := start.Add(load.Duration)
+	var wg sync.WaitGroup
+	if load.Rate <= 0 {
+		for w := range load.Concurrency {
+			step := sc.Worker(w)
+			wg.Go(func() {
+				for time.Now().Before(end) && ctx.Err() == nil {
+					t := time.Now()
+					err := step(ctx)
+					if errors.Is(err, ErrExhausted) {
+						exhausted.Store(true)
+						return
+					}
+					record(time.Since(t), err)
+				}
+			})
+		}
+	} else {
+		n := int(load.Rate * load.Duration.Seconds())
+		ticks := make(chan time.Time, min(n, 1<<20))
+		go func() {
+			defer close(ticks)
+			timer := time.NewTimer(0)
+			defer timer.Stop()
+			for i := range n {
+				at := start.Add(time.Duration(float64(i) / load.Rate * float64(time.Second)))
+				timer.Reset(time.Until(at))
+				select {
+				case <-ctx.Done():
+					return
+				case <-timer.C:
+				}
+				ticks <- at
+			}
+		}()
+		// Enough workers that a second of latency does not queue arrivals.
+		workers := max(load.Concurrency, int(math.Ceil(load.Rate)))
+		grace := end.Add(time.Second)
+		for w := range workers {
+			step := sc.Worker(w)
+			wg.Go(func() {
+				for at := range ticks {
+					if time.Now().After(grace) || ctx.Err() != nil || exhausted.Load() {
+						mu.Lock()
+						s.Late++
+						mu.Unlock()
+						continue
+					}
+					err := step(ctx)
+					if errors.Is(err, ErrExhausted) {
+						exhausted.Store(true)
+						continue
+					}
+					record(time.Since(at), err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	s.Elapsed = time.Since(start)
+	s.Exhausted = exhausted.Load()
+	return s
+}
+
+// Percentiles of a latency distribution, in milliseconds.
+type Percentiles struct {
+	P50  float64 `json:"p50_ms"`
+	P95  float64 `json:"p95_ms"`
+	P99  float64 `json:"p99_ms"`
+	Max  float64 `json:"max_ms"`
+	Mean float64 `json:"mean_ms"`
+}
+
+// Summarize computes nearest-rank percentiles, after subtracting sub from
+// every latency (not below zero). It does not change ds.
+func Summarize(ds []time.Duration, sub time.Duration) Percentiles {
+	if len(ds) == 0 {
+		return Percentiles{}
+	}
+	v := make([]time.Duration, len(ds))
+	var sum time.Duration
+	for i, d := range ds {
+		v[i] = max(d-sub, 0)
+		sum += v[i]
+	}
+	slices.Sort(v)
+	rank := func(p float64) float64 {
+		i := int(math.Ceil(p*float64(len(v)))) - 1
+		return ms(v[min(max(i, 0), len(v)-1)])
+	}
+	return Percentiles{P50: rank(0.50), P95: rank(0.95), P99: rank(0.99), Max: ms(v[len(v)-1]), Mean: ms(sum / time.Duration(len(v)))}
+}
+
+// Median of ds; 0 when empty.
+func Median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	v := slices.Clone(ds)
+	slices.Sort(v)
+	return v[(len(v)-1)/2]
+}
+
+func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
+
+// Sequential runs n queries one after the other and returns their
+// latencies; errors end it early with the error.
+func Sequential(ctx context.Context, step Step, n int) ([]time.Duration, error) {
+	out := make([]time.Duration, 0, n)
+	for range n {
+		t := time.Now()
+		if err := step(ctx); err != nil {
+			return out, err
+		}
+		out = append(out, time.Since(t))
+	}
+	return out, nil
+}
+
+// Rounds estimates how many sequential upstream rounds lie on a query's
+// critical path: the growth of the median latency, run one query at a
+// time, when every upstream call costs latency more, divided by latency.
+func Rounds(median0, medianL, latency time.Duration) int {
+	if latency <= 0 {
+		return 0
+	}
+	return max(0, int(math.Round(float64(medianL-median0)/float64(latency))))
+}
