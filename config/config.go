@@ -58,6 +58,12 @@ type Identity struct {
 	// the built-in placeholders and each store's own phone and email.
 	BlockedEmails []string `yaml:"blocked_emails" env:"OMNIGATE_BLOCKED_EMAILS"`
 	BlockedPhones []string `yaml:"blocked_phones" env:"OMNIGATE_BLOCKED_PHONES"`
+	// CacheSize bounds the in-process cache of identity answers; 0 turns
+	// it off.
+	CacheSize int `yaml:"cache_size" env:"OMNIGATE_IDENTITY_CACHE_SIZE"`
+	// PollInterval is how often the change log is read; a change made by
+	// another replica reaches this one within twice the interval.
+	PollInterval time.Duration `yaml:"poll_interval" env:"OMNIGATE_IDENTITY_POLL_INTERVAL"`
 }
 
 // Source are the settings every channel system has.
@@ -115,7 +121,7 @@ func Default() Config {
 		BatchWait:      500 * time.Microsecond,
 		LogLevel:       "info",
 		MongoDB:        MongoDB{Database: "omnigate", DataDir: "data/mongodb"},
-		Identity:       Identity{DefaultRegion: "GB"},
+		Identity:       Identity{DefaultRegion: "GB", CacheSize: 20000, PollInterval: 500 * time.Millisecond},
 		Commercetools: Commercetools{
 			Source: src(9101), AuthURL: "http://127.0.0.1:9101", ProjectKey: "omnigate-demo",
 			ClientID: "omnigate-demo-client", ClientSecret: "omnigate-demo-secret", Scope: "manage_project:omnigate-demo",
@@ -252,6 +258,12 @@ func (c Config) Validate() error {
 	}
 	if c.MongoDB.Database == "" {
 		bad("mongodb.database must not be empty")
+	}
+	if c.Identity.CacheSize < 0 {
+		bad("identity.cache_size must not be negative")
+	}
+	if c.Identity.PollInterval < 10*time.Millisecond || c.Identity.PollInterval > time.Minute {
+		bad("identity.poll_interval must be between 10ms and 1m, got %v", c.Identity.PollInterval)
 	}
 	if len(c.Identity.DefaultRegion) != 2 {
 		bad("identity.default_region must be an ISO 3166-1 alpha-2 code such as GB, got %q", c.Identity.DefaultRegion)

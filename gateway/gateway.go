@@ -141,7 +141,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 		BlockedEmails: append(append([]string{}, cfg.Identity.BlockedEmails...), blockedEmails...),
 		BlockedPhones: append(append([]string{}, cfg.Identity.BlockedPhones...), blockedPhones...),
 	}
-	g.Identity, err = identity.NewResolver(ctx, db, finders, rules, log)
+	g.Identity, err = identity.NewResolver(ctx, db, finders, rules, log,
+		identity.WithCacheSize(cfg.Identity.CacheSize), identity.WithPollInterval(cfg.Identity.PollInterval))
 	if err != nil {
 		return nil, err
 	}
@@ -163,8 +164,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 	return g, nil
 }
 
-// Close releases MongoDB (and stops embedded FerretDB).
-func (g *Gateway) Close(ctx context.Context) error { return g.DB.Close(ctx) }
+// Close stops the identity map's change polling and releases MongoDB (and
+// stops embedded FerretDB).
+func (g *Gateway) Close(ctx context.Context) error {
+	if g.Identity != nil {
+		g.Identity.Close()
+	}
+	return g.DB.Close(ctx)
+}
 
 // noneIfZero maps the configuration's "0 retries" to the commercetools,
 // Klaviyo and Zendesk connectors' "no retries" value (-1); their 0 means

@@ -2,6 +2,10 @@
 // customer record to one golden customer id, by deterministic matching on
 // normalized identifiers (see match.go for the rule), and keeps the links in
 // MongoDB (see store.go for how that stays correct without transactions).
+// Its answers are cached in memory (cache.go) and kept fresh across gateway
+// replicas by a change log in MongoDB (changes.go; the bound is in
+// doc/scaling.md). Every write goes through a *changes that resolve
+// publishes once the writes are done: a new write path must do the same.
 package identity
 
 import (
@@ -81,13 +85,26 @@ type Resolver struct {
 	rules    *compiled
 	log      *slog.Logger
 	flights  singleflight.Group
+
+	cache  *cache    // nil when disabled
+	norms  *normMemo // nil when the cache is disabled
+	origin string
+	stop   context.CancelFunc // stops the poller
+	done   chan struct{}      // closed when the poller returned
+	closed sync.Once
 }
 
 // NewResolver checks rules, creates the map's indexes and returns a
-// Resolver searching finders (at most one per system).
-func NewResolver(ctx context.Context, db *mongodb.DB, finders []omnigate.CustomerFinder, rules Rules, logger *slog.Logger) (*Resolver, error) {
+// Resolver searching finders (at most one per system). Unless the cache is
+// disabled (WithCacheSize(0)) it starts following the change log; Close
+// stops that.
+func NewResolver(ctx context.Context, db *mongodb.DB, finders []omnigate.CustomerFinder, rules Rules, logger *slog.Logger, opts ...Option) (*Resolver, error) {
 	if db == nil {
 		return nil, errors.New("identity: no database")
+	}
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
 	}
 	c, err := compileRules(rules)
 	if err != nil {
@@ -118,12 +135,61 @@ func NewResolver(ctx context.Context, db *mongodb.DB, finders []omnigate.Custome
 	if err := r.store.ensureIndexes(ctx); err != nil {
 		return nil, err
 	}
+	r.origin = newOrigin()
+	if o.cacheSize > 0 {
+		if err := r.startCache(ctx, o); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// startCache makes the cache and starts polling the change log from its
+// current end: the cache is empty, so nothing logged before matters.
+func (r *Resolver) startCache(ctx context.Context, o settings) error {
+	now := time.Now
+	start := now()
+	last, err := r.store.lastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	r.cache = newCache(o.cacheSize, o.cacheTTL, staleAfter(o.pollInterval), now)
+	r.norms = newNormMemo(o.cacheSize)
+	r.cache.polled(start)
+	p := &poller{r: r, interval: o.pollInterval, last: last, lastOK: start, pruned: start, now: now}
+	pctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	r.stop, r.done = stop, make(chan struct{})
+	go p.run(pctx, r.done)
+	return nil
+}
+
+// Close stops following the change log. The Resolver still answers; its
+// cache stops answering once its last poll is older than twice the poll
+// interval, and MongoDB answers instead. It does not close the database.
+func (r *Resolver) Close() {
+	r.closed.Do(func() {
+		if r.stop != nil {
+			r.stop()
+			<-r.done
+		}
+	})
 }
 
 // normalizeAsked normalizes an identifier a caller asked for. National
 // phone numbers are read in the default region.
 func (r *Resolver) normalizeAsked(kind omnigate.IdentifierKind, value string) (Identifier, error) {
+	key := string(kind) + "\x00" + value
+	if id, ok := r.norms.get(key); ok {
+		return id, nil
+	}
+	id, err := r.normalizeUncached(kind, value)
+	if err == nil {
+		r.norms.put(key, id)
+	}
+	return id, err
+}
+
+func (r *Resolver) normalizeUncached(kind omnigate.IdentifierKind, value string) (Identifier, error) {
 	v, ok, err := r.rules.normalize(kind, value, "")
 	if err != nil {
 		return Identifier{}, err
@@ -167,6 +233,11 @@ func (r *Resolver) Lookup(ctx context.Context, kind omnigate.IdentifierKind, val
 }
 
 func (r *Resolver) lookup(ctx context.Context, id Identifier) (string, bool, error) {
+	key := identPrefix + identKey(id)
+	if e, ok := r.cache.get(key); ok {
+		return e.golden, true, nil
+	}
+	gen := r.cache.begin()
 	d, err := r.store.identifier(ctx, id)
 	if err != nil {
 		return "", false, internal(err)
@@ -181,6 +252,7 @@ func (r *Resolver) lookup(ctx context.Context, id Identifier) (string, bool, err
 	if err != nil {
 		return "", false, internal(err)
 	}
+	r.cache.put(gen, key, &cacheEntry{golden: golden, tags: []string{golden}})
 	return golden, true, nil
 }
 
@@ -221,12 +293,21 @@ func (r *Resolver) ResolveRecord(ctx context.Context, system omnigate.System, ex
 	}
 	key := recordKey(system, externalID)
 	linked := func(ctx context.Context) (string, bool, error) {
+		ckey := recordPrefix + key
+		if e, ok := r.cache.get(ckey); ok {
+			return e.golden, true, nil
+		}
+		gen := r.cache.begin()
 		l, err := r.store.linkByKey(ctx, key)
 		if err != nil || l == nil {
 			return "", false, internal(err)
 		}
 		golden, err := r.store.canonicalOne(ctx, l.Golden)
-		return golden, err == nil, internal(err)
+		if err != nil {
+			return "", false, internal(err)
+		}
+		r.cache.put(gen, ckey, &cacheEntry{golden: golden, tags: []string{golden}})
+		return golden, true, nil
 	}
 	if golden, ok, err := linked(ctx); err != nil || ok {
 		return golden, err
@@ -297,9 +378,11 @@ func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record
 	if err != nil {
 		return "", err
 	}
+	ch := &changes{}
+	defer r.publish(ctx, ch)
 	if asked.Value != "" {
 		if o := g.searched[asked]; o != nil && o.tooCommon {
-			if err := r.store.setIdentifier(ctx, asked, "", true); err != nil {
+			if err := r.store.setIdentifier(ctx, asked, "", true, ch); err != nil {
 				return "", internal(err)
 			}
 			return "", sharedError(asked)
@@ -310,7 +393,7 @@ func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record
 	groups := r.rules.groupRecords(records)
 	goldens := make(map[*record]string, len(records))
 	for _, grp := range groups {
-		golden, err := r.store.saveGroup(ctx, grp)
+		golden, err := r.store.saveGroup(ctx, grp, ch)
 		if err != nil {
 			return "", internal(err)
 		}
@@ -318,7 +401,7 @@ func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record
 			goldens[m] = golden
 		}
 	}
-	if err := r.saveIdentifiers(ctx, g, records, goldens); err != nil {
+	if err := r.saveIdentifiers(ctx, g, records, goldens, ch); err != nil {
 		return "", internal(err)
 	}
 
@@ -340,7 +423,7 @@ func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record
 // saveIdentifiers updates the lookup index: an identifier searched in every
 // system and found on one customer's records points to that customer; one
 // found on several customers' records is shared, searched completely or not.
-func (r *Resolver) saveIdentifiers(ctx context.Context, g *gathered, records []*record, goldens map[*record]string) error {
+func (r *Resolver) saveIdentifiers(ctx context.Context, g *gathered, records []*record, goldens map[*record]string, ch *changes) error {
 	holders := holderGoldens(g, records, goldens)
 	ids := slices.SortedFunc(maps.Keys(holders), func(a, b Identifier) int { return cmp.Compare(identKey(a), identKey(b)) })
 	for id, o := range g.searched {
@@ -352,12 +435,12 @@ func (r *Resolver) saveIdentifiers(ctx context.Context, g *gathered, records []*
 		o := g.searched[id]
 		switch {
 		case o != nil && o.tooCommon, len(holders[id]) > 1:
-			if err := r.store.setIdentifier(ctx, id, "", true); err != nil {
+			if err := r.store.setIdentifier(ctx, id, "", true, ch); err != nil {
 				return err
 			}
 		case o != nil && o.complete:
 			for golden := range holders[id] {
-				if err := r.store.setIdentifier(ctx, id, golden, false); err != nil {
+				if err := r.store.setIdentifier(ctx, id, golden, false, ch); err != nil {
 					return err
 				}
 			}
@@ -579,11 +662,63 @@ func (r *Resolver) Customers(ctx context.Context, ids []string) ([]*Customer, er
 	if len(ids) == 0 {
 		return out, nil
 	}
+	if r.cache == nil {
+		return r.readCustomers(ctx, ids, out)
+	}
+	var missing []string
+	for i, id := range ids {
+		if e, ok := r.cache.get(customerPrefix + id); ok {
+			out[i] = e.cust
+		} else if !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	byID := map[string]*Customer{}
+	for _, c := range out {
+		if c != nil {
+			byID[c.ID] = c
+		}
+	}
+	gen := r.cache.begin()
+	read, err := r.readCustomers(ctx, missing, make([]*Customer, len(missing)))
+	if err != nil {
+		return nil, err
+	}
+	got := make(map[string]*Customer, len(missing))
+	for i, id := range missing {
+		c := read[i]
+		if c == nil {
+			continue
+		}
+		// Ids merged into one customer share one *Customer, whether it
+		// came from the cache or was just read.
+		if prev, ok := byID[c.ID]; ok {
+			c = prev
+		} else {
+			byID[c.ID] = c
+		}
+		got[id] = c
+		r.cache.put(gen, customerPrefix+id, &cacheEntry{cust: c, tags: []string{id, c.ID}})
+	}
+	for i, id := range ids {
+		if out[i] == nil {
+			out[i] = got[id]
+		}
+	}
+	return out, nil
+}
+
+// readCustomers reads the customers of ids from MongoDB into out.
+func (r *Resolver) readCustomers(ctx context.Context, ids []string, out []*Customer) ([]*Customer, error) {
 	canon, err := r.store.canonical(ctx, ids)
 	if err != nil {
 		return nil, internal(err)
 	}
 	survivors := slices.Compact(slices.Sorted(maps.Values(canon)))
+	r.store.reads.Add(1)
 	cur, err := r.store.customers.Find(ctx, bson.M{"$or": bson.A{
 		bson.M{"_id": bson.M{"$in": survivors}},
 		// Aliases, whose links a racing writer may not have moved yet.
@@ -607,6 +742,7 @@ func (r *Resolver) Customers(ctx context.Context, ids []string) ([]*Customer, er
 		}
 	}
 	if len(byID) > 0 {
+		r.store.reads.Add(1)
 		cur, err = r.store.links.Find(ctx, bson.M{"golden": bson.M{"$in": slices.Collect(maps.Keys(owner))}})
 		if err != nil {
 			return nil, internal(fmt.Errorf("identity: read links: %w", err))

@@ -48,22 +48,27 @@ var (
 )
 
 // openDB connects to a fresh database named after the test.
-func openDB(t *testing.T) *mongodb.DB {
+func openDB(t testing.TB) *mongodb.DB {
 	t.Helper()
 	name := nonName.ReplaceAllString(t.Name(), "_")
 	if len(name) > 40 {
 		name = name[len(name)-40:]
 	}
 	name = fmt.Sprintf("t%d_%s", dbSeq.Add(1), name)
+	db := connect(t, name)
+	t.Cleanup(func() { db.Database().Drop(context.Background()) })
+	return db
+}
+
+// connect opens a connection of its own to a database of the shared
+// server, as another gateway replica would.
+func connect(t testing.TB, name string) *mongodb.DB {
+	t.Helper()
 	db, err := mongodb.Open(t.Context(), mongodb.Config{URI: server.URI(), Database: name})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		db.Database().Drop(ctx)
-		db.Close(ctx)
-	})
+	t.Cleanup(func() { db.Close(context.Background()) })
 	return db
 }
 
@@ -201,14 +206,20 @@ func (fs *finders) calls() int64 {
 	return n
 }
 
-func newResolver(t *testing.T, fs *finders, rules identity.Rules) (*identity.Resolver, *mongodb.DB) {
+func newResolver(t testing.TB, fs *finders, rules identity.Rules, opts ...identity.Option) (*identity.Resolver, *mongodb.DB) {
 	t.Helper()
 	db := openDB(t)
-	r, err := identity.NewResolver(t.Context(), db, fs.list(), rules, nil)
+	return resolverOn(t, db, fs, rules, opts...), db
+}
+
+func resolverOn(t testing.TB, db *mongodb.DB, fs *finders, rules identity.Rules, opts ...identity.Option) *identity.Resolver {
+	t.Helper()
+	r, err := identity.NewResolver(t.Context(), db, fs.list(), rules, nil, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r, db
+	t.Cleanup(r.Close)
+	return r
 }
 
 func cust(id, given, family, country string, emails, phones []string) omnigate.CustomerRecord {

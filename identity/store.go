@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -80,7 +82,11 @@ type identifierDoc struct {
 
 type store struct {
 	customers, links, identifiers *mongo.Collection
+	counters, changes             *mongo.Collection
 	now                           func() time.Time
+	// reads counts the read commands sent, for tests that prove a warm
+	// lookup reads nothing.
+	reads atomic.Int64
 }
 
 func newStore(db *mongo.Database) *store {
@@ -88,34 +94,80 @@ func newStore(db *mongo.Database) *store {
 		customers:   db.Collection(customersColl),
 		links:       db.Collection(linksColl),
 		identifiers: db.Collection(identifiersColl),
+		counters:    db.Collection(countersColl),
+		changes:     db.Collection(changesColl),
 		now:         func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
 	}
 }
 
 func (s *store) ensureIndexes(ctx context.Context) error {
-	unique := options.Index().SetUnique(true)
+	// A builder of its own per index: the driver writes the generated
+	// name into the options it is given, so a shared one names the next
+	// index after the first. Databases made before this was found have a
+	// unique index named after another collection's; keys, not names,
+	// say whether an index exists.
+	unique := func() *options.IndexOptionsBuilder { return options.Index().SetUnique(true) }
 	for coll, models := range map[*mongo.Collection][]mongo.IndexModel{
 		s.links: {
-			{Keys: bson.D{{Key: "system", Value: 1}, {Key: "external_id", Value: 1}}, Options: unique},
+			{Keys: bson.D{{Key: "system", Value: 1}, {Key: "external_id", Value: 1}}, Options: unique()},
 			{Keys: bson.D{{Key: "golden", Value: 1}}},
 		},
 		s.identifiers: {
-			{Keys: bson.D{{Key: "kind", Value: 1}, {Key: "value", Value: 1}}, Options: unique},
+			{Keys: bson.D{{Key: "kind", Value: 1}, {Key: "value", Value: 1}}, Options: unique()},
 			{Keys: bson.D{{Key: "golden", Value: 1}}},
 		},
 		s.customers: {
 			{Keys: bson.D{{Key: "merged_into", Value: 1}}},
 		},
+		s.changes: {
+			{Keys: bson.D{{Key: "at", Value: 1}}},
+		},
 	} {
-		// One index per command: FerretDB v1.24 panics on a createIndexes
-		// of several indexes when more than one of them already exists.
+		// Only the missing ones, one per command: FerretDB v1.24 panics on
+		// a createIndexes of several indexes when more than one of them
+		// already exists.
+		have, err := indexKeys(ctx, coll)
+		if err != nil {
+			return err
+		}
 		for _, m := range models {
+			if have[keysString(m.Keys.(bson.D))] {
+				continue
+			}
 			if _, err := coll.Indexes().CreateOne(ctx, m); err != nil {
 				return fmt.Errorf("identity: create indexes on %s: %w", coll.Name(), err)
 			}
 		}
 	}
 	return nil
+}
+
+// indexKeys returns the keys of coll's indexes, as keysString writes them.
+func indexKeys(ctx context.Context, coll *mongo.Collection) (map[string]bool, error) {
+	cur, err := coll.Indexes().List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("identity: list indexes of %s: %w", coll.Name(), err)
+	}
+	var specs []struct {
+		Key bson.D `bson:"key"`
+	}
+	if err := cur.All(ctx, &specs); err != nil {
+		return nil, fmt.Errorf("identity: list indexes of %s: %w", coll.Name(), err)
+	}
+	out := make(map[string]bool, len(specs))
+	for _, sp := range specs {
+		out[keysString(sp.Key)] = true
+	}
+	return out, nil
+}
+
+// keysString writes index keys as field_1_field_1.
+func keysString(keys bson.D) string {
+	parts := make([]string, 0, 2*len(keys))
+	for _, k := range keys {
+		parts = append(parts, k.Key, fmt.Sprint(k.Value))
+	}
+	return strings.Join(parts, "_")
 }
 
 // newGoldenID returns "cus_" and a ULID: 48 bits of milliseconds and 80
@@ -152,6 +204,7 @@ func (s *store) canonical(ctx context.Context, ids []string) (map[string]string,
 		if round == 8 {
 			return nil, errors.New("identity: merged_into chain longer than 8")
 		}
+		s.reads.Add(1)
 		cur, err := s.customers.Find(ctx, bson.M{"_id": bson.M{"$in": pending}, "merged_into": bson.M{"$exists": true}})
 		if err != nil {
 			return nil, fmt.Errorf("identity: read customers: %w", err)
@@ -189,6 +242,7 @@ func (s *store) canonicalOne(ctx context.Context, id string) (string, error) {
 // linkByKey reads the link of one record.
 func (s *store) linkByKey(ctx context.Context, key string) (*linkDoc, error) {
 	var l linkDoc
+	s.reads.Add(1)
 	err := s.links.FindOne(ctx, bson.M{"_id": key}).Decode(&l)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
@@ -201,6 +255,7 @@ func (s *store) linkByKey(ctx context.Context, key string) (*linkDoc, error) {
 
 func (s *store) identifier(ctx context.Context, id Identifier) (*identifierDoc, error) {
 	var d identifierDoc
+	s.reads.Add(1)
 	err := s.identifiers.FindOne(ctx, bson.M{"_id": identKey(id)}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
@@ -219,12 +274,15 @@ func identDocs(ids []Identifier) []identDoc {
 	return out
 }
 
-// saveGroup links every record of g to one golden id and returns it.
-func (s *store) saveGroup(ctx context.Context, g *group) (string, error) {
+// saveGroup links every record of g to one golden id and returns it. ch
+// collects the golden ids and records it touched.
+func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, error) {
 	keys := make([]string, len(g.members))
 	for i, m := range g.members {
 		keys[i] = m.key
+		ch.key(recordPrefix + m.key)
 	}
+	s.reads.Add(1)
 	cur, err := s.links.Find(ctx, bson.M{"_id": bson.M{"$in": keys}})
 	if err != nil {
 		return "", fmt.Errorf("identity: read links: %w", err)
@@ -257,6 +315,11 @@ func (s *store) saveGroup(ctx context.Context, g *group) (string, error) {
 	} else {
 		target = newGoldenID(now)
 	}
+	// Every customer this group touches changes: its links, its update
+	// time, or its being merged.
+	defer func() { ch.golden(slices.Collect(maps.Keys(seen))...) }()
+	ch.golden(target)
+	ch.golden(goldens...)
 
 	for _, m := range g.members {
 		idents := identDocs(m.ids)
@@ -310,7 +373,7 @@ func (s *store) saveGroup(ctx context.Context, g *group) (string, error) {
 			continue
 		}
 		ev := fmt.Sprintf("records %v are one customer but were linked to %s and %s", keys, survivor, loser)
-		if err := s.merge(ctx, loser, survivor, ev); err != nil {
+		if err := s.merge(ctx, loser, survivor, ev, ch); err != nil {
 			return "", err
 		}
 	}
@@ -320,8 +383,9 @@ func (s *store) saveGroup(ctx context.Context, g *group) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	ch.golden(final)
 	if final != survivor {
-		if err := s.repoint(ctx, survivor, final); err != nil {
+		if err := s.repoint(ctx, survivor, final, ch); err != nil {
 			return "", err
 		}
 	}
@@ -357,8 +421,9 @@ func (s *store) upsert(ctx context.Context, coll *mongo.Collection, filter, upda
 
 // merge makes loser an alias of survivor and moves its links and
 // identifiers over.
-func (s *store) merge(ctx context.Context, loser, survivor, evidence string) error {
+func (s *store) merge(ctx context.Context, loser, survivor, evidence string, ch *changes) error {
 	for range 8 {
+		ch.golden(loser, survivor)
 		now := s.now()
 		_, err := s.customers.UpdateOne(ctx,
 			bson.M{"_id": loser, "merged_into": bson.M{"$exists": false}},
@@ -369,7 +434,7 @@ func (s *store) merge(ctx context.Context, loser, survivor, evidence string) err
 			},
 			options.UpdateOne().SetUpsert(true))
 		if err == nil {
-			return s.repoint(ctx, loser, survivor)
+			return s.repoint(ctx, loser, survivor, ch)
 		}
 		if !mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("identity: merge %s into %s: %w", loser, survivor, err)
@@ -387,7 +452,8 @@ func (s *store) merge(ctx context.Context, loser, survivor, evidence string) err
 	return fmt.Errorf("identity: merge of %s did not settle", loser)
 }
 
-func (s *store) repoint(ctx context.Context, from, to string) error {
+func (s *store) repoint(ctx context.Context, from, to string, ch *changes) error {
+	ch.golden(from, to)
 	set := bson.M{"$set": bson.M{"golden": to}}
 	if _, err := s.links.UpdateMany(ctx, bson.M{"golden": from}, set); err != nil {
 		return fmt.Errorf("identity: move links of %s: %w", from, err)
@@ -399,10 +465,11 @@ func (s *store) repoint(ctx context.Context, from, to string) error {
 }
 
 // setIdentifier points an identifier at a customer, or marks it shared.
-func (s *store) setIdentifier(ctx context.Context, id Identifier, golden string, isShared bool) error {
+func (s *store) setIdentifier(ctx context.Context, id Identifier, golden string, isShared bool, ch *changes) error {
 	if isShared {
 		golden = ""
 	}
+	ch.key(identPrefix + identKey(id))
 	return s.upsert(ctx, s.identifiers, bson.M{"_id": identKey(id)}, bson.M{"$set": bson.M{
 		"kind": string(id.Kind), "value": id.Value, "golden": golden, "shared": isShared, "updated": s.now(),
 	}})
