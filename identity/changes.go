@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -23,13 +24,19 @@ import (
 //     takes the next sequence number with findOneAndUpdate $inc, after its
 //     data writes are done;
 //   - identity_changes holds one entry per resolution that wrote, _id the
-//     sequence number, naming the golden ids and the cache keys
-//     (identifiers, records) it changed.
+//     sequence number in decimal, naming the golden ids and the cache keys
+//     (identifiers, records) it changed. The _id is a string because
+//     embedded FerretDB hands an _id filter to SQLite only when its value
+//     is a string (see store.go); otherwise it decodes the whole log.
 //
-// A poll reads the entries after the last sequence number it has seen. A
-// number taken whose entry is not there yet is a gap: its writer is between
-// the two commands, or died there. Entries after a gap are applied anyway,
-// and a gap still open after gapTimeout makes the poll drop the whole cache
+// A poll reads the counter by _id. When it has not moved since the last
+// poll, nothing changed: one point read, the common case. When it moved,
+// the poll reads the entries of the numbers taken since, each by _id, a
+// few at once; more than pollBatch behind, it drops the whole cache
+// instead. A number taken whose entry is not there yet is a gap: its
+// writer is between the two commands, or died there. Entries after a gap
+// are applied anyway, the missing one is read again at the next poll, and
+// a gap still open after gapTimeout makes the poll drop the whole cache
 // and move on: the writer's data was written before it took its number, so
 // whatever is read after the drop is current.
 const (
@@ -39,13 +46,15 @@ const (
 
 	// pollBatch entries at most are read by one poll; a resolver further
 	// behind drops its whole cache instead of replaying them.
-	pollBatch = 1000
+	pollBatch = 256
 	// changesRetention: entries older than this are deleted. A resolver
 	// that has not polled for gapTimeout drops its cache and skips ahead,
 	// so it never needs old entries.
 	changesRetention = time.Hour
-	// pruneEvery is how often a resolver deletes old entries.
-	pruneEvery = 10 * time.Minute
+	// pruneEvery is how often a resolver deletes old entries. The delete
+	// filters by time, which embedded FerretDB answers by reading the whole
+	// log, so it runs rarely and beside the polls, never delaying one.
+	pruneEvery = time.Minute
 )
 
 // gapTimeout is how long a poll waits for a gap to fill before dropping
@@ -53,12 +62,15 @@ const (
 func gapTimeout(poll time.Duration) time.Duration { return 10 * poll }
 
 type changeDoc struct {
-	Seq     int64     `bson:"_id"`
+	ID      string    `bson:"_id"` // changeID(Seq)
+	Seq     int64     `bson:"seq"`
 	Origin  string    `bson:"origin"`
 	Goldens []string  `bson:"goldens,omitempty"`
 	Keys    []string  `bson:"keys,omitempty"`
 	At      time.Time `bson:"at"`
 }
+
+func changeID(seq int64) string { return strconv.FormatInt(seq, 10) }
 
 // changes collects what one resolution wrote.
 type changes struct {
@@ -107,7 +119,7 @@ func (r *Resolver) publish(ctx context.Context, ch *changes) {
 		return
 	}
 	r.cache.invalidate(ch.goldens, ch.keys)
-	if err := r.store.logChanges(ctx, r.origin, ch); err != nil {
+	if err := r.store.logChanges(ctx, r.origin, ch, r.own.add); err != nil {
 		// The data is written; the other replicas see it when their
 		// entries expire (CacheTTL) instead of at their next poll.
 		r.log.Error("identity: change not logged; other replicas may show the old map until their cache entries expire", "err", err)
@@ -149,13 +161,16 @@ func (s *store) lastSeq(ctx context.Context) (int64, error) {
 	return doc.Seq, nil
 }
 
-func (s *store) logChanges(ctx context.Context, origin string, ch *changes) error {
+// logChanges logs ch under the next change number, telling taken the
+// number before the entry is written.
+func (s *store) logChanges(ctx context.Context, origin string, ch *changes, taken func(int64)) error {
 	seq, err := s.nextSeq(ctx)
 	if err != nil {
 		return err
 	}
+	taken(seq)
 	ch.mu.Lock()
-	doc := changeDoc{Seq: seq, Origin: origin, Goldens: slices.Clone(ch.goldens), Keys: slices.Clone(ch.keys), At: s.now()}
+	doc := changeDoc{ID: changeID(seq), Seq: seq, Origin: origin, Goldens: slices.Clone(ch.goldens), Keys: slices.Clone(ch.keys), At: s.now()}
 	ch.mu.Unlock()
 	if _, err := s.changes.InsertOne(ctx, doc); err != nil {
 		return fmt.Errorf("identity: log change %d: %w", seq, err)
@@ -163,19 +178,92 @@ func (s *store) logChanges(ctx context.Context, origin string, ch *changes) erro
 	return nil
 }
 
+// ownSeqs are the change numbers this process took. It dropped what their
+// entries name from its cache when it wrote them, so its poller need not
+// read them: a single replica reads no entry at all.
+type ownSeqs struct {
+	mu sync.Mutex
+	m  map[int64]struct{}
+}
+
+// maxOwnSeqs bounds the numbers kept, for a resolver whose poller stopped
+// (Close) and so never forgets them; past it, entries are read as others'.
+const maxOwnSeqs = 4 * pollBatch
+
+func (o *ownSeqs) add(seq int64) {
+	if o == nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.m) < maxOwnSeqs {
+		o.m[seq] = struct{}{}
+	}
+}
+
+func (o *ownSeqs) has(seq int64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	_, ok := o.m[seq]
+	return ok
+}
+
+// forget drops the numbers up to upTo, which the poller has passed.
+func (o *ownSeqs) forget(upTo int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for seq := range o.m {
+		if seq <= upTo {
+			delete(o.m, seq)
+		}
+	}
+}
+
+// changesBySeq reads the entries of seqs by _id, nil for those missing.
+func (s *store) changesBySeq(ctx context.Context, seqs []int64) ([]*changeDoc, error) {
+	out := make([]*changeDoc, len(seqs))
+	err := forEach(ctx, len(seqs), func(ctx context.Context, i int) error {
+		var d changeDoc
+		err := s.changes.FindOne(ctx, bson.M{"_id": changeID(seqs[i])}).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("identity: read change %d: %w", seqs[i], err)
+		}
+		out[i] = &d
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// prune deletes the entries older than changesRetention.
+func (s *store) prune(ctx context.Context) error {
+	_, err := s.changes.DeleteMany(ctx, bson.M{"at": bson.M{"$lt": s.now().Add(-changesRetention)}})
+	return err
+}
+
 // poller follows the change log for one resolver.
 type poller struct {
 	r        *Resolver
 	interval time.Duration
-	last     int64     // every entry up to this one has been applied
-	gapSince time.Time // when the oldest open gap was first seen
-	lastOK   time.Time // start of the last successful poll
-	pruned   time.Time
+	last     int64              // every entry up to this one has been applied
+	applied  map[int64]struct{} // entries after last applied, past a gap
+	gapSince time.Time          // when the oldest open gap was first seen
+	lastOK   time.Time          // start of the last successful poll
 	now      func() time.Time
 }
 
 func (p *poller) run(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Go(func() { p.pruneLoop(ctx) })
 	t := time.NewTicker(p.interval)
 	defer t.Stop()
 	failing := false
@@ -207,6 +295,28 @@ func (p *poller) run(ctx context.Context, done chan<- struct{}) {
 	}
 }
 
+func (p *poller) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(pruneEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := p.r.store.prune(ctx); err != nil && ctx.Err() == nil {
+			p.r.log.Warn("identity: old change log entries not deleted", "err", err)
+		}
+	}
+}
+
+// skipTo drops the whole cache and goes on from counter.
+func (p *poller) skipTo(counter int64) {
+	p.r.cache.flush()
+	p.last, p.applied, p.gapSince = counter, nil, time.Time{}
+	p.r.own.forget(counter)
+}
+
 // poll applies the entries logged since the last poll.
 func (p *poller) poll(ctx context.Context) error {
 	start := p.now()
@@ -215,40 +325,60 @@ func (p *poller) poll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if start.Sub(p.lastOK) > gapTimeout(p.interval) {
-		// Cut off for a while: replaying is pointless, start over.
-		c.flush()
-		p.last, p.gapSince, p.lastOK = counter, time.Time{}, start
-		c.polled(start)
-		return nil
-	}
-	cur, err := s.changes.Find(ctx, bson.M{"_id": bson.M{"$gt": p.last}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(pollBatch))
-	if err != nil {
-		return fmt.Errorf("identity: read change log: %w", err)
-	}
-	var docs []changeDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return fmt.Errorf("identity: read change log: %w", err)
-	}
-	if len(docs) == pollBatch {
-		c.flush()
-		p.last, p.gapSince, p.lastOK = max(counter, docs[len(docs)-1].Seq), time.Time{}, start
-		c.polled(start)
-		return nil
-	}
-	next, top := p.last, counter
-	for _, d := range docs {
-		if d.Origin != p.r.origin {
-			c.invalidate(d.Goldens, d.Keys)
-		}
-		if d.Seq == next+1 {
-			next = d.Seq
-		}
-		top = max(top, d.Seq)
-	}
 	switch {
-	case next >= top:
+	case start.Sub(p.lastOK) > gapTimeout(p.interval),
+		// Cut off for a while: replaying is pointless, start over.
+		counter-p.last > pollBatch,
+		// Too far behind to replay.
+		counter < p.last:
+		// The log was reset under us (a new database).
+		p.skipTo(counter)
+		p.lastOK = start
+		c.polled(start)
+		return nil
+	}
+	apply := func(seq int64) {
+		if p.applied == nil {
+			p.applied = map[int64]struct{}{}
+		}
+		p.applied[seq] = struct{}{}
+	}
+	var want []int64
+	for n := p.last + 1; n <= counter; n++ {
+		if _, ok := p.applied[n]; ok {
+			continue
+		}
+		if p.r.own.has(n) {
+			apply(n)
+			continue
+		}
+		want = append(want, n)
+	}
+	if len(want) > 0 {
+		docs, err := s.changesBySeq(ctx, want)
+		if err != nil {
+			return err
+		}
+		for i, d := range docs {
+			if d == nil {
+				continue
+			}
+			if d.Origin != p.r.origin {
+				c.invalidate(d.Goldens, d.Keys)
+			}
+			apply(want[i])
+		}
+	}
+	for {
+		if _, ok := p.applied[p.last+1]; !ok {
+			break
+		}
+		delete(p.applied, p.last+1)
+		p.last++
+	}
+	p.r.own.forget(p.last)
+	switch {
+	case p.last >= counter:
 		p.gapSince = time.Time{}
 	case p.gapSince.IsZero():
 		// The previous poll saw no gap, so the number was taken after
@@ -256,17 +386,10 @@ func (p *poller) poll(ctx context.Context) error {
 		// time the number was taken.
 		p.gapSince = p.lastOK
 	case start.Sub(p.gapSince) > gapTimeout(p.interval):
-		c.flush()
-		next, p.gapSince = top, time.Time{}
+		p.skipTo(counter)
 	}
-	p.last, p.lastOK = next, start
+	p.lastOK = start
 	c.polled(start)
-	if start.Sub(p.pruned) > pruneEvery {
-		p.pruned = start
-		if _, err := s.changes.DeleteMany(ctx, bson.M{"at": bson.M{"$lt": s.now().Add(-changesRetention)}}); err != nil {
-			p.r.log.Warn("identity: old change log entries not deleted", "err", err)
-		}
-	}
 	return nil
 }
 

@@ -1,5 +1,12 @@
 package identity
 
+import (
+	"context"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
 // Test hooks.
 
 // Reads returns how many read commands r has sent to MongoDB.
@@ -16,3 +23,22 @@ const (
 	CountersColl = countersColl
 	ChangesColl  = changesColl
 )
+
+// UseDatabase makes r read and write through db from now on, for tests
+// that watch the commands sent on a connection of their own. It stops r's
+// change log poller and starts a new one on db, with the cache settings of
+// opts.
+func UseDatabase(ctx context.Context, r *Resolver, db *mongo.Database, opts ...Option) error {
+	r.Close()
+	r.store = newStore(db)
+	r.closed = sync.Once{}
+	r.cache, r.norms, r.own, r.stop, r.done = nil, nil, nil, nil, nil
+	o, err := buildOptions(opts)
+	if err != nil || o.cacheSize == 0 {
+		return err
+	}
+	return r.startCache(ctx, o)
+}
+
+// PollBatch is how far behind a poll may be before it drops the cache.
+const PollBatch = pollBatch

@@ -20,7 +20,6 @@ import (
 	"sync"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/omnigate/omnigate"
@@ -89,6 +88,7 @@ type Resolver struct {
 	cache  *cache    // nil when disabled
 	norms  *normMemo // nil when the cache is disabled
 	origin string
+	own    *ownSeqs           // nil when the cache is disabled
 	stop   context.CancelFunc // stops the poller
 	done   chan struct{}      // closed when the poller returned
 	closed sync.Once
@@ -155,8 +155,9 @@ func (r *Resolver) startCache(ctx context.Context, o settings) error {
 	}
 	r.cache = newCache(o.cacheSize, o.cacheTTL, staleAfter(o.pollInterval), now)
 	r.norms = newNormMemo(o.cacheSize)
+	r.own = &ownSeqs{m: map[int64]struct{}{}}
 	r.cache.polled(start)
-	p := &poller{r: r, interval: o.pollInterval, last: last, lastOK: start, pruned: start, now: now}
+	p := &poller{r: r, interval: o.pollInterval, last: last, lastOK: start, now: now}
 	pctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	r.stop, r.done = stop, make(chan struct{})
 	go p.run(pctx, r.done)
@@ -654,9 +655,9 @@ func (r *Resolver) Customer(ctx context.Context, goldenID string) (*Customer, er
 }
 
 // Customers returns golden customers in the order of ids, nil for ids that
-// name none, in three queries however many ids there are (one more per
-// step of a merge chain). Ids merged into
-// the same customer get the same *Customer: treat it as read-only.
+// name none. Those not cached are read by _id, one point read per id (one
+// more per step of a merge chain), a few at once. Ids merged into the same
+// customer get the same *Customer: treat it as read-only.
 func (r *Resolver) Customers(ctx context.Context, ids []string) ([]*Customer, error) {
 	out := make([]*Customer, len(ids))
 	if len(ids) == 0 {
@@ -711,73 +712,48 @@ func (r *Resolver) Customers(ctx context.Context, ids []string) ([]*Customer, er
 	return out, nil
 }
 
-// readCustomers reads the customers of ids from MongoDB into out.
+// readCustomers reads the customers of ids from MongoDB into out: one
+// point read per id, and one per step of a merge chain, a few at once.
 func (r *Resolver) readCustomers(ctx context.Context, ids []string, out []*Customer) ([]*Customer, error) {
-	canon, err := r.store.canonical(ctx, ids)
+	canon, docs, err := r.store.follow(ctx, ids, true)
 	if err != nil {
 		return nil, internal(err)
 	}
-	survivors := slices.Compact(slices.Sorted(maps.Values(canon)))
-	r.store.reads.Add(1)
-	cur, err := r.store.customers.Find(ctx, bson.M{"$or": bson.A{
-		bson.M{"_id": bson.M{"$in": survivors}},
-		// Aliases, whose links a racing writer may not have moved yet.
-		bson.M{"merged_into": bson.M{"$in": survivors}},
-	}})
-	if err != nil {
-		return nil, internal(fmt.Errorf("identity: read customers: %w", err))
-	}
-	var docs []customerDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, internal(fmt.Errorf("identity: read customers: %w", err))
-	}
 	byID := map[string]*Customer{}
-	owner := map[string]string{} // golden id -> survivor whose links it holds
-	for _, d := range docs {
-		if d.MergedInto == "" {
-			byID[d.ID] = &Customer{ID: d.ID, CreatedAt: d.Created, UpdatedAt: d.Updated}
-			owner[d.ID] = d.ID
-		} else if slices.Contains(survivors, d.MergedInto) {
-			owner[d.ID] = d.MergedInto
-		}
-	}
-	if len(byID) > 0 {
-		r.store.reads.Add(1)
-		cur, err = r.store.links.Find(ctx, bson.M{"golden": bson.M{"$in": slices.Collect(maps.Keys(owner))}})
-		if err != nil {
-			return nil, internal(fmt.Errorf("identity: read links: %w", err))
-		}
-		var links []linkDoc
-		if err := cur.All(ctx, &links); err != nil {
-			return nil, internal(fmt.Errorf("identity: read links: %w", err))
-		}
-		for _, l := range links {
-			c := byID[owner[l.Golden]]
-			if c == nil {
-				continue
-			}
-			c.Links = append(c.Links, Link{
-				System: omnigate.System(l.System), ExternalID: l.ExternalID,
-				Rule: l.Rule, Evidence: l.Evidence, LinkedAt: l.LinkedAt,
-			})
-			for _, id := range l.Identifiers {
-				x := Identifier{Kind: omnigate.IdentifierKind(id.Kind), Value: id.Value}
-				if !slices.Contains(c.Identifiers, x) {
-					c.Identifiers = append(c.Identifiers, x)
-				}
-			}
-		}
-		for _, c := range byID {
-			slices.SortFunc(c.Links, func(a, b Link) int {
-				return cmp.Or(cmp.Compare(systemRank(a.System), systemRank(b.System)), cmp.Compare(a.ExternalID, b.ExternalID))
-			})
-			sortIdents(c.Identifiers)
-		}
-	}
 	for i, id := range ids {
-		out[i] = byID[canon[id]]
+		to := canon[id]
+		c, ok := byID[to]
+		if !ok {
+			if d := docs[to]; d != nil {
+				c = customerOf(d)
+			}
+			byID[to] = c
+		}
+		out[i] = c
 	}
 	return out, nil
+}
+
+// customerOf makes a Customer of a golden customer's document.
+func customerOf(d *customerDoc) *Customer {
+	c := &Customer{ID: d.ID, CreatedAt: d.Created, UpdatedAt: d.Updated}
+	for _, l := range d.Links {
+		c.Links = append(c.Links, Link{
+			System: omnigate.System(l.System), ExternalID: l.ExternalID,
+			Rule: l.Rule, Evidence: l.Evidence, LinkedAt: l.LinkedAt,
+		})
+		for _, id := range l.Identifiers {
+			x := Identifier{Kind: omnigate.IdentifierKind(id.Kind), Value: id.Value}
+			if !slices.Contains(c.Identifiers, x) {
+				c.Identifiers = append(c.Identifiers, x)
+			}
+		}
+	}
+	slices.SortFunc(c.Links, func(a, b Link) int {
+		return cmp.Or(cmp.Compare(systemRank(a.System), systemRank(b.System)), cmp.Compare(a.ExternalID, b.ExternalID))
+	})
+	sortIdents(c.Identifiers)
+	return c
 }
 
 func systemRank(s omnigate.System) int {

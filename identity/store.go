@@ -15,11 +15,23 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/omnigate/omnigate"
 )
 
 // The store. Embedded FerretDB has no multi-document transactions, so every
 // write is a single-document operation whose outcome is decided by a unique
-// index:
+// index or by an update operator that commutes. And embedded FerretDB
+// (v1.24, SQLite) hands a filter to SQLite only when it is exactly
+// {_id: <string>}; any other filter ($in, $or, a range, another field, a
+// sort) makes it decode every document of the collection in Go, which is
+// what once took most of the gateway's CPU. (SQLite still reads every
+// row's JSON for an _id filter, as FerretDB's _id index is on another
+// expression than its query, but that costs a small fraction of the
+// decoding.) So every command the map sends selects by _id alone, several
+// point reads in parallel (at most readConcurrency at once) where several
+// keys are needed; on a real MongoDB each is an index lookup.
 //
 //   - identity_links: one document per system record, _id "system:id",
 //     unique on (system, external_id). A record is linked by inserting its
@@ -27,21 +39,35 @@ import (
 //     winner's golden id. Links are taken in record-key order, so two
 //     resolutions of the same records race for the same first link and the
 //     loser adopts the winner's id before it has written anything.
-//   - identity_customers: one document per golden id. When one customer's
-//     records turn out to be linked to several golden ids (two resolutions
-//     that saw different records), the ids are merged into the smallest:
-//     the others keep a merged_into pointer, so an id once handed out keeps
-//     resolving. Merges always point to a smaller id, so they cannot form a
-//     cycle, and concurrent merges agree on the survivor.
+//   - identity_customers: one document per golden id, holding a copy of
+//     its links (with the identifiers their records carry) under
+//     links.<escaped record key>, so that reading a customer is one point
+//     read. A copy is written after its link is taken, so a crash between
+//     the two leaves a link its customer does not show yet; the next
+//     resolution of any of the customer's records writes every link of its
+//     group again. When one customer's records turn out to be linked to
+//     several golden ids (two resolutions that saw different records), the
+//     ids are merged into the smallest: the others keep a merged_into
+//     pointer (set with $min, so concurrent merges agree on the survivor),
+//     so an id once handed out keeps resolving, and the survivor gets
+//     copies of their links and lists them under aliases. Merges always
+//     point to a smaller id, so they cannot form a cycle.
 //   - identity_identifiers: the lookup index from a normalized identifier to
 //     its golden id, _id "kind:value", unique on (kind, value). An
 //     identifier seen on records of several customers is stored as shared
 //     and resolves to none of them. It is derived from the links and may be
 //     rewritten by any resolution that searched the identifier completely.
+//     It may name a merged id; readers follow merged_into.
 const (
 	customersColl   = "identity_customers"
 	linksColl       = "identity_links"
 	identifiersColl = "identity_identifiers"
+
+	// readConcurrency bounds the point reads one call sends at once.
+	readConcurrency = 8
+	// maxMergeHops bounds a merged_into chain. Merges go straight to the
+	// survivor and repoint its aliases, so a chain is one or two hops.
+	maxMergeHops = 16
 )
 
 type customerDoc struct {
@@ -52,7 +78,30 @@ type customerDoc struct {
 	MergedInto    string    `bson:"merged_into,omitempty"`
 	MergedAt      time.Time `bson:"merged_at,omitempty"`
 	MergeEvidence string    `bson:"merge_evidence,omitempty"`
+	// Links are copies of the customer's links, by escaped record key.
+	Links map[string]linkCopy `bson:"links,omitempty"`
+	// Aliases are the ids merged into this one.
+	Aliases []string `bson:"aliases,omitempty"`
 }
+
+// linkCopy is a link as its customer's document holds it.
+type linkCopy struct {
+	System      string     `bson:"system"`
+	ExternalID  string     `bson:"external_id"`
+	Rule        string     `bson:"rule"`
+	Evidence    string     `bson:"evidence"`
+	LinkedAt    time.Time  `bson:"linked_at"`
+	Identifiers []identDoc `bson:"identifiers"`
+}
+
+// linkField is the path of a record's link copy in its customer document.
+// Field names may hold neither dots nor a leading $, and external ids may
+// (an email as an id), so those are escaped.
+func linkField(key string) string {
+	return "links." + fieldEscaper.Replace(key)
+}
+
+var fieldEscaper = strings.NewReplacer("%", "%25", ".", "%2E", "$", "%24", "\x00", "%00")
 
 type identDoc struct {
 	Kind  string `bson:"kind"`
@@ -108,16 +157,14 @@ func (s *store) ensureIndexes(ctx context.Context) error {
 	// say whether an index exists.
 	unique := func() *options.IndexOptionsBuilder { return options.Index().SetUnique(true) }
 	for coll, models := range map[*mongo.Collection][]mongo.IndexModel{
+		// Nothing reads by another field than _id, so the only other
+		// indexes are the unique ones that decide races, and the one the
+		// clean-up of the change log uses on a real MongoDB.
 		s.links: {
 			{Keys: bson.D{{Key: "system", Value: 1}, {Key: "external_id", Value: 1}}, Options: unique()},
-			{Keys: bson.D{{Key: "golden", Value: 1}}},
 		},
 		s.identifiers: {
 			{Keys: bson.D{{Key: "kind", Value: 1}, {Key: "value", Value: 1}}, Options: unique()},
-			{Keys: bson.D{{Key: "golden", Value: 1}}},
-		},
-		s.customers: {
-			{Keys: bson.D{{Key: "merged_into", Value: 1}}},
 		},
 		s.changes: {
 			{Keys: bson.D{{Key: "at", Value: 1}}},
@@ -189,46 +236,98 @@ func newGoldenID(now time.Time) string {
 	return "cus_" + string(out[:])
 }
 
-// canonical maps golden ids to the ids they were merged into, following
-// merged_into pointers. Ids with no document map to themselves: their
-// creator has linked a record but not yet written the customer.
-func (s *store) canonical(ctx context.Context, ids []string) (map[string]string, error) {
+// forEach runs fn for 0..n-1, at most readConcurrency at once, and
+// returns the first error.
+func forEach(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	if n == 1 {
+		return fn(ctx, 0)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(readConcurrency)
+	for i := range n {
+		g.Go(func() error { return fn(gctx, i) })
+	}
+	return g.Wait()
+}
+
+// readDocs reads the customer documents of ids by _id, nil for ids that
+// have none. full says whether their link copies are wanted.
+func (s *store) readDocs(ctx context.Context, ids []string, full bool) ([]*customerDoc, error) {
+	docs := make([]*customerDoc, len(ids))
+	var opts []options.Lister[options.FindOneOptions]
+	if !full {
+		opts = append(opts, options.FindOne().SetProjection(bson.M{"links": 0, "aliases": 0}))
+	}
+	err := forEach(ctx, len(ids), func(ctx context.Context, i int) error {
+		var d customerDoc
+		s.reads.Add(1)
+		err := s.customers.FindOne(ctx, bson.M{"_id": ids[i]}, opts...).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("identity: read customer %s: %w", ids[i], err)
+		}
+		docs[i] = &d
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return docs, nil
+}
+
+// follow maps golden ids to the ids they were merged into, following
+// merged_into pointers, and returns the documents it read (nil for ids
+// with none). Ids with no document map to themselves: their creator has
+// linked a record but not yet written the customer.
+func (s *store) follow(ctx context.Context, ids []string, full bool) (map[string]string, map[string]*customerDoc, error) {
 	out := make(map[string]string, len(ids))
 	for _, id := range ids {
 		out[id] = id
 	}
-	pending := slices.Compact(slices.Sorted(slices.Values(ids)))
-	// Each round follows one pointer for every id still moving; a chain is
-	// short because merges go straight to the survivor.
-	for round := 0; len(pending) > 0; round++ {
-		if round == 8 {
-			return nil, errors.New("identity: merged_into chain longer than 8")
+	docs := map[string]*customerDoc{}
+	// Each round reads, in parallel, the documents that the ids still
+	// moving have reached; a chain is short because merges go straight to
+	// the survivor and repoint its aliases.
+	for round := 0; ; round++ {
+		var need []string
+		for id := range out {
+			for steps := 0; ; steps++ {
+				d, read := docs[out[id]]
+				if !read {
+					need = append(need, out[id])
+					break
+				}
+				if d == nil || d.MergedInto == "" {
+					break
+				}
+				if steps == maxMergeHops {
+					return nil, nil, fmt.Errorf("identity: merged_into chain from %s longer than %d", id, maxMergeHops)
+				}
+				out[id] = d.MergedInto
+			}
 		}
-		s.reads.Add(1)
-		cur, err := s.customers.Find(ctx, bson.M{"_id": bson.M{"$in": pending}, "merged_into": bson.M{"$exists": true}})
+		if len(need) == 0 {
+			return out, docs, nil
+		}
+		if round == maxMergeHops {
+			return nil, nil, fmt.Errorf("identity: merged_into chain longer than %d", maxMergeHops)
+		}
+		need = slices.Compact(slices.Sorted(slices.Values(need)))
+		got, err := s.readDocs(ctx, need, full)
 		if err != nil {
-			return nil, fmt.Errorf("identity: read customers: %w", err)
+			return nil, nil, err
 		}
-		var docs []customerDoc
-		if err := cur.All(ctx, &docs); err != nil {
-			return nil, fmt.Errorf("identity: read customers: %w", err)
+		for i, id := range need {
+			docs[id] = got[i]
 		}
-		next := map[string]string{}
-		for _, d := range docs {
-			if d.MergedInto != "" {
-				next[d.ID] = d.MergedInto
-			}
-		}
-		pending = pending[:0]
-		for id, to := range out {
-			if n, ok := next[to]; ok {
-				out[id] = n
-				pending = append(pending, n)
-			}
-		}
-		pending = slices.Compact(slices.Sorted(slices.Values(pending)))
 	}
-	return out, nil
+}
+
+func (s *store) canonical(ctx context.Context, ids []string) (map[string]string, error) {
+	out, _, err := s.follow(ctx, ids, false)
+	return out, err
 }
 
 func (s *store) canonicalOne(ctx context.Context, id string) (string, error) {
@@ -253,6 +352,20 @@ func (s *store) linkByKey(ctx context.Context, key string) (*linkDoc, error) {
 	return &l, nil
 }
 
+// linksByKey reads the links of records, nil for records not linked.
+func (s *store) linksByKey(ctx context.Context, keys []string) ([]*linkDoc, error) {
+	out := make([]*linkDoc, len(keys))
+	err := forEach(ctx, len(keys), func(ctx context.Context, i int) error {
+		l, err := s.linkByKey(ctx, keys[i])
+		out[i] = l
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (s *store) identifier(ctx context.Context, id Identifier) (*identifierDoc, error) {
 	var d identifierDoc
 	s.reads.Add(1)
@@ -274,6 +387,13 @@ func identDocs(ids []Identifier) []identDoc {
 	return out
 }
 
+func copyOf(l *linkDoc, idents []identDoc) linkCopy {
+	return linkCopy{
+		System: l.System, ExternalID: l.ExternalID, Rule: l.Rule, Evidence: l.Evidence,
+		LinkedAt: l.LinkedAt, Identifiers: idents,
+	}
+}
+
 // saveGroup links every record of g to one golden id and returns it. ch
 // collects the golden ids and records it touched.
 func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, error) {
@@ -282,20 +402,17 @@ func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, e
 		keys[i] = m.key
 		ch.key(recordPrefix + m.key)
 	}
-	s.reads.Add(1)
-	cur, err := s.links.Find(ctx, bson.M{"_id": bson.M{"$in": keys}})
+	found, err := s.linksByKey(ctx, keys)
 	if err != nil {
-		return "", fmt.Errorf("identity: read links: %w", err)
+		return "", err
 	}
-	var found []linkDoc
-	if err := cur.All(ctx, &found); err != nil {
-		return "", fmt.Errorf("identity: read links: %w", err)
-	}
-	existing := map[string]linkDoc{}
+	existing := map[string]*linkDoc{}
 	var goldens []string
 	for _, l := range found {
-		existing[l.ID] = l
-		goldens = append(goldens, l.Golden)
+		if l != nil {
+			existing[l.ID] = l
+			goldens = append(goldens, l.Golden)
+		}
 	}
 	canon, err := s.canonical(ctx, goldens)
 	if err != nil {
@@ -321,6 +438,10 @@ func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, e
 	ch.golden(target)
 	ch.golden(goldens...)
 
+	// copies are the group's links as the customer document will hold
+	// them: every record of the group, also those linked before, so that a
+	// copy a crash left unwritten is written now.
+	copies := make(map[string]linkCopy, len(g.members))
 	for _, m := range g.members {
 		idents := identDocs(m.ids)
 		if l, ok := existing[m.key]; ok {
@@ -331,33 +452,37 @@ func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, e
 					return "", fmt.Errorf("identity: update link: %w", err)
 				}
 			}
+			copies[m.key] = copyOf(l, idents)
 			continue
 		}
 		rule, evidence := g.evidence(m)
-		_, err := s.links.InsertOne(ctx, linkDoc{
+		l := linkDoc{
 			ID: m.key, System: string(m.System), ExternalID: m.ID, Golden: target,
 			Rule: rule, Evidence: evidence, LinkedAt: now, Identifiers: idents,
-		})
+		}
+		_, err := s.links.InsertOne(ctx, l)
 		if err == nil {
 			committed = true
 			seen[target] = true
+			copies[m.key] = copyOf(&l, idents)
 			continue
 		}
 		if !mongo.IsDuplicateKeyError(err) {
 			return "", fmt.Errorf("identity: insert link: %w", err)
 		}
 		// Another resolution linked this record first: adopt its customer.
-		l, err := s.linkByKey(ctx, m.key)
+		won, err := s.linkByKey(ctx, m.key)
 		if err != nil {
 			return "", err
 		}
-		if l == nil {
+		if won == nil {
 			return "", fmt.Errorf("identity: link %s vanished after a duplicate key error", m.key)
 		}
-		winner, err := s.canonicalOne(ctx, l.Golden)
+		winner, err := s.canonicalOne(ctx, won.Golden)
 		if err != nil {
 			return "", err
 		}
+		copies[m.key] = copyOf(won, idents)
 		seen[winner] = true
 		if !committed {
 			target, committed = winner, true
@@ -365,7 +490,7 @@ func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, e
 	}
 
 	survivor := slices.Min(slices.Collect(maps.Keys(seen)))
-	if err := s.touchCustomer(ctx, survivor, now); err != nil {
+	if err := s.touchCustomer(ctx, survivor, now, copies); err != nil {
 		return "", err
 	}
 	for loser := range seen {
@@ -377,8 +502,8 @@ func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, e
 			return "", err
 		}
 	}
-	// A concurrent resolution may have merged the survivor meanwhile; move
-	// whatever this one wrote under the old id.
+	// A concurrent resolution may have merged the survivor meanwhile, and
+	// copied its links before this one wrote them: copy them again.
 	final, err := s.canonicalOne(ctx, survivor)
 	if err != nil {
 		return "", err
@@ -392,11 +517,16 @@ func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, e
 	return final, nil
 }
 
-// touchCustomer creates the customer document or marks it updated.
-func (s *store) touchCustomer(ctx context.Context, id string, now time.Time) error {
+// touchCustomer creates the customer document or marks it updated, and
+// writes the given link copies into it.
+func (s *store) touchCustomer(ctx context.Context, id string, now time.Time, copies map[string]linkCopy) error {
+	set := bson.M{"updated": now}
+	for key, l := range copies {
+		set[linkField(key)] = l
+	}
 	update := bson.M{
 		"$setOnInsert": bson.M{"created": now},
-		"$set":         bson.M{"updated": now},
+		"$set":         set,
 		"$inc":         bson.M{"version": int64(1)},
 	}
 	return s.upsert(ctx, s.customers, bson.M{"_id": id}, update)
@@ -419,47 +549,123 @@ func (s *store) upsert(ctx context.Context, coll *mongo.Collection, filter, upda
 	return nil
 }
 
-// merge makes loser an alias of survivor and moves its links and
-// identifiers over.
+// setMergedInto points loser at survivor unless it already points at a
+// smaller id ($min decides, in one command, so two concurrent merges of
+// one id agree), and returns where it pointed before ("" for nowhere).
+func (s *store) setMergedInto(ctx context.Context, loser, survivor string, now time.Time) (string, error) {
+	var before struct {
+		MergedInto string `bson:"merged_into"`
+	}
+	// No projection: FerretDB v1.24 does not take one on findAndModify.
+	opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.Before)
+	var err error
+	for range 3 {
+		err = s.customers.FindOneAndUpdate(ctx, bson.M{"_id": loser}, bson.M{
+			"$min":         bson.M{"merged_into": survivor},
+			"$set":         bson.M{"updated": now},
+			"$setOnInsert": bson.M{"created": now},
+			"$inc":         bson.M{"version": int64(1)},
+		}, opts).Decode(&before)
+		if !mongo.IsDuplicateKeyError(err) {
+			break
+		}
+	}
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		// The upsert inserted it: there was no document before.
+		return "", nil
+	}
+	return before.MergedInto, err
+}
+
+// merge makes loser an alias of survivor and copies its links over.
 func (s *store) merge(ctx context.Context, loser, survivor, evidence string, ch *changes) error {
 	for range 8 {
 		ch.golden(loser, survivor)
 		now := s.now()
-		_, err := s.customers.UpdateOne(ctx,
-			bson.M{"_id": loser, "merged_into": bson.M{"$exists": false}},
-			bson.M{
-				"$set":         bson.M{"merged_into": survivor, "merged_at": now, "merge_evidence": evidence, "updated": now},
-				"$setOnInsert": bson.M{"created": now},
-				"$inc":         bson.M{"version": int64(1)},
-			},
-			options.UpdateOne().SetUpsert(true))
-		if err == nil {
-			return s.repoint(ctx, loser, survivor, ch)
-		}
-		if !mongo.IsDuplicateKeyError(err) {
+		prev, err := s.setMergedInto(ctx, loser, survivor, now)
+		if err != nil {
 			return fmt.Errorf("identity: merge %s into %s: %w", loser, survivor, err)
 		}
-		// loser was merged elsewhere meanwhile: merge the two survivors.
-		other, err := s.canonicalOne(ctx, loser)
-		if err != nil {
-			return err
+		switch {
+		case prev == survivor:
+			// Merged the same way meanwhile; copying again is harmless and
+			// covers a merger that died before its copy.
+			return s.repoint(ctx, loser, survivor, ch)
+		case prev == "" || prev > survivor:
+			if _, err := s.customers.UpdateOne(ctx, bson.M{"_id": loser},
+				bson.M{"$set": bson.M{"merged_at": now, "merge_evidence": evidence}}); err != nil {
+				return fmt.Errorf("identity: merge %s into %s: %w", loser, survivor, err)
+			}
+			if err := s.repoint(ctx, loser, survivor, ch); err != nil {
+				return err
+			}
+			if prev == "" {
+				return nil
+			}
+			// loser had been merged into prev: prev is this customer too.
+			loser = prev
+		default:
+			// loser was merged into a smaller id meanwhile: merge the two
+			// survivors.
+			other, err := s.canonicalOne(ctx, prev)
+			if err != nil {
+				return err
+			}
+			if other == survivor {
+				return nil
+			}
+			loser, survivor = max(other, survivor), min(other, survivor)
 		}
-		if other == survivor {
-			return nil
-		}
-		loser, survivor = max(other, survivor), min(other, survivor)
 	}
 	return fmt.Errorf("identity: merge of %s did not settle", loser)
 }
 
+// repoint copies from's links into to, lists from and its aliases as
+// aliases of to, points those aliases straight at to (so that chains stay
+// one hop) and points from's links at to (so that a record's lookup reads
+// one customer document). All by _id.
 func (s *store) repoint(ctx context.Context, from, to string, ch *changes) error {
 	ch.golden(from, to)
-	set := bson.M{"$set": bson.M{"golden": to}}
-	if _, err := s.links.UpdateMany(ctx, bson.M{"golden": from}, set); err != nil {
+	docs, err := s.readDocs(ctx, []string{from}, true)
+	if err != nil {
+		return err
+	}
+	d := docs[0]
+	if d == nil {
+		return nil
+	}
+	now := s.now()
+	set := bson.M{"updated": now}
+	for k, l := range d.Links {
+		set["links."+k] = l // k is escaped already
+	}
+	if err := s.upsert(ctx, s.customers, bson.M{"_id": to}, bson.M{
+		"$set":         set,
+		"$addToSet":    bson.M{"aliases": bson.M{"$each": append([]string{from}, d.Aliases...)}},
+		"$setOnInsert": bson.M{"created": now},
+		"$inc":         bson.M{"version": int64(1)},
+	}); err != nil {
 		return fmt.Errorf("identity: move links of %s: %w", from, err)
 	}
-	if _, err := s.identifiers.UpdateMany(ctx, bson.M{"golden": from}, set); err != nil {
-		return fmt.Errorf("identity: move identifiers of %s: %w", from, err)
+	ch.golden(d.Aliases...)
+	err = forEach(ctx, len(d.Aliases), func(ctx context.Context, i int) error {
+		if d.Aliases[i] == to {
+			return nil
+		}
+		_, err := s.customers.UpdateOne(ctx, bson.M{"_id": d.Aliases[i]}, bson.M{"$min": bson.M{"merged_into": to}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("identity: repoint aliases of %s: %w", from, err)
+	}
+	links := slices.Collect(maps.Values(d.Links))
+	err = forEach(ctx, len(links), func(ctx context.Context, i int) error {
+		key := recordKey(omnigate.System(links[i].System), links[i].ExternalID)
+		_, err := s.links.UpdateOne(ctx, bson.M{"_id": key}, bson.M{"$set": bson.M{"golden": to}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("identity: move links of %s: %w", from, err)
 	}
 	return nil
 }
