@@ -164,19 +164,37 @@ func (s *store) lastSeq(ctx context.Context) (int64, error) {
 // logChanges logs ch under the next change number, telling taken the
 // number before the entry is written.
 func (s *store) logChanges(ctx context.Context, origin string, ch *changes, taken func(int64)) error {
-	seq, err := s.nextSeq(ctx)
-	if err != nil {
-		return err
-	}
-	taken(seq)
 	ch.mu.Lock()
-	doc := changeDoc{ID: changeID(seq), Seq: seq, Origin: origin, Goldens: slices.Clone(ch.goldens), Keys: slices.Clone(ch.keys), At: s.now()}
+	goldens, keys := slices.Clone(ch.goldens), slices.Clone(ch.keys)
 	ch.mu.Unlock()
-	if _, err := s.changes.InsertOne(ctx, doc); err != nil {
-		return fmt.Errorf("identity: log change %d: %w", seq, err)
+	// Embedded FerretDB runs findOneAndUpdate as a read and a write, so two
+	// writers can draw the same number, and a late write can even set the
+	// counter back. Within a process, draws take turns; between replicas,
+	// the entry's unique _id tells, and the loser draws again. A number
+	// counts as this process's own only once its entry is written, so that
+	// no replica skips another's entry.
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	var err error
+	for try := 0; try < maxSeqTries; try++ {
+		var seq int64
+		if seq, err = s.nextSeq(ctx); err != nil {
+			return err
+		}
+		doc := changeDoc{ID: changeID(seq), Seq: seq, Origin: origin, Goldens: goldens, Keys: keys, At: s.now()}
+		if _, err = s.changes.InsertOne(ctx, doc); err == nil {
+			taken(seq)
+			return nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return fmt.Errorf("identity: log change %d: %w", seq, err)
+		}
 	}
-	return nil
+	return fmt.Errorf("identity: log change: no free change number after %d tries: %w", maxSeqTries, err)
 }
+
+// maxSeqTries bounds the draws of a change number under contention.
+const maxSeqTries = 16
 
 // ownSeqs are the change numbers this process took. It dropped what their
 // entries name from its cache when it wrote them, so its poller need not

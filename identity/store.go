@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -133,6 +134,10 @@ type store struct {
 	customers, links, identifiers *mongo.Collection
 	counters, changes             *mongo.Collection
 	now                           func() time.Time
+	// logMu lets one change at a time draw a number in this process:
+	// embedded FerretDB's findOneAndUpdate is a read and a write, so
+	// concurrent draws would collide (see logChanges).
+	logMu sync.Mutex
 	// reads counts the read commands sent, for tests that prove a warm
 	// lookup reads nothing.
 	reads atomic.Int64
