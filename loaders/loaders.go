@@ -11,7 +11,10 @@ package loaders
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -52,8 +55,42 @@ type Loaders struct {
 	Orders   map[omnigate.System]*Loader[[]omnigate.Order]
 	Carts    map[omnigate.System]*Loader[[]omnigate.Cart]
 	Profiles *Loader[*omnigate.EmailProfile]
+	// Consents are the email profiles without their list memberships, for
+	// selections that do not read lists: Klaviyo answers memberships with
+	// one call per list. It is Profiles when the source cannot leave them
+	// out.
+	Consents *Loader[*omnigate.EmailProfile]
 	Events   *Loader[[]omnigate.EmailEvent]
 	Tickets  *Loader[[]omnigate.Ticket]
+
+	memoMu sync.Mutex
+	memo   map[any]*memoEntry
+}
+
+type memoEntry struct {
+	once sync.Once
+	v    any
+}
+
+// Memo returns f's value for key, computing it once per request: several
+// fields derive from the same loaded data (name, emails and phones from the
+// merged profile; timeline and stats from the journey), and the derivation
+// need not be repeated for each. key must be comparable; f must not call
+// Memo with the same key.
+func Memo[V any](ctx context.Context, key any, f func() V) V {
+	l := For(ctx)
+	l.memoMu.Lock()
+	if l.memo == nil {
+		l.memo = map[any]*memoEntry{}
+	}
+	e := l.memo[key]
+	if e == nil {
+		e = &memoEntry{}
+		l.memo[key] = e
+	}
+	l.memoMu.Unlock()
+	e.once.Do(func() { e.v = f() })
+	return e.v.(V)
 }
 
 // Loader is a dataloader that can also be filled in bulk. Load batches the
@@ -112,10 +149,22 @@ func New(s *Sources) *Loaders {
 	l.Customer = newLoader(wait, func(ctx context.Context, ids []string) ([]*identity.Customer, error) {
 		return s.Identity.Customers(ctx, ids)
 	})
+	// When one source is both Klaviyo's finder and the email source and
+	// can read records and consents at once, the request's Klaviyo records
+	// and consents share their calls.
+	var shared *profilePool
+	if pr, ok := s.Email.(profilesAndRecords); ok && s.Finders[omnigate.Klaviyo] != nil && any(s.Finders[omnigate.Klaviyo]) == any(s.Email) {
+		shared = &profilePool{src: pr, calls: map[string]*profileCall{}}
+	}
 	for sys, f := range s.Finders {
-		l.Records[sys] = newLoader(wait, byKey(func(ctx context.Context, ids []string) (map[string]omnigate.CustomerRecord, error) {
-			return f.GetCustomers(ctx, ids)
-		}, pointerTo[omnigate.CustomerRecord]))
+		get := f.GetCustomers
+		if sys == omnigate.Klaviyo && shared != nil {
+			get = func(ctx context.Context, ids []string) (map[string]omnigate.CustomerRecord, error) {
+				_, recs, err := shared.get(ctx, ids)
+				return recs, err
+			}
+		}
+		l.Records[sys] = newLoader(wait, byKey(get, pointerTo[omnigate.CustomerRecord]))
 	}
 	for sys, src := range s.Orders {
 		l.Orders[sys] = newLoader(wait, byKey(src.OrdersByCustomer, same[[]omnigate.Order]))
@@ -125,12 +174,96 @@ func New(s *Sources) *Loaders {
 	}
 	if s.Email != nil {
 		l.Profiles = newLoader(wait, byKey(s.Email.Profiles, pointerTo[omnigate.EmailProfile]))
+		l.Consents = l.Profiles
+		switch wl, ok := s.Email.(withoutLists); {
+		case shared != nil:
+			l.Consents = newLoader(wait, byKey(func(ctx context.Context, ids []string) (map[string]omnigate.EmailProfile, error) {
+				eps, _, err := shared.get(ctx, ids)
+				return eps, err
+			}, pointerTo[omnigate.EmailProfile]))
+		case ok:
+			l.Consents = newLoader(wait, byKey(wl.ProfilesWithoutLists, pointerTo[omnigate.EmailProfile]))
+		}
 		l.Events = newLoader(wait, byKey(s.Email.EventsByProfile, same[[]omnigate.EmailEvent]))
 	}
 	if s.Tickets != nil {
 		l.Tickets = newLoader(wait, byKey(s.Tickets.TicketsByRequester, same[[]omnigate.Ticket]))
 	}
 	return l
+}
+
+// withoutLists is an email source that can read profiles without their
+// list memberships (the Klaviyo connector).
+type withoutLists interface {
+	ProfilesWithoutLists(ctx context.Context, ids []string) (map[string]omnigate.EmailProfile, error)
+}
+
+// profilesAndRecords is an email source that reads profiles once as both
+// email profiles (without list memberships) and customer records (the
+// Klaviyo connector).
+type profilesAndRecords interface {
+	ProfilesAndRecords(ctx context.Context, ids []string) (map[string]omnigate.EmailProfile, map[string]omnigate.CustomerRecord, error)
+}
+
+// profilePool shares one request's calls for profiles between its records
+// and consents loaders: the two batch on their own, at nearly the same
+// time, and whichever fetches a key first fetches it for both.
+type profilePool struct {
+	src   profilesAndRecords
+	mu    sync.Mutex
+	calls map[string]*profileCall
+}
+
+type profileCall struct {
+	done     chan struct{}
+	profiles map[string]omnigate.EmailProfile
+	records  map[string]omnigate.CustomerRecord
+	err      error
+}
+
+// get returns the profiles and records of ids, joining the calls already
+// made or under way for some of them and making one call for the rest.
+func (p *profilePool) get(ctx context.Context, ids []string) (map[string]omnigate.EmailProfile, map[string]omnigate.CustomerRecord, error) {
+	var mine []string
+	var calls []*profileCall
+	p.mu.Lock()
+	for _, id := range ids {
+		if c := p.calls[id]; c != nil {
+			if !slices.Contains(calls, c) {
+				calls = append(calls, c)
+			}
+		} else {
+			mine = append(mine, id)
+		}
+	}
+	var own *profileCall
+	if len(mine) > 0 {
+		own = &profileCall{done: make(chan struct{})}
+		for _, id := range mine {
+			p.calls[id] = own
+		}
+		calls = append(calls, own)
+	}
+	p.mu.Unlock()
+	if own != nil {
+		own.profiles, own.records, own.err = p.src.ProfilesAndRecords(ctx, mine)
+		close(own.done)
+	}
+	eps := make(map[string]omnigate.EmailProfile, len(ids))
+	recs := make(map[string]omnigate.CustomerRecord, len(ids))
+	for _, c := range calls {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return nil, nil, omnigate.SourceError(omnigate.Klaviyo, omnigate.ETIMEOUT, "no answer in time", ctx.Err())
+		}
+		if c.err != nil {
+			return nil, nil, c.err
+		}
+		maps.Copy(eps, c.profiles)
+		maps.Copy(recs, c.records)
+	}
+	return eps, recs, nil
 }
 
 type ctxKey struct{}

@@ -130,13 +130,13 @@ func (r *customerResolver) EmailMarketing(ctx context.Context, obj *model.Custom
 	if len(linksOf(c, omnigate.Klaviyo)) == 0 {
 		return nil, nil
 	}
-	wp, we := emailProfiles(ctx, c), emailEvents(ctx, c)
+	wp, we := emailProfiles(ctx, c, selected(ctx, "lists")), emailEvents(ctx, c)
 	profiles, perrs := wp()
 	events, eerrs := we()
 	if err := only(append(perrs, eerrs...)); err != nil {
 		return nil, err
 	}
-	s := view.SummarizeEmail(profiles, events, maxRecentEvents)
+	s := view.SummarizeEmail(profiles, events, recentWanted(ctx))
 	return &model.EmailMarketing{
 		Consent: mapSlice(s.Consents, consent), Lists: nonNil(s.ListIDs),
 		Received: s.Received, Opened: s.Opened, Clicked: s.Clicked, OpenRate: s.OpenRate, ClickRate: s.ClickRate,

@@ -129,8 +129,14 @@ func emailEvents(ctx context.Context, c *identity.Customer) func() ([]omnigate.E
 	return flat(fanOut(ctx, c, one(omnigate.Klaviyo, loaders.For(ctx).Events)))
 }
 
-func emailProfiles(ctx context.Context, c *identity.Customer) func() ([]omnigate.EmailProfile, []error) {
-	wait := fanOut(ctx, c, one(omnigate.Klaviyo, loaders.For(ctx).Profiles))
+// emailProfiles loads the customer's email profiles, with their list
+// memberships only when lists is true.
+func emailProfiles(ctx context.Context, c *identity.Customer, lists bool) func() ([]omnigate.EmailProfile, []error) {
+	l := loaders.For(ctx).Consents
+	if lists {
+		l = loaders.For(ctx).Profiles
+	}
+	wait := fanOut(ctx, c, one(omnigate.Klaviyo, l))
 	return func() ([]omnigate.EmailProfile, []error) {
 		ptrs, errs := wait()
 		return deref(ptrs), errs
@@ -169,8 +175,16 @@ func deref[T any](ptrs []*T) []T {
 }
 
 // journey loads everything the timeline and the stats need, from every
-// system at once.
+// system at once, once per request and customer.
 func journey(ctx context.Context, c *identity.Customer) (view.TimelineInput, []error) {
+	m := loaders.Memo(ctx, memoKey{"journey", c.ID}, func() merged[view.TimelineInput] {
+		in, errs := loadJourney(ctx, c)
+		return merged[view.TimelineInput]{in, errs}
+	})
+	return m.v, m.errs
+}
+
+func loadJourney(ctx context.Context, c *identity.Customer) (view.TimelineInput, []error) {
 	wr, wo, wc, we, wt := records(ctx, c), orders(ctx, c), carts(ctx, c), emailEvents(ctx, c), tickets(ctx, c)
 	var in view.TimelineInput
 	var errs, e []error
@@ -195,8 +209,12 @@ func journey(ctx context.Context, c *identity.Customer) (view.TimelineInput, []e
 // source's error, in the loaders' caches.
 func prefetch(ctx context.Context, cs []*identity.Customer) {
 	need := map[string]bool{}
+	lists := false
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
 		need[f.Name] = true
+		if f.Name == "emailMarketing" {
+			lists = lists || selects(graphql.GetOperationContext(ctx), f.Selections, "lists")
+		}
 	}
 	all := need["timeline"] || need["stats"]
 	keys := map[omnigate.System][]string{}
@@ -235,7 +253,11 @@ func prefetch(ctx context.Context, cs []*identity.Customer) {
 		}
 	}
 	if ls.Profiles != nil && need["emailMarketing"] {
-		fill(ls.Profiles, omnigate.Klaviyo)
+		if lists {
+			fill(ls.Profiles, omnigate.Klaviyo)
+		} else {
+			fill(ls.Consents, omnigate.Klaviyo)
+		}
 	}
 	if ls.Events != nil && (all || need["emailMarketing"]) {
 		fill(ls.Events, omnigate.Klaviyo)

@@ -2,9 +2,12 @@ package resolvers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/nyaruka/phonenumbers"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/graph/model"
@@ -18,15 +21,88 @@ import (
 // maxRecentEvents bounds the email events kept for recentEvents(first:).
 const maxRecentEvents = 100
 
+// recentWanted is how many recent email events the selection of the
+// current emailMarketing field reads: the largest recentEvents(first:) in
+// it (default 20), at most maxRecentEvents, 0 when none is selected. Only
+// that many are converted; a customer may have hundreds.
+func recentWanted(ctx context.Context) int {
+	var vars map[string]any
+	if oc := graphql.GetOperationContext(ctx); oc != nil {
+		vars = oc.Variables
+	}
+	n := 0
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name != "recentEvents" {
+			continue
+		}
+		first := 20
+		if v, ok := f.ArgumentMap(vars)["first"]; ok {
+			switch x := v.(type) {
+			case int64:
+				first = int(x)
+			case int:
+				first = x
+			case float64:
+				first = int(x)
+			case json.Number:
+				if i, err := x.Int64(); err == nil {
+					first = int(i)
+				}
+			default:
+				first = maxRecentEvents // unreadable here: the field's resolver reports it
+			}
+		}
+		n = max(n, min(max(first, 0), maxRecentEvents))
+	}
+	return n
+}
+
+// selects reports whether a selection set reads the field name.
+func selects(oc *graphql.OperationContext, sel ast.SelectionSet, name string) bool {
+	if oc == nil {
+		return true // cannot tell: assume it does
+	}
+	for _, f := range graphql.CollectFields(oc, sel, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// selected reports whether the current field's selection reads the field
+// name.
+func selected(ctx context.Context, name string) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // profile merges the customer's records of every system.
 func profile(ctx context.Context, obj *model.Customer) (view.Profile, error) {
 	c, err := golden(ctx, obj.ID)
 	if err != nil {
 		return view.Profile{}, err
 	}
-	recs, errs := records(ctx, c)()
-	partial(ctx, errs)
-	return view.MergeProfile(recs), nil
+	m := loaders.Memo(ctx, memoKey{"profile", c.ID}, func() merged[view.Profile] {
+		recs, errs := records(ctx, c)()
+		return merged[view.Profile]{view.MergeProfile(recs), errs}
+	})
+	partial(ctx, m.errs)
+	return m.v, nil
+}
+
+// memoKey names a value derived once per request for one customer.
+type memoKey struct{ what, customer string }
+
+// merged is a derived value with the errors of the systems that failed;
+// every field that uses it reports them at its own path.
+type merged[V any] struct {
+	v    V
+	errs []error
 }
 
 func mapSlice[A, B any](in []A, f func(A) B) []B {

@@ -1,12 +1,15 @@
 package klaviyo
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 
@@ -108,6 +111,9 @@ func (c *Client) remember(ms []api.Resource) {
 		if r.Type != api.TypeMetric {
 			continue
 		}
+		if known, ok := c.metrics[r.ID]; ok && known.Name != "" {
+			continue // every page includes the same few metrics: decode them once
+		}
 		m, err := r.AsMetric()
 		if err != nil || m.ID == "" {
 			continue
@@ -123,7 +129,7 @@ func (c *Client) remember(ms []api.Resource) {
 // Concurrency at once. Profiles without events are absent from the map.
 func (c *Client) EventsByProfile(ctx context.Context, profileIDs []string) (map[string][]omnigate.EmailEvent, error) {
 	ids := unique(profileIDs)
-	results := make([][]api.Event, len(ids))
+	results := make([][]leanEvent, len(ids))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.cfg.Concurrency)
 	for i, id := range ids {
@@ -136,8 +142,8 @@ func (c *Client) EventsByProfile(ctx context.Context, profileIDs []string) (map[
 				"fields[metric]", "name,integration",
 				"sort", "-datetime",
 				"page[size]", strconv.Itoa(eventPageSize)),
-				func(d *api.EventCollection) string { return nextOf(d.Links) },
-				func(d *api.EventCollection) {
+				func(d *eventPage) string { return nextOf(d.Links) },
+				func(d *eventPage) {
 					c.remember(d.Included)
 					results[i] = append(results[i], d.Data...)
 				})
@@ -150,17 +156,18 @@ func (c *Client) EventsByProfile(ctx context.Context, profileIDs []string) (map[
 	out := make(map[string][]omnigate.EmailEvent, len(ids))
 	for i, id := range ids {
 		for _, e := range results[i] {
-			if e.MetricID() == "" {
+			mid := e.Relationships.Metric.Data.ID
+			if mid == "" {
 				continue
 			}
-			m, ok, err := c.metric(ctx, e.MetricID())
+			m, ok, err := c.metric(ctx, mid)
 			if err != nil {
 				return nil, err
 			}
 			if !ok || m.Kind == "" {
 				continue
 			}
-			out[id] = append(out[id], emailEvent(e, id, m.Kind))
+			out[id] = append(out[id], e.emailEvent(id, m.Kind))
 		}
 		sort.SliceStable(out[id], func(a, b int) bool { return out[id][a].At.After(out[id][b].At) })
 	}
@@ -191,6 +198,84 @@ func emailEvent(e api.Event, profileID string, kind omnigate.EmailEventKind) omn
 	return ev
 }
 
+// eventPage is GET /api/events as EventsByProfile reads it. Events carry
+// arbitrary event_properties (a Placed Order has its items, each with its
+// own properties); decoded whole into maps, they were the largest part of
+// the gateway's decoding work and allocations. Only what emailEvent reads
+// is decoded here, without pointers; the rest of each event is skipped.
+// Property names match without regard to case, as encoding/json matches
+// struct fields (a map would tell "URL" from "url").
+type eventPage struct {
+	Data     []leanEvent          `json:"data"`
+	Included []api.Resource       `json:"included,omitempty"`
+	Links    *api.CollectionLinks `json:"links,omitempty"`
+}
+
+type leanEvent struct {
+	ID         string `json:"id"`
+	Attributes struct {
+		Timestamp       *int64       `json:"timestamp"`
+		Datetime        api.DateTime `json:"datetime"`
+		EventProperties struct {
+			Subject       propString `json:"Subject"`
+			Campaign      propString `json:"Campaign Name"`
+			URL           propString `json:"URL"`
+			Value         any        `json:"$value"`
+			Currency      propString `json:"Currency"`
+			ValueCurrency propString `json:"$value_currency"`
+			CurrencyCode  propString `json:"$currency_code"`
+		} `json:"event_properties"`
+	} `json:"attributes"`
+	Relationships struct {
+		Metric struct {
+			Data struct {
+				ID string `json:"id"`
+			} `json:"data"`
+		} `json:"metric"`
+	} `json:"relationships"`
+}
+
+// emailEvent converts the event as emailEvent converts an api.Event.
+func (e *leanEvent) emailEvent(profileID string, kind omnigate.EmailEventKind) omnigate.EmailEvent {
+	a := &e.Attributes
+	props := &a.EventProperties
+	ev := omnigate.EmailEvent{
+		ID: e.ID, ProfileID: profileID, Kind: kind,
+		Subject: string(props.Subject), Campaign: string(props.Campaign), URL: string(props.URL),
+	}
+	switch {
+	case !a.Datetime.Time.IsZero():
+		ev.At = a.Datetime.Time
+	case a.Timestamp != nil:
+		ev.At = time.Unix(*a.Timestamp, 0).UTC()
+	}
+	if kind == omnigate.PlacedOrder {
+		ev.Value = moneyOf(props.Value, string(props.Currency), string(props.ValueCurrency), string(props.CurrencyCode))
+	}
+	return ev
+}
+
+// propString is a property read as a string: any other JSON value reads as
+// "", as stringProp reads a map's non-string value.
+type propString string
+
+func (p *propString) UnmarshalJSON(b []byte) error {
+	if len(b) < 2 || b[0] != '"' {
+		*p = ""
+		return nil
+	}
+	if bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
+		*p = propString(b[1 : len(b)-1]) // no escapes: the text is the string
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*p = propString(s)
+	return nil
+}
+
 func stringProp(props map[string]any, key string) string {
 	s, _ := props[key].(string)
 	return s
@@ -204,8 +289,18 @@ var currencyProps = []string{api.PropCurrency, "$value_currency", "$currency_cod
 // orderValue reads $value with its currency as Money, or nil when either
 // is missing or unreadable: an amount without a currency is never guessed.
 func orderValue(props map[string]any) *omnigate.Money {
+	curs := make([]string, len(currencyProps))
+	for i, k := range currencyProps {
+		curs[i] = stringProp(props, k)
+	}
+	return moneyOf(props[api.PropValue], curs...)
+}
+
+// moneyOf reads a $value (a number, or a number in a string) with the
+// first of the currency properties that names a currency.
+func moneyOf(value any, currencies ...string) *omnigate.Money {
 	var amount float64
-	switch v := props[api.PropValue].(type) {
+	switch v := value.(type) {
 	case float64:
 		amount = v
 	case string:
@@ -218,8 +313,8 @@ func orderValue(props map[string]any) *omnigate.Money {
 		return nil
 	}
 	var cur string
-	for _, k := range currencyProps {
-		if s := strings.ToUpper(strings.TrimSpace(stringProp(props, k))); len(s) == 3 {
+	for _, c := range currencies {
+		if s := strings.ToUpper(strings.TrimSpace(c)); len(s) == 3 {
 			cur = s
 			break
 		}

@@ -106,6 +106,36 @@ func (c *Client) profilesByID(ctx context.Context, ids []string, subscriptions b
 // Profiles returns the email profiles of ids with their consents and list
 // memberships.
 func (c *Client) Profiles(ctx context.Context, ids []string) (map[string]omnigate.EmailProfile, error) {
+	return c.profiles(ctx, ids, true)
+}
+
+// ProfilesWithoutLists returns the email profiles of ids with their
+// consents but not their list memberships (ListIDs is nil). Memberships
+// cost one call per list of the account; a caller that does not show them
+// spares those calls.
+func (c *Client) ProfilesWithoutLists(ctx context.Context, ids []string) (map[string]omnigate.EmailProfile, error) {
+	return c.profiles(ctx, ids, false)
+}
+
+// ProfilesAndRecords reads profiles by id once, with their consents, and
+// returns them both as email profiles (without list memberships) and as
+// customer records: the gateway needs both for one customer, and one call
+// serves both.
+func (c *Client) ProfilesAndRecords(ctx context.Context, ids []string) (map[string]omnigate.EmailProfile, map[string]omnigate.CustomerRecord, error) {
+	profiles, err := c.profilesByID(ctx, ids, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	eps := make(map[string]omnigate.EmailProfile, len(profiles))
+	recs := make(map[string]omnigate.CustomerRecord, len(profiles))
+	for id, p := range profiles {
+		eps[id] = emailProfile(p)
+		recs[id] = customerRecord(p)
+	}
+	return eps, recs, nil
+}
+
+func (c *Client) profiles(ctx context.Context, ids []string, lists bool) (map[string]omnigate.EmailProfile, error) {
 	profiles, err := c.profilesByID(ctx, ids, true)
 	if err != nil {
 		return nil, err
@@ -114,9 +144,11 @@ func (c *Client) Profiles(ctx context.Context, ids []string) (map[string]omnigat
 	if len(profiles) == 0 {
 		return out, nil
 	}
-	members, err := c.memberships(ctx, profiles)
-	if err != nil {
-		return nil, err
+	var members map[string][]string
+	if lists {
+		if members, err = c.memberships(ctx, profiles); err != nil {
+			return nil, err
+		}
 	}
 	for id, p := range profiles {
 		ep := emailProfile(p)

@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/omnigate/omnigate"
@@ -81,8 +82,15 @@ func (c *Client) Do(ctx context.Context, r Request, out any) error {
 	}
 	reauthorized := false
 	var last error
+	// One buffer per call, reused across calls: answers are read whole
+	// before decoding, and growing a fresh buffer for every answer was a
+	// large share of the gateway's allocations. Nothing keeps a reference
+	// to it: json.Unmarshal copies what it keeps, and error messages are
+	// built before Do returns.
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer putBuf(buf)
 	for attempt := 0; attempt < attempts; attempt++ {
-		body, status, header, err := c.once(ctx, r, payload)
+		body, status, header, err := c.once(ctx, r, payload, buf)
 		switch {
 		case err == nil && status >= 200 && status < 300:
 			if out == nil {
@@ -127,7 +135,19 @@ func (c *Client) Do(ctx context.Context, r Request, out any) error {
 	return last
 }
 
-func (c *Client) once(ctx context.Context, r Request, payload []byte) ([]byte, int, http.Header, error) {
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putBuf returns a buffer to the pool unless an unusually large answer grew
+// it: such buffers would otherwise be kept alive for every later call.
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return
+	}
+	b.Reset()
+	bufPool.Put(b)
+}
+
+func (c *Client) once(ctx context.Context, r Request, payload []byte, buf *bytes.Buffer) ([]byte, int, http.Header, error) {
 	var rd io.Reader
 	if payload != nil {
 		rd = bytes.NewReader(payload)
@@ -163,10 +183,14 @@ func (c *Client) once(ctx context.Context, r Request, payload []byte) ([]byte, i
 	if max <= 0 {
 		max = 32 << 20
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
-	if err != nil {
+	buf.Reset()
+	if n := resp.ContentLength; n > 0 && n <= max {
+		buf.Grow(int(n) + 1) // +1: ReadFrom wants room to see the end
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, max+1)); err != nil {
 		return nil, 0, nil, err
 	}
+	body := buf.Bytes()
 	if int64(len(body)) > max {
 		return nil, 0, nil, fmt.Errorf("answer larger than %d bytes", max)
 	}
