@@ -14,10 +14,10 @@ run:
 sim:
 	$(GO) run ./cmd/channelsim
 
+# The goroutine bound over 1,000 customers is too slow to check under the
+# race detector, so that test runs once more without it.
 test: check-generate lint
 	$(GO) test $(TESTFLAGS) ./...
-	# The goroutine bound over 1,000 customers is too slow to check under
-	# the race detector, so it runs once more without it.
 	$(GO) test -count=1 -run 'TestThousandCustomersBoundedGoroutines' ./gateway/
 
 generate:
