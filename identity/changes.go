@@ -119,7 +119,7 @@ func (r *Resolver) publish(ctx context.Context, ch *changes) {
 		return
 	}
 	r.cache.invalidate(ch.goldens, ch.keys)
-	if err := r.store.logChanges(ctx, r.origin, ch, r.own.add); err != nil {
+	if err := r.store.logChanges(ctx, r.origin, ch, r.own, r.cache.invalidate); err != nil {
 		// The data is written; the other replicas see it when their
 		// entries expire (CacheTTL) instead of at their next poll.
 		r.log.Error("identity: change not logged; other replicas may show the old map until their cache entries expire", "err", err)
@@ -163,16 +163,14 @@ func (s *store) lastSeq(ctx context.Context) (int64, error) {
 
 // logChanges logs ch under the next change number, telling taken the
 // number before the entry is written.
-func (s *store) logChanges(ctx context.Context, origin string, ch *changes, taken func(int64)) error {
+func (s *store) logChanges(ctx context.Context, origin string, ch *changes, own *ownSeqs, invalidate func(goldens, keys []string)) error {
 	ch.mu.Lock()
 	goldens, keys := slices.Clone(ch.goldens), slices.Clone(ch.keys)
 	ch.mu.Unlock()
 	// Embedded FerretDB runs findOneAndUpdate as a read and a write, so two
 	// writers can draw the same number, and a late write can even set the
 	// counter back. Within a process, draws take turns; between replicas,
-	// the entry's unique _id tells, and the loser draws again. A number
-	// counts as this process's own only once its entry is written, so that
-	// no replica skips another's entry.
+	// the entry's unique _id tells, and the loser draws again.
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	var err error
@@ -181,13 +179,25 @@ func (s *store) logChanges(ctx context.Context, origin string, ch *changes, take
 		if seq, err = s.nextSeq(ctx); err != nil {
 			return err
 		}
+		// The number is this process's own before its entry is written,
+		// so that the poller never reads the entry back.
+		own.add(seq)
 		doc := changeDoc{ID: changeID(seq), Seq: seq, Origin: origin, Goldens: goldens, Keys: keys, At: s.now()}
 		if _, err = s.changes.InsertOne(ctx, doc); err == nil {
-			taken(seq)
 			return nil
 		}
+		own.remove(seq)
 		if !mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("identity: log change %d: %w", seq, err)
+		}
+		// Another replica holds the number. The poller may have passed
+		// it while it counted as ours: apply that replica's entry here.
+		docs, rerr := s.changesBySeq(ctx, []int64{seq})
+		if rerr != nil {
+			return fmt.Errorf("identity: reading change %d: %w", seq, rerr)
+		}
+		if d := docs[0]; d != nil && d.Origin != origin {
+			invalidate(d.Goldens, d.Keys)
 		}
 	}
 	return fmt.Errorf("identity: log change: no free change number after %d tries: %w", maxSeqTries, err)
@@ -224,6 +234,16 @@ func (o *ownSeqs) has(seq int64) bool {
 	defer o.mu.Unlock()
 	_, ok := o.m[seq]
 	return ok
+}
+
+// remove drops one number, whose entry another replica wrote.
+func (o *ownSeqs) remove(seq int64) {
+	if o == nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.m, seq)
 }
 
 // forget drops the numbers up to upTo, which the poller has passed.

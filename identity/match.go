@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/omnigate/omnigate"
 )
 
@@ -14,19 +16,34 @@ import (
 //  1. they share at least one identifier (a normalized email or phone that
 //     is not blocked and was not found on too many records), and
 //  2. no identifier kind disagrees: if both records carry emails, at least
-//     one email is common to both, and likewise for phones. A household
-//     email shared by two people with their own phones therefore links
-//     nobody, nor does a store phone shared by people with their own
-//     emails; and
+//     one email is common to both, and likewise for phones, unless both
+//     records carry the same full name (given and family name, up to
+//     nicknames and spelling, not initials): people keep a second email and
+//     change numbers, so the same name with the same phone and another
+//     email is one person. A household email shared by two people with
+//     their own phones therefore links nobody, nor does a household or
+//     store phone shared by people with their own emails; and
 //  3. their birthdays, when both are known, agree; and
-//  4. when they share identifiers of one kind only, their names do not
-//     disagree (given and family names each equal up to case, a prefix or
-//     one typo, where both records have them). Sharing an email and a phone
-//     outweighs a changed surname.
+//  4. their given names, when both have one, do not clash. They clash
+//     unless they are equal, one starts the other (an initial), they are
+//     one typo apart or nicknames of each other (Kate, Katharine), or one
+//     record's given name is the other's family name. Even a shared email
+//     and phone do not join Paul to Sophie: a till may hold the household's
+//     email and landline on a spouse's record. A changed surname is no
+//     clash; and
+//  5. when they share identifiers of one kind only, their names do not
+//     disagree (given and family names each similar as in 4, where both
+//     records have them).
+//
+// Names are compared by their letters, lowercased, with accents dropped and
+// umlauts spelled out (Seán is Sean, Björn is Bjoern, and Muller meets
+// Mueller).
 //
 // A record joins a group of records (a customer) when it is the same person
-// as at least one of them, disagrees (2 or 3) with none of them, and the
-// group would still carry at most MaxPerKind values of each kind. Records
+// as at least one of them, disagrees (2 or 3) with none of them, except on a
+// kind whose value it shares with another member (the group has shown those
+// values to be one person's), and the group would still carry at most
+// MaxPerKind values of each kind. Records
 // are taken in a fixed order, so the same records always give the same
 // groups. Names and addresses never link anything on their own: fuzzy
 // matches are for a person to confirm.
@@ -37,8 +54,9 @@ type record struct {
 	key      string // system:id, as stored in the links collection
 	ids      []Identifier
 	spell    map[Identifier][]string // how the record spells an identifier, when not as its matching form
-	given    string
-	family   string
+	given    name
+	family   name
+	full     name // given and family names as one
 	birthday string
 }
 
@@ -53,8 +71,9 @@ func (c *compiled) prepare(cr omnigate.CustomerRecord) *record {
 	r := &record{
 		CustomerRecord: cr,
 		key:            recordKey(cr.System, cr.ID),
-		given:          nameKey(cr.GivenName),
-		family:         nameKey(cr.FamilyName),
+		given:          newName(cr.GivenName),
+		family:         newName(cr.FamilyName),
+		full:           newName(cr.GivenName + " " + cr.FamilyName),
 		birthday:       strings.TrimSpace(cr.Birthday),
 	}
 	seen := map[Identifier]bool{}
@@ -109,14 +128,25 @@ func shared(a, b *record) []Identifier {
 }
 
 // disagree reports whether two records cannot be one person (rules 2 and 3).
+// Differing emails (or phones) are no disagreement when both records carry
+// the same full name: people keep a second address, and change numbers.
 func disagree(a, b *record) bool {
+	if birthdaysDisagree(a.birthday, b.birthday) {
+		return true
+	}
+	return kindConflict(a, b) && !namesAgree(a, b)
+}
+
+// kindConflict reports whether the records both carry values of one kind
+// without one in common.
+func kindConflict(a, b *record) bool {
 	common := shared(a, b)
 	for _, k := range []omnigate.IdentifierKind{omnigate.KindEmail, omnigate.KindPhone} {
 		if a.hasKind(k) && b.hasKind(k) && !slices.ContainsFunc(common, func(id Identifier) bool { return id.Kind == k }) {
 			return true
 		}
 	}
-	return birthdaysDisagree(a.birthday, b.birthday)
+	return false
 }
 
 // sameKind reports whether every identifier in ids is of one kind.
@@ -129,10 +159,10 @@ func sameKind(ids []Identifier) bool {
 	return true
 }
 
-// matches reports whether two records are the same person (rules 1 to 4).
+// matches reports whether two records are the same person (rules 1 to 5).
 func matches(a, b *record) bool {
 	common := shared(a, b)
-	if len(common) == 0 || disagree(a, b) {
+	if len(common) == 0 || disagree(a, b) || givenNamesClash(a, b) {
 		return false
 	}
 	return !sameKind(common) || !namesDisagree(a, b)
@@ -154,37 +184,230 @@ func birthdaysDisagree(a, b string) bool {
 	return mda != mdb
 }
 
-// nameKey keeps the letters of a name, lowercased.
+// name is a name as matching compares it.
+type name struct {
+	key   string   // the letters, lowercased, accents dropped and umlauts spelled out: Björn is bjoern
+	loose string   // key with ae, oe and ue read as a, o and u, so that Muller meets Mueller
+	words []string // the keys of its words, for middle names and one-field names
+}
+
+func newName(s string) name {
+	var n name
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) }) {
+		if k := nameKey(w); k != "" {
+			n.words = append(n.words, k)
+			n.key += k
+		}
+	}
+	n.loose = looseSpelling.Replace(n.key)
+	return n
+}
+
+// spelledOut are the letters that keyboards without them spell out, and
+// letters that no decomposition strips to a plain one.
+var spelledOut = map[rune]string{
+	'ä': "ae", 'ö': "oe", 'ü': "ue", 'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "oe",
+	'ł': "l", 'đ': "d", 'ð': "d", 'þ': "th", 'ı': "i",
+}
+
+var looseSpelling = strings.NewReplacer("ae", "a", "oe", "o", "ue", "u")
+
+// nameKey keeps the letters of a name, lowercased, with accents dropped
+// (Seán is sean) and umlauts spelled out (Müller is mueller).
 func nameKey(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsLetter(r) {
-			b.WriteRune(unicode.ToLower(r))
+	for _, r := range strings.ToLower(norm.NFC.String(s)) {
+		if out, ok := spelledOut[r]; ok {
+			b.WriteString(out)
+			continue
+		}
+		// Decomposed, an accented letter is its plain letter and marks,
+		// which are no letters.
+		for _, d := range norm.NFD.String(string(r)) {
+			if unicode.IsLetter(d) {
+				b.WriteRune(d)
+			}
 		}
 	}
 	return b.String()
 }
 
+// nicknames are given names that name the same person: the short and
+// familiar forms and spellings people and shop staff use for them, in the
+// languages of the retailer's markets. Two names are nicknames of each other
+// when a group holds both: Kate and Katharine are, Sam and Samuel are, but
+// Samuel and Samantha are not. Names that are also names in their own
+// right (Jack, Liam, Harry) are left out: a father John and his son Jack may
+// share a household address.
+var nicknameGroups = [][]string{
+	{"john", "jon", "johnny", "johannes", "hannes", "jo"},
+	{"jonathan", "jon", "jonny", "johnny"},
+	{"katharine", "katherine", "catherine", "kathryn", "kate", "katie", "kathy", "cathy", "kat", "kay"},
+	{"katharina", "katarina", "kathrin", "katrin", "kathi", "kati"},
+	{"elizabeth", "elisabeth", "liz", "lizzie", "lizzy", "beth", "betty", "bess", "eliza", "elise", "lisa", "liesel"},
+	{"william", "will", "bill", "billy", "willy"},
+	{"robert", "rob", "bob", "bobby", "robbie"},
+	{"michael", "mike", "mick", "micky", "mickey", "mikey", "michi"},
+	{"james", "jim", "jimmy", "jamie"},
+	{"thomas", "tom", "tommy", "thommy"},
+	{"daniel", "dan", "danny"},
+	{"christopher", "chris", "kit"},
+	{"christoph", "christian", "chris"},
+	{"christine", "christina", "kristina", "chris", "chrissy", "tina"},
+	{"alexander", "alex", "sandy", "xander", "alexandra", "alexa"},
+	{"margaret", "maggie", "peggy", "meg", "greta", "margarete", "gretchen"},
+	{"rebecca", "becky", "becca", "bex"},
+	{"samantha", "sam", "sammy"},
+	{"samuel", "sam", "sammy"},
+	{"jennifer", "jen", "jenny"},
+	{"patrick", "pat", "paddy", "padraig"},
+	{"patricia", "pat", "patty", "trish"},
+	{"benjamin", "ben", "benny"},
+	{"matthew", "matt", "matty"},
+	{"matthias", "mathias", "matze", "matti"},
+	{"edward", "ed", "eddie", "ted", "teddy", "ned"},
+	{"joseph", "joe", "joey", "josef", "sepp"},
+	{"richard", "rich", "rick", "ricky", "richie", "dick"},
+	{"stephen", "steven", "steve", "stefan", "stephan"},
+	{"andrew", "andy", "drew"},
+	{"andreas", "andi", "andy"},
+	{"anthony", "antony", "tony"},
+	{"victoria", "vicky", "vicki", "tori"},
+	{"abigail", "abby", "abbie", "gail"},
+	{"eleanor", "elinor", "ellie", "nell", "nora"},
+	{"deborah", "debbie", "debra", "deb"},
+	{"nicola", "nicky", "nikki"},
+	{"nicholas", "nicolas", "nick", "nicky", "nico", "niklas", "nikolaus", "klaus"},
+	{"charlotte", "lottie", "charlie"},
+	{"charles", "charlie", "chuck"},
+	{"harriet", "hattie"},
+	{"henry", "hank", "heinrich", "heinz"},
+	{"florence", "flo"},
+	{"susan", "sue", "suzy", "susie", "susanne", "suse"},
+	{"joanna", "joanne", "jo"},
+	{"josephine", "jo", "josie"},
+	{"bethany", "beth"},
+	{"natalie", "nat", "natalia"},
+	{"nathan", "nathaniel", "nat", "nate"},
+	{"maximilian", "max"},
+	{"franziska", "franzi"},
+	{"sebastian", "basti", "seb"},
+	{"tobias", "tobi", "toby"},
+	{"diarmuid", "dermot"},
+	{"eamon", "eamonn"},
+	{"ciaran", "kieran"},
+	{"sean", "shaun", "shawn"},
+	{"donal", "donald", "don"},
+	{"siobhan", "shevaun"},
+	{"niamh", "neve", "neave"},
+	{"aoife", "eva"},
+	{"gerard", "gerry", "ger"},
+	{"frederick", "friedrich", "fred", "freddie", "fritz"},
+	{"wolfgang", "wolf"},
+}
+
+// nicknameOf maps a name key to the groups holding it.
+var nicknameOf = func() map[string][]int {
+	m := map[string][]int{}
+	for i, g := range nicknameGroups {
+		for _, n := range g {
+			m[n] = append(m[n], i)
+		}
+	}
+	return m
+}()
+
+func nicknames(a, b string) bool {
+	for _, i := range nicknameOf[a] {
+		if slices.Contains(nicknameOf[b], i) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameName reports whether two present names may name the same person: by
+// spelling (closeNames), as nicknames, or by one word of each, for middle
+// names. minPrefix is the shortest name that may stand for a longer one it
+// starts: 1 lets an initial do so.
+func sameName(a, b name, minPrefix int) bool {
+	if a.key == "" || b.key == "" {
+		return false
+	}
+	if closeNames(a.key, b.key, minPrefix) || closeNames(a.loose, b.loose, minPrefix) || nicknames(a.key, b.key) {
+		return true
+	}
+	if len(a.words) == 1 && len(b.words) == 1 {
+		return false
+	}
+	for _, wa := range a.words {
+		for _, wb := range b.words {
+			if closeNames(wa, wb, max(minPrefix, 2)) || closeNames(looseSpelling.Replace(wa), looseSpelling.Replace(wb), max(minPrefix, 2)) || nicknames(wa, wb) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// similar is sameName with a missing name agreeing with anything.
+func similar(a, b name) bool {
+	return a.key == "" || b.key == "" || sameName(a, b, 1)
+}
+
 func namesDisagree(a, b *record) bool {
-	if similarName(a.given, b.given) && similarName(a.family, b.family) {
+	if similar(a.given, b.given) && similar(a.family, b.family) {
 		return false
 	}
 	// Systems with one name field leave the split to guesswork: compare
 	// whole names too, and given and family swapped.
-	if a.given+a.family != "" && b.given+b.family != "" && similarName(a.given+a.family, b.given+b.family) {
+	if a.full.key != "" && b.full.key != "" && similar(a.full, b.full) {
 		return false
 	}
-	return !(similarName(a.given, b.family) && similarName(a.family, b.given))
+	return !(similar(a.given, b.family) && similar(a.family, b.given))
+}
+
+// givenNamesClash reports whether both records name a given name and the two
+// cannot be one person's, even allowing initials, nicknames, typos and a
+// name put in the other field. A changed surname is no clash: people marry.
+func givenNamesClash(a, b *record) bool {
+	if a.given.key == "" || b.given.key == "" {
+		return false
+	}
+	return !sameName(a.given, b.given, 1) && !sameName(a.given, b.family, 1) && !sameName(a.family, b.given, 1)
+}
+
+// namesAgree reports whether both records carry a full name and the names
+// agree, up to nicknames, a typo or a spelling without accents, but not an
+// initial or a missing part.
+func namesAgree(a, b *record) bool {
+	if a.given.key == "" || a.family.key == "" || b.given.key == "" || b.family.key == "" {
+		return len(a.full.words) >= 2 && len(b.full.words) >= 2 && (a.full.key == b.full.key || a.full.loose == b.full.loose)
+	}
+	return sameName(a.given, b.given, 3) && sameName(a.family, b.family, 3) ||
+		sameName(a.given, b.family, 3) && sameName(a.family, b.given, 3)
 }
 
 // similarName reports whether two name keys may name the same person: one
-// is missing, they are equal, one starts the other (Jon, Jonathan; an
-// initial), or they differ by one typo.
+// is missing, or closeNames.
 func similarName(a, b string) bool {
-	if a == "" || b == "" || a == b || strings.HasPrefix(a, b) || strings.HasPrefix(b, a) {
+	return a == "" || b == "" || closeNames(a, b, 1)
+}
+
+// closeNames reports whether two name keys are equal, one starts the other
+// (Jon, Jonathan; an initial) and is at least minPrefix letters long, or
+// they differ by one typo.
+func closeNames(a, b string, minPrefix int) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	if a == b {
 		return true
 	}
 	ra, rb := []rune(a), []rune(b)
+	if min(len(ra), len(rb)) >= minPrefix && (strings.HasPrefix(a, b) || strings.HasPrefix(b, a)) {
+		return true
+	}
 	return min(len(ra), len(rb)) >= 3 && editDistanceAtMostOne(ra, rb)
 }
 
@@ -238,10 +461,20 @@ func (c *compiled) withinLimits(members []*record) bool {
 	return true
 }
 
+// holds reports whether a member of g carries one of r's values of kind k.
+func (g *group) holds(r *record, k omnigate.IdentifierKind) bool {
+	for _, id := range r.ids {
+		if id.Kind == k && slices.ContainsFunc(g.members, func(m *record) bool { return m.has(id) }) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *compiled) joinable(r *record, g *group) bool {
 	matched := false
 	for _, m := range g.members {
-		if disagree(r, m) {
+		if disagree(r, m) && !g.vouches(r, m) {
 			return false
 		}
 		matched = matched || matches(r, m)
@@ -289,6 +522,23 @@ func (c *compiled) groupRecords(records []*record) []*group {
 		slices.SortFunc(g.members, func(a, b *record) int { return strings.Compare(a.key, b.key) })
 	}
 	return groups
+}
+
+// vouches reports whether g already holds, for each kind on which r and its
+// member m carry different values, one of r's values: the group has shown
+// those values to be one person's, so the difference is no disagreement.
+// Birthdays still disagree.
+func (g *group) vouches(r, m *record) bool {
+	if birthdaysDisagree(r.birthday, m.birthday) {
+		return false
+	}
+	common := shared(r, m)
+	for _, k := range []omnigate.IdentifierKind{omnigate.KindEmail, omnigate.KindPhone} {
+		if r.hasKind(k) && m.hasKind(k) && !slices.ContainsFunc(common, func(id Identifier) bool { return id.Kind == k }) && !g.holds(r, k) {
+			return false
+		}
+	}
+	return true
 }
 
 func anyDisagree(rs []*record) bool {

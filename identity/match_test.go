@@ -116,9 +116,17 @@ func TestMatches(t *testing.T) {
 		{"same email, no phone, name as one field", rec(c, "b", "3", "Ann Lee", "", "", []string{"ann.lee@gmail.com"}, nil), true},
 		{"same email, no names", rec(c, "b", "4", "", "", "", []string{"ann.lee@gmail.com"}, nil), true},
 		{"same phone in national form", rec(c, "b", "5", "Ann", "", "GB", nil, []string{"07911 123456"}), true},
-		{"household email, own phone", rec(c, "b", "6", "Ann", "Lee", "GB", []string{"ann.lee@gmail.com"}, []string{"07400 765432"}), false},
+		{"household email, own phone", rec(c, "b", "6", "Bob", "Lee", "GB", []string{"ann.lee@gmail.com"}, []string{"07400 765432"}), false},
 		{"household email, other name", rec(c, "b", "7", "Bob", "Lee", "", []string{"ann.lee@gmail.com"}, nil), false},
-		{"same phone, own email", rec(c, "b", "8", "Ann", "Lee", "GB", []string{"ann@work.co.uk"}, []string{"07911 123456"}), false},
+		{"same phone, own email, same name", rec(c, "b", "8", "Ann", "Lee", "GB", []string{"ann@work.co.uk"}, []string{"07911 123456"}), true},
+		{"same phone, own email, nickname", rec(c, "b", "8a", "Annie", "Lee", "GB", []string{"ann@work.co.uk"}, []string{"07911 123456"}), true},
+		{"same phone, own email, initial only", rec(c, "b", "8b", "A", "Lee", "GB", []string{"ann@work.co.uk"}, []string{"07911 123456"}), false},
+		{"same phone, own email, no family name", rec(c, "b", "8c", "Ann", "", "GB", []string{"ann@work.co.uk"}, []string{"07911 123456"}), false},
+		{"same phone, own email, other given name", rec(c, "b", "8d", "Bob", "Lee", "GB", []string{"bob@work.co.uk"}, []string{"07911 123456"}), false},
+		{"same email, changed number, same name", rec(c, "b", "8e", "Ann", "Lee", "GB", []string{"ann.lee@gmail.com"}, []string{"07400 765432"}), true},
+		{"same email and phone, other given name", rec(c, "b", "8f", "Bob", "Lee", "GB", []string{"ann.lee@gmail.com"}, []string{"07911 123456"}), false},
+		{"same email and phone, initial and new surname", rec(c, "b", "8g", "A", "Smith", "GB", []string{"ann.lee@gmail.com"}, []string{"07911 123456"}), true},
+		{"same email and phone, fields swapped", rec(c, "b", "8h", "Lee", "Ann", "GB", []string{"ann.lee@gmail.com"}, []string{"07911 123456"}), true},
 		{"nothing shared", rec(c, "b", "9", "Ann", "Lee", "GB", []string{"ann@work.co.uk"}, nil), false},
 		{"blocked email only", rec(c, "b", "10", "Ann", "Lee", "", []string{"none@none.com"}, nil), false},
 	}
@@ -175,9 +183,10 @@ func TestGroupRecords(t *testing.T) {
 		}
 		desc = append(desc, strings.Join(keys, "+"))
 	}
-	// a and b match on email; c matches b on phone but disagrees with a on
-	// email, so it stays apart, and so does e; d's own phone disagrees.
-	want := "a:1+b:1 | c:1 | d:1 | e:1"
+	// a and b match on email; c matches b on phone and, with the same full
+	// name, its second email is no disagreement; e would bring a third
+	// email; d, another person, has his own phone.
+	want := "a:1+b:1+c:1 | d:1 | e:1"
 	if strings.Join(desc, " | ") != want {
 		t.Errorf("groups = %s, want %s", strings.Join(desc, " | "), want)
 	}
