@@ -97,12 +97,11 @@ func New(o Options) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /readyz", readiness(o.Required, o.Reported))
-	// The Go runtime's memory statistics (allocations, heap, GC), for
-	// cmd/omnibench's allocations per query.
-	mux.Handle("GET /debug/vars", expvar.Handler())
-	// CPU and heap profiles only when asked for: they cost CPU while taken
-	// and show the code's inner workings.
-	if os.Getenv("OMNIGATE_PPROF") == "1" {
+	// Runtime statistics (expvar, for cmd/omnibench's allocations per
+	// query) and CPU and heap profiles only when asked for: they show the
+	// process's inner workings, and profiles cost CPU while taken.
+	if os.Getenv("OMNIGATE_DEBUG") == "1" {
+		mux.Handle("GET /debug/vars", expvar.Handler())
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)

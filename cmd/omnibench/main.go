@@ -203,7 +203,7 @@ func run() error {
 		return err
 	}
 	started := time.Now()
-	gw, err := startGateway(ctx, bin, tmp, sim, o.profile != "")
+	gw, err := startGateway(ctx, bin, tmp, sim)
 	if err != nil {
 		return err
 	}
@@ -505,7 +505,7 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-func startGateway(ctx context.Context, bin, tmp string, sim *channelsim.Sim, pprof bool) (*gatewayProc, error) {
+func startGateway(ctx context.Context, bin, tmp string, sim *channelsim.Sim) (*gatewayProc, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -520,13 +520,12 @@ func startGateway(ctx context.Context, bin, tmp string, sim *channelsim.Sim, ppr
 		"OMNIGATE_SQUARE_BASE_URL="+sim.URLs["square"],
 		"OMNIGATE_KLAVIYO_BASE_URL="+sim.URLs["klaviyo"],
 		"OMNIGATE_ZENDESK_BASE_URL="+sim.URLs["zendesk"],
+		// /debug/vars, for allocations, and /debug/pprof for --profile.
+		"OMNIGATE_DEBUG=1",
 	)
 	// An external MongoDB in the caller's environment would mix the
 	// benchmark's identity map with real data: always embedded.
 	env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "MONGODB_URI=") })
-	if pprof {
-		env = append(env, "OMNIGATE_PPROF=1")
-	}
 	logf := filepath.Join(tmp, "gateway.log")
 	lf, err := os.Create(logf)
 	if err != nil {
