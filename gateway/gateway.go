@@ -58,6 +58,57 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 		}
 	}()
 
+	conn, err := Connect(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	src := conn.Sources
+	g.Identity, err = identity.NewResolver(ctx, db, conn.Finders, conn.Rules, log,
+		identity.WithCacheSize(cfg.Identity.CacheSize), identity.WithPollInterval(cfg.Identity.PollInterval))
+	if err != nil {
+		return nil, err
+	}
+	src.Identity = g.Identity
+
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
+		Identity: g.Identity, DefaultRegion: cfg.Identity.DefaultRegion, MaxCustomers: cfg.MaxCustomers,
+	}})
+	g.Handler = server.New(server.Options{
+		Schema:         schema,
+		Middleware:     func(h http.Handler) http.Handler { return loaders.Middleware(src, h) },
+		GraphiQL:       web.Handler(web.Config{Endpoint: "/graphql", Title: "omnigate", Examples: Examples}),
+		Required:       map[string]func(context.Context) error{"mongodb": db.Ping},
+		Reported:       conn.Reported,
+		RequestTimeout: cfg.RequestTimeout,
+		Logger:         log,
+	})
+	ok = true
+	return g, nil
+}
+
+// Connectors are the channel system connectors the configuration enables,
+// and the identity rules that follow from the configuration and the stores.
+type Connectors struct {
+	// Sources feed the loaders; Identity is left for the caller to set.
+	Sources *loaders.Sources
+	// Finders are the customer searches, in omnigate.Systems order.
+	Finders []omnigate.CustomerFinder
+	// Rules block the configured values and every store's own phone and
+	// email, which staff type in for walk-in customers.
+	Rules identity.Rules
+	// StoreContacts counts the store phones and emails found; 0 when the
+	// point of sale's locations could not be read at start.
+	StoreContacts int
+	// Reported are the systems' reachability checks, for /readyz.
+	Reported map[string]func(context.Context) error
+}
+
+// Connect builds the connectors the configuration enables. The gateway and
+// cmd/identityeval both use it, so that they resolve identities alike.
+func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Connectors, error) {
+	if log == nil {
+		log = slog.Default()
+	}
 	// One transport for all systems: keep-alive connections to each, enough
 	// of them idle for a busy gateway.
 	hc := &http.Client{Transport: &http.Transport{
@@ -130,38 +181,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 		reported["zendesk"] = reachable(hc, c.BaseURL)
 	}
 
-	finders := make([]omnigate.CustomerFinder, 0, len(src.Finders))
+	c := &Connectors{Sources: src, Reported: reported, StoreContacts: len(blockedPhones) + len(blockedEmails)}
 	for _, sys := range omnigate.Systems {
 		if f := src.Finders[sys]; f != nil {
-			finders = append(finders, f)
+			c.Finders = append(c.Finders, f)
 		}
 	}
-	rules := identity.Rules{
+	c.Rules = identity.Rules{
 		DefaultRegion: cfg.Identity.DefaultRegion,
 		BlockedEmails: append(append([]string{}, cfg.Identity.BlockedEmails...), blockedEmails...),
 		BlockedPhones: append(append([]string{}, cfg.Identity.BlockedPhones...), blockedPhones...),
 	}
-	g.Identity, err = identity.NewResolver(ctx, db, finders, rules, log,
-		identity.WithCacheSize(cfg.Identity.CacheSize), identity.WithPollInterval(cfg.Identity.PollInterval))
-	if err != nil {
-		return nil, err
-	}
-	src.Identity = g.Identity
-
-	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
-		Identity: g.Identity, DefaultRegion: cfg.Identity.DefaultRegion, MaxCustomers: cfg.MaxCustomers,
-	}})
-	g.Handler = server.New(server.Options{
-		Schema:         schema,
-		Middleware:     func(h http.Handler) http.Handler { return loaders.Middleware(src, h) },
-		GraphiQL:       web.Handler(web.Config{Endpoint: "/graphql", Title: "omnigate", Examples: Examples}),
-		Required:       map[string]func(context.Context) error{"mongodb": db.Ping},
-		Reported:       reported,
-		RequestTimeout: cfg.RequestTimeout,
-		Logger:         log,
-	})
-	ok = true
-	return g, nil
+	return c, nil
 }
 
 // Close stops the identity map's change polling and releases MongoDB (and

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,12 +19,9 @@ import (
 	"github.com/omnigate/omnigate/channelsim"
 	"github.com/omnigate/omnigate/channelsim/world"
 	"github.com/omnigate/omnigate/config"
+	"github.com/omnigate/omnigate/gateway"
 	"github.com/omnigate/omnigate/identity"
 	"github.com/omnigate/omnigate/mongodb"
-	"github.com/omnigate/omnigate/sources/commercetools"
-	"github.com/omnigate/omnigate/sources/klaviyo"
-	"github.com/omnigate/omnigate/sources/square"
-	"github.com/omnigate/omnigate/sources/zendesk"
 )
 
 // Options configure Run.
@@ -190,104 +186,41 @@ func openDB(ctx context.Context, uri string, log *slog.Logger) (*mongodb.DB, fun
 
 type wired struct {
 	resolver *identity.Resolver
-	finders  map[omnigate.System]omnigate.CustomerFinder
-	// blocked are the store phones and emails passed to the rules.
-	blockedPhones, blockedEmails []string
+	// finders fetch records for the samples in the report.
+	finders map[omnigate.System]omnigate.CustomerFinder
 }
 
-// wire builds the connectors and the resolver as gateway.New does, with
-// the gateway's default timeouts, retries and region, pointed at the
-// simulator with its credentials.
+// wire builds the connectors and the resolver the way the gateway does
+// (gateway.Connect, with the gateway's default timeouts, retries and
+// region), pointed at the simulator with its credentials.
 func wire(ctx context.Context, sim *channelsim.Sim, db *mongodb.DB, log *slog.Logger) (*wired, error) {
 	cfg := config.Default()
 	creds := sim.Credentials
-	hc := &http.Client{Transport: &http.Transport{
-		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 512, MaxIdleConnsPerHost: 128,
-		IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true,
-	}}
-	w := &wired{finders: map[omnigate.System]omnigate.CustomerFinder{}}
-
-	c := cfg.Commercetools
-	ct, err := commercetools.New(commercetools.Config{
-		BaseURL: sim.URLs["commercetools"], AuthURL: sim.URLs["commercetools"],
-		ProjectKey: creds.Commercetools.ProjectKey, ClientID: creds.Commercetools.ClientID,
-		ClientSecret: creds.Commercetools.ClientSecret, Scope: creds.Commercetools.Scope,
-		Timeout: c.Timeout, Retries: noneIfZero(c.Retries),
-	}, hc)
+	cfg.Commercetools.BaseURL, cfg.Commercetools.AuthURL = sim.URLs["commercetools"], sim.URLs["commercetools"]
+	cfg.Commercetools.ProjectKey, cfg.Commercetools.ClientID = creds.Commercetools.ProjectKey, creds.Commercetools.ClientID
+	cfg.Commercetools.ClientSecret, cfg.Commercetools.Scope = creds.Commercetools.ClientSecret, creds.Commercetools.Scope
+	cfg.Square.BaseURL, cfg.Square.AccessToken, cfg.Square.SquareVersion = sim.URLs["square"], creds.Square.AccessToken, creds.Square.SquareVersion
+	cfg.Klaviyo.BaseURL, cfg.Klaviyo.APIKey, cfg.Klaviyo.Revision = sim.URLs["klaviyo"], creds.Klaviyo.APIKey, creds.Klaviyo.Revision
+	cfg.Zendesk.BaseURL, cfg.Zendesk.Subdomain = sim.URLs["zendesk"], creds.Zendesk.Subdomain
+	cfg.Zendesk.Email, cfg.Zendesk.APIToken = creds.Zendesk.Email, creds.Zendesk.APIToken
+	conn, err := gateway.Connect(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	w.finders[omnigate.Commercetools] = ct
-
-	s := cfg.Square
-	sq, err := square.New(square.Config{
-		BaseURL: sim.URLs["square"], AccessToken: creds.Square.AccessToken, SquareVersion: creds.Square.SquareVersion,
-		Timeout: s.Timeout, Retries: s.Retries, DefaultCountry: cfg.Identity.DefaultRegion,
-	}, hc)
+	// The gateway blocks every store's own phone and email; an evaluation
+	// without them would measure other rules.
+	if conn.StoreContacts == 0 {
+		return nil, fmt.Errorf("identityeval: no store phones or emails could be read from the point of sale's locations")
+	}
+	r, err := identity.NewResolver(ctx, db, conn.Finders, conn.Rules, log)
 	if err != nil {
 		return nil, err
 	}
-	w.finders[omnigate.Square] = sq
-	// A store's own phone and email are typed in for walk-in customers;
-	// the gateway blocks them, so the evaluation must too.
-	lctx, cancel := context.WithTimeout(ctx, s.Timeout)
-	locs, err := sq.Locations(lctx)
-	cancel()
-	if err != nil {
-		return nil, fmt.Errorf("identityeval: square locations (needed to block store phones and emails): %w", err)
-	}
-	for _, l := range locs {
-		if l.Phone != "" {
-			w.blockedPhones = append(w.blockedPhones, l.Phone)
-		}
-		if l.Email != "" {
-			w.blockedEmails = append(w.blockedEmails, l.Email)
-		}
-	}
-
-	k := cfg.Klaviyo
-	kl, err := klaviyo.New(klaviyo.Config{
-		BaseURL: sim.URLs["klaviyo"], APIKey: creds.Klaviyo.APIKey, Revision: creds.Klaviyo.Revision,
-		Timeout: k.Timeout, Retries: noneIfZero(k.Retries),
-	}, hc)
-	if err != nil {
-		return nil, err
-	}
-	w.finders[omnigate.Klaviyo] = kl
-
-	z := cfg.Zendesk
-	zd, err := zendesk.New(zendesk.Config{
-		BaseURL: sim.URLs["zendesk"], Subdomain: creds.Zendesk.Subdomain, Email: creds.Zendesk.Email, APIToken: creds.Zendesk.APIToken,
-		Timeout: z.Timeout, Retries: noneIfZero(z.Retries), DefaultRegion: cfg.Identity.DefaultRegion,
-	}, hc)
-	if err != nil {
-		return nil, err
-	}
-	w.finders[omnigate.Zendesk] = zd
-
-	finders := make([]omnigate.CustomerFinder, 0, len(w.finders))
-	for _, sys := range omnigate.Systems {
-		finders = append(finders, w.finders[sys])
-	}
-	rules := identity.Rules{
-		DefaultRegion: cfg.Identity.DefaultRegion,
-		BlockedEmails: append(slices.Clone(cfg.Identity.BlockedEmails), w.blockedEmails...),
-		BlockedPhones: append(slices.Clone(cfg.Identity.BlockedPhones), w.blockedPhones...),
-	}
-	w.resolver, err = identity.NewResolver(ctx, db, finders, rules, log)
-	if err != nil {
-		return nil, err
+	w := &wired{resolver: r, finders: map[omnigate.System]omnigate.CustomerFinder{}}
+	for _, f := range conn.Finders {
+		w.finders[f.System()] = f
 	}
 	return w, nil
-}
-
-// noneIfZero maps "0 retries" to the commercetools, Klaviyo and Zendesk
-// connectors' "no retries" (-1), as the gateway does.
-func noneIfZero(n int) int {
-	if n == 0 {
-		return -1
-	}
-	return n
 }
 
 type evaluation struct {
