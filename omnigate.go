@@ -65,6 +65,11 @@ type CustomerRecord struct {
 	LoyaltyID string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Consents are the record's explicit marketing consent statements, at
+	// most one per channel: SUBSCRIBED or UNSUBSCRIBED, with when the system
+	// says it was given or withdrawn. A channel the customer never stated
+	// anything about is absent. Systems that keep no consent leave it empty.
+	Consents []Consent
 }
 
 // LineItem is one line of an order or a cart.
@@ -187,6 +192,18 @@ type CustomerFinder interface {
 	// GetCustomers fetches records by id; ids it does not know are absent
 	// from the map.
 	GetCustomers(ctx context.Context, ids []string) (map[string]CustomerRecord, error)
+}
+
+// CustomerLister walks every customer record of one system, for the
+// identity backfill. Connectors that can list implement it.
+type CustomerLister interface {
+	System() System
+	// ListCustomers returns one page of at most limit records in a stable
+	// order and the cursor of the next page, "" after the last page. An
+	// empty cursor asks for the first page. A cursor is opaque: it is what a
+	// previous call returned, and it stays valid across process restarts so
+	// that a walk can resume where it stopped.
+	ListCustomers(ctx context.Context, cursor string, limit int) (records []CustomerRecord, next string, err error)
 }
 
 // OrderSource returns the orders of many customers at once, keyed by the

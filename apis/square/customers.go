@@ -95,6 +95,22 @@ type SearchCustomersResponse struct {
 	Count     *int64     `json:"count,omitempty"`
 }
 
+// ListCustomersResponse is the answer to GET /v2/customers (ListCustomers),
+// whose query parameters are cursor, limit (1 to 100, default 100),
+// sort_field (DEFAULT or CREATED_AT), sort_order (ASC or DESC) and count.
+type ListCustomersResponse struct {
+	Errors    []Error    `json:"errors,omitempty"`
+	Customers []Customer `json:"customers,omitempty"`
+	Cursor    string     `json:"cursor,omitempty"`
+	Count     *int64     `json:"count,omitempty"`
+}
+
+// Sort fields of ListCustomers and SearchCustomers.
+const (
+	CustomerSortDefault   = "DEFAULT"
+	CustomerSortCreatedAt = "CREATED_AT"
+)
+
 // BulkRetrieveCustomersRequest is the body of POST /v2/customers/bulk-retrieve.
 type BulkRetrieveCustomersRequest struct {
 	CustomerIDs []string `json:"customer_ids"`

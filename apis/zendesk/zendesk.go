@@ -198,6 +198,14 @@ type UsersPage struct {
 	OffsetPage
 }
 
+// UsersCursorPage is the users list in cursor style (page[size] asked):
+// GET /api/v2/users.
+type UsersCursorPage struct {
+	Users []User      `json:"users"`
+	Meta  CursorMeta  `json:"meta"`
+	Links CursorLinks `json:"links"`
+}
+
 // UserResponse is the answer of GET /api/v2/users/{id}.
 type UserResponse struct {
 	User User `json:"user"`

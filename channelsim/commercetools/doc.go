@@ -17,7 +17,10 @@
 // values get 400 InvalidInput "Malformed parameter: <name>: ...". Request
 // URLs longer than 8192 characters get 414. Customer emails keep their
 // letter case: email = "..." is case-sensitive, the query-only field
-// lowercaseEmail matches the lowercased address.
+// lowercaseEmail matches the lowercased address. Comparisons (<, >, <=,
+// >=) order strings byte by byte, so the walk commercetools recommends for
+// reading a whole collection works: sort=id asc, withTotal=false and
+// where=id > "<last id of the previous page>".
 //
 // Endpoints, with the name the harness counts and faults them by, and the
 // keys each call reports (for queries: the values compared with = or in on

@@ -648,3 +648,54 @@ func TestConcurrentReadsAndWrites(t *testing.T) {
 		t.Errorf("after 20 sequential updates: version %d, %+v", c.Version, c.LineItems)
 	}
 }
+
+// Walking every customer the way commercetools recommends for large
+// collections: sorted by id, each page asking for ids after the last one
+// seen, without offsets and without the total.
+func TestKeysetPagingByID(t *testing.T) {
+	w := smallWorld()
+	for i := 0; i < 23; i++ {
+		w.WebCustomers = append(w.WebCustomers, w.WebCustomers[2])
+		c := &w.WebCustomers[len(w.WebCustomers)-1]
+		c.ID = fmt.Sprintf("cust-x%02d", 22-i) // stored out of id order
+		c.Email = fmt.Sprintf("x%02d@example.com", i)
+	}
+	s := newSim(t, FromWorld(w), DemoCredentials)
+	var got []string
+	last := ""
+	for pages := 0; ; pages++ {
+		where := ""
+		if last != "" {
+			where = "id > " + strconv.Quote(last)
+		}
+		var p page[ct.Customer]
+		s.get(s.query("customers", where, "limit", "4", "sort", "id asc", "withTotal", "false"), &p)
+		if p.Total != nil || p.Offset != 0 || p.Count != len(p.Results) {
+			t.Fatalf("paging fields: %+v", p)
+		}
+		for _, c := range p.Results {
+			got = append(got, c.ID)
+		}
+		if p.Count < 4 {
+			break
+		}
+		last = p.Results[len(p.Results)-1].ID
+		if pages > 20 {
+			t.Fatal("paging does not end")
+		}
+	}
+	var want []string
+	for _, c := range w.WebCustomers {
+		want = append(want, c.ID)
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("walk by id:\n got %v\nwant %v", got, want)
+	}
+	// A last id that no customer has still splits the ids where it sorts.
+	var p page[ct.Customer]
+	s.get(s.query("customers", `id > "cust-x10zzz"`, "sort", "id asc", "limit", "2"), &p)
+	if ids := customerIDs(p); !slices.Equal(ids, []string{"cust-x11", "cust-x12"}) {
+		t.Errorf(`id > "cust-x10zzz": %v`, ids)
+	}
+}

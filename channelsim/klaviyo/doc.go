@@ -42,6 +42,9 @@
 // absolute URLs on the host (and path prefix) the client called. Page sizes:
 // profiles 1–100 (default 20), events 1–1000 (default 200), lists 1–10
 // (default 10), list members 1–100 (default 20); metrics come 200 a page.
+// Profiles without a sort come in id order, so that GET /api/profiles with
+// no filter walks every profile once; the page[cursor] of a links.next
+// stays valid on its own, with any page[size].
 //
 // Emails match without regard to case or surrounding spaces; phone numbers
 // and ids match exactly. A profile joined a list (joined_group_at) when it

@@ -753,3 +753,36 @@ func BenchmarkServe(b *testing.B) {
 		})
 	}
 }
+
+// Every profile, with no filter and no sort: pages in id order, following
+// links.next, each profile once; the page[cursor] of a links.next, sent on
+// its own with a page size, continues from there.
+func TestPagingEveryProfileWithoutFilter(t *testing.T) {
+	d := bigData(57, 0)
+	// Stored out of id order.
+	for i, j := 0, len(d.Profiles)-1; i < j; i, j = i+1, j-1 {
+		d.Profiles[i], d.Profiles[j] = d.Profiles[j], d.Profiles[i]
+	}
+	ts := newTestServer(t, d)
+	all := walk(t, ts, "/api/profiles?page%5Bsize%5D=10",
+		profileIDs, func(c api.ProfileCollection) string { return c.Links.Next })
+	checkComplete(t, all, 57)
+	if !sort.StringsAreSorted(all) {
+		t.Errorf("without a sort, pages are not in id order: %v", all)
+	}
+	_, body := ts.get(t, "/api/profiles?page%5Bsize%5D=10")
+	first := decode[api.ProfileCollection](t, body)
+	next, err := url.Parse(first.Links.Next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cursor := next.Query().Get("page[cursor]")
+	if cursor == "" {
+		t.Fatalf("links.next %q has no page[cursor]", first.Links.Next)
+	}
+	rest := walk(t, ts, "/api/profiles?"+q("", "page[cursor]", cursor, "page[size]", "25"),
+		profileIDs, func(c api.ProfileCollection) string { return c.Links.Next })
+	if strings.Join(rest, ",") != strings.Join(all[10:], ",") {
+		t.Errorf("resumed from the second page's cursor:\n got %v\nwant %v", rest, all[10:])
+	}
+}

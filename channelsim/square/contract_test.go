@@ -22,6 +22,7 @@ func TestContract(t *testing.T) {
 		body         any
 		bad          any // a body the endpoint refuses, or nil
 	}{
+		{"GET", "/v2/customers?limit=2&sort_field=CREATED_AT&sort_order=DESC&count=true", nil, nil},
 		{"POST", "/v2/customers/search", apis.SearchCustomersRequest{Count: true, Limit: i64(2), Query: &apis.CustomerQuery{Filter: &apis.CustomerFilter{EmailAddress: &apis.CustomerTextFilter{Fuzzy: "example"}}, Sort: &apis.CustomerSort{Field: "CREATED_AT", Order: "DESC"}}}, apis.SearchCustomersRequest{Limit: i64(0)}},
 		{"POST", "/v2/customers/bulk-retrieve", apis.BulkRetrieveCustomersRequest{CustomerIDs: []string{custAlice, custDan, "NOSUCH"}}, apis.BulkRetrieveCustomersRequest{CustomerIDs: []string{}}},
 		{"GET", "/v2/customers/" + custDan, nil, nil},
@@ -52,6 +53,9 @@ func TestContract(t *testing.T) {
 			}
 		}
 	}
+	// ListCustomers refuses a page size out of range and a made-up cursor.
+	e.fails("GET", "/v2/customers?limit=101", nil, 400, apis.CodeValueTooHigh)
+	e.fails("GET", "/v2/customers?cursor=made-up", nil, 400, apis.CodeInvalidCursor)
 	// A conflicting update answers with VERSION_MISMATCH, a code Square
 	// lists among its endpoint errors though not in its ErrorCode enum.
 	e.fails("PUT", "/v2/orders/"+created.Order.ID, apis.UpdateOrderRequest{Order: &apis.Order{LocationID: locLondon, Version: 1}}, 400, apis.CodeVersionMismatch)
@@ -64,8 +68,8 @@ func TestContract(t *testing.T) {
 			t.Errorf("endpoint %s was not exercised with a successful call", ep)
 		}
 	}
-	if len(mux.Endpoints()) != 14 {
-		t.Errorf("%d endpoints, the package comment lists 14", len(mux.Endpoints()))
+	if len(mux.Endpoints()) != 15 {
+		t.Errorf("%d endpoints, the package comment lists 15", len(mux.Endpoints()))
 	}
 }
 

@@ -2,7 +2,9 @@ package square
 
 import (
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -443,5 +445,80 @@ func (s *server) retrieveCustomer(w http.ResponseWriter, r *http.Request) error 
 	}
 	cc := c.c
 	writeJSON(w, http.StatusOK, apis.RetrieveCustomerResponse{Customer: &cc})
+	return nil
+}
+
+// maxListCustomers is ListCustomers' largest and default page size.
+const maxListCustomers = 100
+
+// listCustomers is ListCustomers: every profile with public information
+// (a name, company, email or phone), sorted by sort_field (DEFAULT: by
+// name; CREATED_AT) in sort_order, paged with a cursor bound to the sort.
+func (s *server) listCustomers(w http.ResponseWriter, r *http.Request) error {
+	harness.Keys(r, 1)
+	q := r.URL.Query()
+	var limit *int64
+	if v, ok := q["limit"]; ok {
+		n, err := strconv.ParseInt(v[0], 10, 64)
+		if err != nil {
+			return badRequest(apis.CodeExpectedInteger, "limit", "Expected an integer value for `limit`, got `%s`.", clip(v[0], 40))
+		}
+		limit = &n
+	}
+	n, err := checkLimit(limit, maxListCustomers, maxListCustomers, "limit")
+	if err != nil {
+		return err
+	}
+	field, order := apis.CustomerSortDefault, apis.SortAsc
+	if v := q.Get("sort_field"); v != "" {
+		if err := checkEnum(v, []string{apis.CustomerSortDefault, apis.CustomerSortCreatedAt}, "sort_field"); err != nil {
+			return err
+		}
+		field = v
+	}
+	if v := q.Get("sort_order"); v != "" {
+		if err := checkEnum(v, []string{apis.SortAsc, apis.SortDesc}, "sort_order"); err != nil {
+			return err
+		}
+		order = v
+	}
+	count := false
+	if v, ok := q["count"]; ok {
+		switch v[0] {
+		case "true":
+			count = true
+		case "false":
+		default:
+			return badRequest(apis.CodeExpectedBoolean, "count", "Expected a boolean value for `count`, got `%s`.", clip(v[0], 40))
+		}
+	}
+	qh := queryHash(struct{ Endpoint, Field, Order string }{"ListCustomers", field, order})
+	offset, err := decodeCursor(q.Get("cursor"), qh)
+	if err != nil {
+		return err
+	}
+	all := s.customers.byName
+	if field == apis.CustomerSortCreatedAt {
+		all = s.customers.byCreated
+	}
+	matched := make([]*customerRec, 0, len(all))
+	for _, c := range all {
+		if c.public {
+			matched = append(matched, c)
+		}
+	}
+	if order == apis.SortDesc {
+		slices.Reverse(matched)
+	}
+	from, to, next := page(len(matched), offset, n, qh)
+	resp := apis.ListCustomersResponse{Cursor: next}
+	for _, c := range matched[from:to] {
+		resp.Customers = append(resp.Customers, c.c)
+	}
+	if count {
+		total := int64(len(matched))
+		resp.Count = &total
+	}
+	writeJSON(w, http.StatusOK, resp)
 	return nil
 }

@@ -2,6 +2,7 @@ package square
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 
@@ -152,4 +153,72 @@ func TestBulkRetrieveAndGetCustomer(t *testing.T) {
 		t.Fatalf("get: %+v", one.Customer)
 	}
 	e.fails("GET", "/v2/customers/NOSUCH", nil, 404, apis.CodeNotFound)
+}
+
+func TestListCustomers(t *testing.T) {
+	d := FromWorld(smallWorld())
+	e := setup(t, d)
+	// Every profile with public information, in each sort.
+	var public []string
+	for _, c := range d.Customers {
+		if c.GivenName != "" || c.FamilyName != "" || c.CompanyName != "" || c.EmailAddress != "" || c.PhoneNumber != "" {
+			public = append(public, c.ID)
+		}
+	}
+	if len(public) == len(d.Customers) {
+		t.Fatal("the test world has no profile without public information")
+	}
+	var out apis.ListCustomersResponse
+	e.ok("GET", "/v2/customers?count=true", nil, &out)
+	if got, want := customerIDs(out.Customers), []string{custAlice, custAliceTw, custBob, custCarol, custDan}; !slices.Equal(got, want) {
+		t.Fatalf("default order %v, want %v", got, want)
+	}
+	if out.Count == nil || int(*out.Count) != len(public) || out.Cursor != "" {
+		t.Fatalf("count %v cursor %q", out.Count, out.Cursor)
+	}
+	// Walk pages of two by creation time, oldest first.
+	var all []string
+	path := "/v2/customers?limit=2&sort_field=CREATED_AT&sort_order=ASC"
+	for pages := 0; ; pages++ {
+		var p apis.ListCustomersResponse
+		e.ok("GET", path, nil, &p)
+		if len(p.Customers) > 2 {
+			t.Fatalf("page of %d with limit 2", len(p.Customers))
+		}
+		all = append(all, customerIDs(p.Customers)...)
+		if p.Cursor == "" {
+			break
+		}
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+		path = "/v2/customers?limit=2&sort_field=CREATED_AT&sort_order=ASC&cursor=" + url.QueryEscape(p.Cursor)
+	}
+	if want := []string{custAlice, custBob, custCarol, custDan, custAliceTw}; !slices.Equal(all, want) {
+		t.Fatalf("by creation: %v, want %v", all, want)
+	}
+	sorted := slices.Clone(all)
+	slices.Sort(sorted)
+	slices.Sort(public)
+	if !slices.Equal(sorted, public) {
+		t.Fatalf("listed %v, want the public profiles %v", sorted, public)
+	}
+	var desc apis.ListCustomersResponse
+	e.ok("GET", "/v2/customers?sort_field=CREATED_AT&sort_order=DESC", nil, &desc)
+	if got := customerIDs(desc.Customers); !slices.Equal(got, []string{custAliceTw, custDan, custCarol, custBob, custAlice}) {
+		t.Fatalf("newest first: %v", got)
+	}
+
+	// A cursor belongs to its sort, and to this endpoint.
+	var p apis.ListCustomersResponse
+	e.ok("GET", "/v2/customers?limit=1&sort_field=CREATED_AT", nil, &p)
+	e.fails("GET", "/v2/customers?limit=1&cursor="+url.QueryEscape(p.Cursor), nil, 400, apis.CodeInvalidCursor)
+	var sp apis.SearchCustomersResponse
+	e.ok("POST", "/v2/customers/search", apis.SearchCustomersRequest{Limit: i64(1)}, &sp)
+	e.fails("GET", "/v2/customers?cursor="+url.QueryEscape(sp.Cursor), nil, 400, apis.CodeInvalidCursor)
+	e.fails("GET", "/v2/customers?cursor=not-a-cursor", nil, 400, apis.CodeInvalidCursor)
+	if got := e.fails("GET", "/v2/customers?limit=0", nil, 400, apis.CodeValueTooLow); got.Field != "limit" {
+		t.Errorf("limit 0: field %q", got.Field)
+	}
+	e.fails("GET", "/v2/customers?limit=101", nil, 400, apis.CodeValueTooHigh)
 }

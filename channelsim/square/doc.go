@@ -10,6 +10,7 @@
 // reports to the harness:
 //
 //	method path                                   endpoint                         keys
+//	GET    /v2/customers                          customers.list                   1
 //	POST   /v2/customers/search                   customers.search                 1
 //	POST   /v2/customers/bulk-retrieve            customers.bulk-retrieve          len(customer_ids) (≤100)
 //	GET    /v2/customers/{customer_id}            customers.get                    1
@@ -45,6 +46,9 @@
 //   - Order search needs 1 to 10 location_ids; a customer filter takes up to
 //     10 ids; a date_time_filter must use the sort field's timestamp; limit
 //     defaults to 500 and goes up to 1000.
+//   - Customer list (ListCustomers): every profile with public information,
+//     sorted by sort_field (DEFAULT: given then family name; CREATED_AT,
+//     ties broken by id) in sort_order; limit 1 to 100, default 100.
 //   - Paging: cursors are opaque and bound to their query; a cursor sent
 //     with another query, or a made-up one, gets 400 INVALID_CURSOR.
 //   - Writes kept in memory: orders created (OPEN or DRAFT, priced from the

@@ -70,6 +70,7 @@ func New(h *harness.Harness, d *Data, c Credentials) http.Handler {
 	s.inv = newInventoryStore(d.InventoryCounts)
 
 	m := h.NewMux(harness.System{Name: System, WriteError: WriteError})
+	s.route(m, "GET /v2/customers", "customers.list", s.listCustomers)
 	s.route(m, "POST /v2/customers/search", "customers.search", s.searchCustomers)
 	s.route(m, "POST /v2/customers/bulk-retrieve", "customers.bulk-retrieve", s.bulkRetrieveCustomers)
 	s.route(m, "GET /v2/customers/{customer_id}", "customers.get", s.retrieveCustomer)

@@ -242,6 +242,36 @@ func TestContractUsersSearch(t *testing.T) {
 	for i, u := range got["users"].([]any) {
 		assertShape(t, fmt.Sprintf("show_many.users[%d]", i), exUser, u, userOpts())
 	}
+
+	// users.json, cursor style: users as the captured ones, documented
+	// meta and links.
+	got = s.mustGet(t, "/api/v2/users.json?role=end-user&page[size]=2").json(t)
+	if len(got) != 3 {
+		t.Errorf("users list keys %v, want users, meta, links", keys(got))
+	}
+	meta, _ := got["meta"].(map[string]any)
+	links, _ := got["links"].(map[string]any)
+	if meta["has_more"] != true || jsonType(meta["after_cursor"]) != "string" || jsonType(meta["before_cursor"]) != "string" || len(meta) != 3 {
+		t.Errorf("users list meta %v: want has_more (true), after_cursor and before_cursor (strings)", meta)
+	}
+	if jsonType(links["next"]) != "string" || jsonType(links["prev"]) != "string" || len(links) != 2 {
+		t.Errorf("users list links %v: want next and prev URLs", links)
+	}
+	listed := got["users"].([]any)
+	if len(listed) != 2 {
+		t.Fatalf("users list: %d users, want 2", len(listed))
+	}
+	for i, u := range listed {
+		assertShape(t, fmt.Sprintf("users.users[%d]", i), exUser, u, userOpts())
+	}
+	// users.json, offset style: the captured envelope.
+	got = s.mustGet(t, "/api/v2/users.json?per_page=2").json(t)
+	for _, k := range []string{"next_page", "previous_page", "count"} {
+		assertShape(t, "users."+k, ex[k], got[k], shapeOpts{})
+	}
+	for i, u := range got["users"].([]any) {
+		assertShape(t, fmt.Sprintf("users offset.users[%d]", i), exUser, u, userOpts())
+	}
 }
 
 func TestContractRequestedTickets(t *testing.T) {

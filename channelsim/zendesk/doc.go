@@ -13,6 +13,7 @@
 // is what the endpoint reports with harness.Keys):
 //
 //	method  path                                        endpoint            keys
+//	GET     /api/v2/users.json                          users.list          1
 //	GET     /api/v2/users/search.json                   users.search        1
 //	GET     /api/v2/users/show_many.json?ids=           users.show_many     len(ids)
 //	GET     /api/v2/users/{id}.json                     users.show          1
@@ -32,6 +33,12 @@
 //     email, phone or notes); all terms must hold. external_id= is the
 //     exact-id alternative. Offset paging with page and per_page (at most
 //     100; 10,000 records at most).
+//   - users.json lists every user in ascending id order, role=end-user
+//     (agent, admin; or several as role[]=...) keeping one role's. With
+//     page[size] (1..100) it pages by cursor (page[after], page[before];
+//     meta {has_more, after_cursor, before_cursor}, links {next, prev}),
+//     a cursor being a user's place in id order; without it by offset
+//     (page, per_page, next_page, count).
 //   - show_many takes up to 100 ids (or external_ids); more is a 400.
 //   - tickets/requested pages by cursor when page[size] (1..100) is given,
 //     with page[after] or page[before] and sort (id, created_at, updated_at,

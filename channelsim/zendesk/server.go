@@ -45,6 +45,7 @@ func New(h *harness.Harness, d *Data, c Credentials) http.Handler {
 	}
 	s := newServer(d.clone(), c)
 	mux := h.NewMux(harness.System{Name: System, WriteError: WriteError})
+	mux.Handle("GET /api/v2/users.json", "users.list", s.auth(s.listUsers))
 	mux.Handle("GET /api/v2/users/search.json", "users.search", s.auth(s.searchUsers))
 	mux.Handle("GET /api/v2/users/show_many.json", "users.show_many", s.auth(s.showManyUsers))
 	mux.Handle("GET /api/v2/users/{id}", "users.show", s.auth(s.showUser))

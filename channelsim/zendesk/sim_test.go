@@ -580,3 +580,103 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+// walkUsers follows links.next of the users list from first and returns
+// the user ids in order and the after_cursor of every page.
+func walkUsers(t *testing.T, s *sim, first string) (ids []int64, cursors []string) {
+	t.Helper()
+	next := first
+	for pages := 0; next != ""; pages++ {
+		if pages > 50 {
+			t.Fatal("the users list does not end")
+		}
+		var page api.UsersCursorPage
+		s.mustGet(t, next).decode(t, &page)
+		for _, u := range page.Users {
+			ids = append(ids, u.ID)
+		}
+		next = ""
+		if page.Meta.HasMore {
+			if page.Links.Next == nil || page.Meta.AfterCursor == nil {
+				t.Fatalf("has_more without links.next and after_cursor: %+v %+v", page.Meta, page.Links)
+			}
+			next = *page.Links.Next
+			cursors = append(cursors, *page.Meta.AfterCursor)
+		}
+	}
+	return ids, cursors
+}
+
+func TestUsersListCursorPaging(t *testing.T) {
+	w := testWorld()
+	// Stored out of id order, and more of them.
+	for i := range 20 {
+		w.SupportUsers = append(w.SupportUsers, world.SupportUser{ID: int64(300 - i), Name: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("p%d@example.com", i), CreatedAt: t0, UpdatedAt: t0})
+	}
+	d := FromWorld(w)
+	s := newSim(t, d)
+	var all, endUsers []int64
+	for _, u := range d.Users {
+		all = append(all, u.ID)
+		if u.Role == api.RoleEndUser {
+			endUsers = append(endUsers, u.ID)
+		}
+	}
+	slices.Sort(all)
+	slices.Sort(endUsers)
+	if len(all) == len(endUsers) {
+		t.Fatal("the test world has no agent")
+	}
+
+	got, cursors := walkUsers(t, s, "/api/v2/users.json?page[size]=4")
+	if !slices.Equal(got, all) {
+		t.Fatalf("every user:\n got %v\nwant %v", got, all)
+	}
+	got, _ = walkUsers(t, s, "/api/v2/users.json?role=end-user&page[size]=3")
+	if !slices.Equal(got, endUsers) {
+		t.Fatalf("end users:\n got %v\nwant %v", got, endUsers)
+	}
+	got, _ = walkUsers(t, s, "/api/v2/users.json?role[]=agent&role[]=admin&page[size]=3")
+	if len(got) != len(all)-len(endUsers) {
+		t.Fatalf("agents and admins: %v", got)
+	}
+	// An after_cursor on its own, with another page size, continues after
+	// the users already seen.
+	rest, _ := walkUsers(t, s, "/api/v2/users.json?page[size]=7&page[after]="+cursors[1])
+	if !slices.Equal(rest, all[8:]) {
+		t.Fatalf("from the second cursor:\n got %v\nwant %v", rest, all[8:])
+	}
+	// Past the end: an empty last page.
+	var last api.UsersCursorPage
+	s.mustGet(t, "/api/v2/users.json?page[size]=5&page[after]="+encodeUserCursor(all[len(all)-1])).decode(t, &last)
+	if len(last.Users) != 0 || last.Meta.HasMore || last.Meta.AfterCursor != nil || last.Links.Next != nil {
+		t.Fatalf("past the end: %+v", last)
+	}
+	// Backwards from the third page gives the first two.
+	var third api.UsersCursorPage
+	s.mustGet(t, "/api/v2/users.json?page[size]=4&page[after]="+cursors[1]).decode(t, &third)
+	var prev api.UsersCursorPage
+	s.mustGet(t, *third.Links.Prev).decode(t, &prev)
+	if len(prev.Users) != 4 || prev.Users[0].ID != all[4] || !prev.Meta.HasMore {
+		t.Fatalf("prev of the third page: %+v", prev.Meta)
+	}
+	// Offset style without page[size].
+	if ids := userIDs(t, s.mustGet(t, "/api/v2/users.json?per_page=5&page=2")); !slices.Equal(ids, all[5:10]) {
+		t.Fatalf("offset page 2: %v", ids)
+	}
+
+	for path, want := range map[string]string{
+		"/api/v2/users.json?page[size]=4&page[after]=garbage": "page[after] is not a cursor",
+		"/api/v2/users.json?page[size]=0":                     "page[size] must be",
+		"/api/v2/users.json?page[size]=101":                   "page[size] must be",
+		"/api/v2/users.json?role=customer":                    `role "customer" is not valid`,
+		"/api/v2/users.json?page[size]=4&sort=name":           `sort "name" is not valid`,
+	} {
+		r := s.get(t, path)
+		var e api.Error
+		r.decode(t, &e)
+		if r.status != 400 || !strings.Contains(e.Description, want) {
+			t.Errorf("%s: %d %+v, want 400 saying %q", path, r.status, e, want)
+		}
+	}
+}

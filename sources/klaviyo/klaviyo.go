@@ -13,6 +13,7 @@
 //	                     ?filter=any(email,[...]) (any(phone_number,...) for profiles without email)
 //	EventsByProfile  GET /api/events?filter=equals(profile_id,"...")&include=metric   n
 //	Metrics          GET /api/metrics, once per client                         1 per 200 metrics
+//	ListCustomers    GET /api/profiles?page[size]=...&page[cursor]=...          1 per page
 //
 // EventsByProfile cannot batch: Klaviyo's GET /api/events accepts profile_id
 // only with equals, one profile per call (its x-klaviyo-filters list no

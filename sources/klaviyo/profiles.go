@@ -251,7 +251,8 @@ func (c *Client) listIDs(ctx context.Context) ([]string, error) {
 }
 
 // customerRecord converts a profile; location.country is mapped to an ISO
-// code when Klaviyo holds a name.
+// code when Klaviyo holds a name. Its consents are filled only when the
+// profile was read with its subscriptions (ProfilesAndRecords).
 func customerRecord(p api.Profile) omnigate.CustomerRecord {
 	a := p.Attributes
 	r := omnigate.CustomerRecord{
@@ -280,30 +281,53 @@ func customerRecord(p api.Profile) omnigate.CustomerRecord {
 	if a.Updated != nil {
 		r.UpdatedAt = a.Updated.Time
 	}
+	r.Consents = explicitConsents(p)
 	return r
 }
 
 // emailProfile converts a profile read with its subscriptions.
 func emailProfile(p api.Profile) omnigate.EmailProfile {
-	ep := omnigate.EmailProfile{ID: p.ID, Email: api.Value(p.Attributes.Email)}
+	return omnigate.EmailProfile{ID: p.ID, Email: api.Value(p.Attributes.Email), Consents: consents(p)}
+}
+
+// consents are a profile's email and sms marketing consents, when it was
+// read with its subscriptions.
+func consents(p api.Profile) []omnigate.Consent {
 	s := p.Attributes.Subscriptions
 	if s == nil {
-		return ep
+		return nil
 	}
+	var out []omnigate.Consent
 	if s.Email != nil && s.Email.Marketing != nil {
 		m := s.Email.Marketing
-		ep.Consents = append(ep.Consents, consent("email", m.Consent, api.Value(m.Method), m.ConsentTimestamp))
+		out = append(out, consent("email", m.Consent, api.Value(m.Method), m.ConsentTimestamp, m.LastUpdated))
 	}
 	if s.SMS != nil && s.SMS.Marketing != nil {
 		m := s.SMS.Marketing
-		ep.Consents = append(ep.Consents, consent("sms", m.Consent, api.Value(m.Method), m.ConsentTimestamp))
+		out = append(out, consent("sms", m.Consent, api.Value(m.Method), m.ConsentTimestamp, m.LastUpdated))
 	}
-	return ep
+	return out
+}
+
+// explicitConsents are the consents that are a statement of the customer:
+// subscribed or unsubscribed. NEVER_SUBSCRIBED is Klaviyo's state of a
+// profile nobody asked, not a statement.
+func explicitConsents(p api.Profile) []omnigate.Consent {
+	var out []omnigate.Consent
+	for _, c := range consents(p) {
+		if c.Status == omnigate.ConsentSubscribed || c.Status == omnigate.ConsentUnsubscribed {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // consent maps Klaviyo's consent; a value the gateway does not know is
-// read as never subscribed, so that unknown never means consent.
-func consent(channel, status, method string, at *api.DateTime) omnigate.Consent {
+// read as never subscribed, so that unknown never means consent. Its time
+// is consent_timestamp, when consent was given or withdrawn; a subscribed or
+// unsubscribed consent without one takes last_updated, the last change of
+// the channel's consent object. A never-subscribed consent has no time.
+func consent(channel, status, method string, at, updated *api.DateTime) omnigate.Consent {
 	c := omnigate.Consent{Channel: channel, Status: omnigate.ConsentNeverSubscribed, Method: method, Source: omnigate.Klaviyo}
 	switch status {
 	case api.ConsentSubscribed:
@@ -311,8 +335,11 @@ func consent(channel, status, method string, at *api.DateTime) omnigate.Consent 
 	case api.ConsentUnsubscribed:
 		c.Status = omnigate.ConsentUnsubscribed
 	}
-	if at != nil {
+	switch {
+	case at != nil:
 		c.At = at.Time
+	case updated != nil && c.Status != omnigate.ConsentNeverSubscribed:
+		c.At = updated.Time
 	}
 	return c
 }

@@ -2,7 +2,8 @@
 // finds and fetches customer profiles, their completed sales and parked
 // sales (OPEN orders) across the seller's locations, loyalty accounts and
 // stock per SKU, and parks a sale at a till, batching each call up to
-// Square's limits and walking every page.
+// Square's limits and walking every page. ListCustomers walks the whole
+// customer directory a page at a time (GET /v2/customers, oldest first).
 //
 // Every call goes through sources/upstream, with "Authorization: Bearer"
 // and the Square-Version header.

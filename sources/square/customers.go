@@ -259,5 +259,17 @@ func customerRecord(cu apis.Customer, country string) omnigate.CustomerRecord {
 	if cu.Address != nil {
 		r.Addresses = []omnigate.Address{address(*cu.Address)}
 	}
+	// preferences.email_unsubscribed true is the customer's refusal of
+	// marketing email. Square keeps no time for it, so the statement takes
+	// the profile's updated_at (created_at when there is none): the refusal
+	// was made at that moment or before. false is Square's default, not a
+	// statement of consent, and Square keeps no sms consent.
+	if cu.Preferences != nil && cu.Preferences.EmailUnsubscribed {
+		at := r.UpdatedAt
+		if at.IsZero() {
+			at = r.CreatedAt
+		}
+		r.Consents = []omnigate.Consent{{Channel: "email", Status: omnigate.ConsentUnsubscribed, At: at, Source: omnigate.Square}}
+	}
 	return r
 }

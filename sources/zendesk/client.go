@@ -18,6 +18,8 @@
 //     minutes and stop at 1,000). The calls for many users run concurrently,
 //     at most Config.Concurrency at a time, so a list of 50 customers costs
 //     50 calls in the time of about 50/Concurrency.
+//   - every end user (ListCustomers): GET /api/v2/users.json?role=end-user,
+//     one page per call, paged by cursor (page[size], page[after]).
 //
 // Ids are Zendesk's integers, written as decimal strings in omnigate's types.
 package zendesk
