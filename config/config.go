@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/view"
 )
 
 // Config is every setting of the gateway.
@@ -34,6 +37,7 @@ type Config struct {
 
 	MongoDB  MongoDB  `yaml:"mongodb"`
 	Identity Identity `yaml:"identity"`
+	Profile  Profile  `yaml:"profile"`
 
 	Commercetools Commercetools `yaml:"commercetools"`
 	Square        Square        `yaml:"square"`
@@ -64,6 +68,35 @@ type Identity struct {
 	// PollInterval is how often the change log is read; a change made by
 	// another replica reaches this one within twice the interval.
 	PollInterval time.Duration `yaml:"poll_interval" env:"OMNIGATE_IDENTITY_POLL_INTERVAL"`
+}
+
+// Profile is how the merged profile chooses each single value (name,
+// birthday) when the systems' records disagree. It is read from the YAML
+// file only.
+type Profile struct {
+	Name     FieldRule `yaml:"name"`
+	Birthday FieldRule `yaml:"birthday"`
+}
+
+// FieldRule is one field's survivorship rule.
+type FieldRule struct {
+	// Rule is most_recent, source_priority or most_frequent.
+	Rule string `yaml:"rule"`
+	// Sources are the systems in order of trust, for source_priority only.
+	Sources []string `yaml:"sources"`
+}
+
+// Survivorship is the profile settings as view.MergeProfileWith takes them.
+func (p Profile) Survivorship() view.SurvivorshipPolicy {
+	return view.SurvivorshipPolicy{Name: p.Name.policy(), Birthday: p.Birthday.policy()}
+}
+
+func (f FieldRule) policy() view.FieldPolicy {
+	fp := view.FieldPolicy{Rule: f.Rule}
+	for _, s := range f.Sources {
+		fp.Sources = append(fp.Sources, omnigate.System(s))
+	}
+	return fp
 }
 
 // Source are the settings every channel system has.
@@ -122,6 +155,7 @@ func Default() Config {
 		LogLevel:       "info",
 		MongoDB:        MongoDB{Database: "omnigate", DataDir: "data/mongodb"},
 		Identity:       Identity{DefaultRegion: "GB", CacheSize: 20000, PollInterval: 500 * time.Millisecond},
+		Profile:        Profile{Name: FieldRule{Rule: view.RuleMostRecent}, Birthday: FieldRule{Rule: view.RuleMostRecent}},
 		Commercetools: Commercetools{
 			Source: src(9101), AuthURL: "http://127.0.0.1:9101", ProjectKey: "omnigate-demo",
 			ClientID: "omnigate-demo-client", ClientSecret: "omnigate-demo-secret", Scope: "manage_project:omnigate-demo",
@@ -268,6 +302,22 @@ func (c Config) Validate() error {
 	if len(c.Identity.DefaultRegion) != 2 {
 		bad("identity.default_region must be an ISO 3166-1 alpha-2 code such as GB, got %q", c.Identity.DefaultRegion)
 	}
+	for _, f := range []struct {
+		name string
+		rule FieldRule
+	}{{"profile.name", c.Profile.Name}, {"profile.birthday", c.Profile.Birthday}} {
+		if f.rule.Rule == "" {
+			bad("%s.rule must be set", f.name)
+			continue
+		}
+		if err := f.rule.policy().Validate(f.name); err != nil {
+			if joined, ok := err.(interface{ Unwrap() []error }); ok {
+				errs = append(errs, prefixed(joined.Unwrap())...)
+			} else {
+				errs = append(errs, prefixed([]error{err})...)
+			}
+		}
+	}
 	checkSource := func(name string, s Source, secrets map[string]string) {
 		if !s.Enabled {
 			return
@@ -296,4 +346,13 @@ func (c Config) Validate() error {
 	}
 	checkSource("zendesk", c.Zendesk.Source, map[string]string{"email or oauth_token": c.Zendesk.Email + c.Zendesk.OAuthToken, "api_token or oauth_token": zdAuth})
 	return errors.Join(errs...)
+}
+
+// prefixed marks errors as the configuration's.
+func prefixed(errs []error) []error {
+	out := make([]error, len(errs))
+	for i, err := range errs {
+		out[i] = fmt.Errorf("config: %w", err)
+	}
+	return out
 }

@@ -74,3 +74,54 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		}
 	}
 }
+
+func TestProfileSurvivorship(t *testing.T) {
+	c, err := Load("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Profile.Survivorship(); p.Name.Rule != "most_recent" || p.Birthday.Rule != "most_recent" || p.Validate() != nil {
+		t.Fatalf("default profile rules: %+v", p)
+	}
+
+	path := filepath.Join(t.TempDir(), "omnigate.yaml")
+	yaml := "profile:\n  name:\n    rule: source_priority\n    sources: [square, commercetools]\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(path, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Profile.Survivorship()
+	if p.Name.Rule != "source_priority" || len(p.Name.Sources) != 2 || p.Name.Sources[0] != "square" || p.Name.Sources[1] != "commercetools" {
+		t.Fatalf("name rule: %+v", p.Name)
+	}
+	if p.Birthday.Rule != "most_recent" || p.Birthday.Sources != nil {
+		t.Fatalf("birthday rule not left at its default: %+v", p.Birthday)
+	}
+
+	bad := map[string][]string{
+		"profile:\n  name:\n    rule: newest\n":                                          {`profile.name.rule must be most_recent, source_priority or most_frequent, got "newest"`},
+		"profile:\n  birthday:\n    rule: source_priority\n":                             {"profile.birthday.sources must list at least one system"},
+		"profile:\n  name:\n    rule: source_priority\n    sources: [square, shopify]\n": {`profile.name.sources: "shopify" is not a system`},
+		"profile:\n  name:\n    sources: [square]\n":                                     {"profile.name.sources are only used by rule source_priority, but the rule is most_recent"},
+		"profile:\n  name:\n    rule: \"\"\n  birthday:\n    rule: most_often\n":         {"profile.name.rule must be set", `profile.birthday.rule must be most_recent, source_priority or most_frequent, got "most_often"`},
+		"profile:\n  name:\n    rul: most_recent\n":                                      {"rul"},
+	}
+	for y, wants := range bad {
+		if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path, env(nil))
+		if err == nil {
+			t.Errorf("%q: no error", y)
+			continue
+		}
+		for _, w := range wants {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q: error %q does not say %q", y, err, w)
+			}
+		}
+	}
+}

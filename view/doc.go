@@ -40,6 +40,18 @@
 // (base64url), versioned, and tied to the list they came from: a timeline
 // cursor is refused by the orders list.
 //
+// Profile. Emails, phones and addresses are the union of every record's.
+// The name and the birthday are chosen by a SurvivorshipPolicy, per field:
+// most_recent (the default), source_priority or most_frequent; the chosen
+// value keeps its system, record id and time. A birthday without a year
+// gives way to a full date of the same day.
+//
+// Consent. Per channel (email, sms), the most recent explicit statement
+// (subscribed or unsubscribed) of any record wins, with its system, record
+// and time; at the same time, unsubscribed wins. Never subscribed is no
+// statement. Square keeps no time for its email refusal: it carries the
+// customer's last update.
+//
 // Statistics. Cancelled orders count for nothing: not in lifetime value, order
 // counts, averages, preferred channel or store. Amounts are per currency.
 package view

@@ -1,0 +1,105 @@
+package view
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/omnigate/omnigate"
+)
+
+// Marketing channels every customer has a consent for.
+const (
+	ConsentEmail = "email"
+	ConsentSMS   = "sms"
+)
+
+// ChannelConsent is the marketing consent that stands for one channel and
+// the statement it comes from.
+type ChannelConsent struct {
+	Channel string // "email" or "sms"
+	// Status is SUBSCRIBED (granted) or UNSUBSCRIBED (revoked), or
+	// NEVER_SUBSCRIBED when no record holds an explicit statement; then
+	// System, RecordID, Method and At are empty.
+	Status   omnigate.ConsentStatus
+	System   omnigate.System
+	RecordID string
+	Method   string    // how it was given or withdrawn, when the system says
+	At       time.Time // when; zero when the system gives no time
+}
+
+// Explicit reports whether the consent comes from a statement of the
+// customer (granted or revoked).
+func (c ChannelConsent) Explicit() bool { return explicit(c.Status) }
+
+// MergeConsent decides one customer's marketing consent per channel from
+// the explicit statements of every record and email profile (either may be
+// nil; an email profile is the email system's record of the same id, so the
+// same statement given by both counts once).
+//
+// The most recent explicit statement wins; at the same time, a revocation
+// wins, because sending against a refusal is worse than not sending; a
+// statement without a time loses to any with one. A status that is not
+// SUBSCRIBED or UNSUBSCRIBED (never subscribed, or unknown) is no statement
+// at all and changes nothing.
+//
+// The answer has email and sms, then any other channel a statement names,
+// sorted by channel.
+func MergeConsent(records []omnigate.CustomerRecord, profiles []omnigate.EmailProfile) []ChannelConsent {
+	best := map[string]ChannelConsent{}
+	offer := func(c omnigate.Consent, system omnigate.System, recordID string) {
+		ch := strings.ToLower(strings.TrimSpace(c.Channel))
+		if ch == "" || !explicit(c.Status) {
+			return
+		}
+		s := ChannelConsent{Channel: ch, Status: c.Status, System: system, RecordID: recordID, Method: c.Method, At: c.At}
+		if cur, ok := best[ch]; !ok || statementWins(s, cur) {
+			best[ch] = s
+		}
+	}
+	for _, r := range records {
+		for _, c := range r.Consents {
+			offer(c, r.System, r.ID)
+		}
+	}
+	for _, p := range profiles {
+		for _, c := range p.Consents {
+			sys := c.Source
+			if sys == "" {
+				sys = omnigate.Klaviyo
+			}
+			offer(c, sys, p.ID)
+		}
+	}
+	for _, ch := range []string{ConsentEmail, ConsentSMS} {
+		if _, ok := best[ch]; !ok {
+			best[ch] = ChannelConsent{Channel: ch, Status: omnigate.ConsentNeverSubscribed}
+		}
+	}
+	out := make([]ChannelConsent, 0, len(best))
+	for _, c := range best {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b ChannelConsent) int { return strings.Compare(a.Channel, b.Channel) })
+	return out
+}
+
+// statementWins reports whether explicit statement c replaces cur for its
+// channel.
+func statementWins(c, cur ChannelConsent) bool {
+	if cmp := c.At.Compare(cur.At); cmp != 0 {
+		return cmp > 0
+	}
+	if c.Status != cur.Status {
+		return c.Status == omnigate.ConsentUnsubscribed
+	}
+	// Same moment, same word: system, record and method make the choice
+	// independent of the order records arrive in.
+	if c.System != cur.System {
+		return c.System < cur.System
+	}
+	if c.RecordID != cur.RecordID {
+		return c.RecordID < cur.RecordID
+	}
+	return c.Method < cur.Method
+}
