@@ -403,6 +403,11 @@ func (p *poller) poll(ctx context.Context) error {
 			}
 			if d.Origin != p.r.origin {
 				c.invalidate(d.Goldens, d.Keys)
+				if slices.Contains(d.Keys, erasedKey) {
+					if err := p.r.loadErased(ctx); err != nil {
+						return err
+					}
+				}
 			}
 			apply(want[i])
 		}

@@ -42,3 +42,16 @@ func UseDatabase(ctx context.Context, r *Resolver, db *mongo.Database, opts ...O
 
 // PollBatch is how far behind a poll may be before it drops the cache.
 const PollBatch = pollBatch
+
+// CrashAfter makes the n-th step from now of r's next changes fail as if
+// the process died there; 0 turns that off.
+func CrashAfter(r *Resolver, n int64) {
+	if n == 0 {
+		r.store.crashAt.Store(0)
+		return
+	}
+	r.store.crashAt.Store(r.store.steps.Load() + n)
+}
+
+// ErrCrashed is the failure CrashAfter causes.
+var ErrCrashed = errCrashed

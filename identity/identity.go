@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/omnigate/omnigate"
@@ -89,6 +90,7 @@ type Resolver struct {
 	norms  *normMemo // nil when the cache is disabled
 	origin string
 	own    *ownSeqs           // nil when the cache is disabled
+	erased erasedSet          // digests of erased records and identifiers
 	stop   context.CancelFunc // stops the poller
 	done   chan struct{}      // closed when the poller returned
 	closed sync.Once
@@ -134,6 +136,14 @@ func NewResolver(ctx context.Context, db *mongodb.DB, finders []omnigate.Custome
 	}
 	if err := r.store.ensureIndexes(ctx); err != nil {
 		return nil, err
+	}
+	if err := r.loadErased(ctx); err != nil {
+		return nil, err
+	}
+	if n, err := r.RecoverOps(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		r.log.Warn("identity: finished changes left halfway", "changes", n)
 	}
 	r.origin = newOrigin()
 	if o.cacheSize > 0 {
@@ -234,6 +244,9 @@ func (r *Resolver) Lookup(ctx context.Context, kind omnigate.IdentifierKind, val
 }
 
 func (r *Resolver) lookup(ctx context.Context, id Identifier) (string, bool, error) {
+	if r.isErased(erasedIdent(id)) {
+		return "", false, nil
+	}
 	key := identPrefix + identKey(id)
 	if e, ok := r.cache.get(key); ok {
 		return e.golden, true, nil
@@ -268,6 +281,9 @@ func (r *Resolver) ResolveIdentifier(ctx context.Context, kind omnigate.Identifi
 	if err != nil {
 		return "", err
 	}
+	if r.isErased(erasedIdent(id)) {
+		return "", omnigate.Errorf(omnigate.ENOTFOUND, "%s %s belonged to an erased customer", kind, quote(value))
+	}
 	if golden, ok, err := r.lookup(ctx, id); err != nil || ok {
 		return golden, err
 	}
@@ -293,6 +309,9 @@ func (r *Resolver) ResolveRecord(ctx context.Context, system omnigate.System, ex
 		return "", omnigate.Errorf(omnigate.EINVALID, "empty %s customer id", system)
 	}
 	key := recordKey(system, externalID)
+	if r.isErased(erasedRecord(key)) {
+		return "", omnigate.Errorf(omnigate.ENOTFOUND, "%s customer %s belonged to an erased customer", system, quote(externalID))
+	}
 	linked := func(ctx context.Context) (string, bool, error) {
 		ckey := recordPrefix + key
 		if e, ok := r.cache.get(ckey); ok {
@@ -327,8 +346,49 @@ func (r *Resolver) ResolveRecord(ctx context.Context, system omnigate.System, ex
 		}
 		rec.System, rec.ID = system, externalID
 		seed := r.rules.prepare(rec)
+		r.dropErased([]*record{seed})
 		return r.resolve(ctx, seed.ids, seed, Identifier{}, seed.spell)
 	})
+}
+
+// ResolveListed resolves a record its system has just returned (the
+// backfill walks every system's records): like ResolveRecord, without
+// fetching the record again. linked says whether the map already held it.
+func (r *Resolver) ResolveListed(ctx context.Context, rec omnigate.CustomerRecord) (golden string, linked bool, err error) {
+	if _, ok := r.bySystem[rec.System]; !ok {
+		return "", false, omnigate.Errorf(omnigate.EINVALID, "unknown system %q", rec.System)
+	}
+	if strings.TrimSpace(rec.ID) == "" {
+		return "", false, omnigate.Errorf(omnigate.EINVALID, "empty %s customer id", rec.System)
+	}
+	key := recordKey(rec.System, rec.ID)
+	if r.isErased(erasedRecord(key)) {
+		return "", false, nil
+	}
+	l, err := r.store.linkByKey(ctx, key)
+	if err != nil {
+		return "", false, internal(err)
+	}
+	if l != nil {
+		golden, err := r.store.canonicalOne(ctx, l.Golden)
+		return golden, true, internal(err)
+	}
+	golden, err = r.shared(ctx, "rec:"+key, func(ctx context.Context) (string, error) {
+		seed := r.rules.prepare(rec)
+		r.dropErased([]*record{seed})
+		return r.resolve(ctx, seed.ids, seed, Identifier{}, seed.spell)
+	})
+	return golden, false, err
+}
+
+// Counts are what this resolver changed since it started.
+type Counts struct {
+	Links, Merges, Conflicts int64
+}
+
+// Counts returns what this resolver changed since it started.
+func (r *Resolver) Counts() Counts {
+	return Counts{Links: r.store.linked.Load(), Merges: r.store.merged.Load(), Conflicts: r.store.conflicted.Load()}
 }
 
 // shared runs fn once for all concurrent callers with the same key. fn runs
@@ -392,18 +452,34 @@ func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record
 
 	records := slices.SortedFunc(maps.Values(g.records), func(a, b *record) int { return cmp.Compare(a.key, b.key) })
 	groups := r.rules.groupRecords(records)
+	// The plan: a process that dies while saving leaves it, and the next
+	// start writes the missing copies and merges (see repairGroups).
+	plan := &opDoc{ID: newEventID(r.store.now()), Kind: "resolve", Actor: ResolverActor}
+	for _, grp := range groups {
+		var keys []string
+		for _, m := range grp.members {
+			keys = append(keys, m.key)
+		}
+		plan.Groups = append(plan.Groups, groupDoc{Keys: keys})
+	}
+	if _, err := r.store.ops.InsertOne(ctx, plan); err != nil {
+		return "", internal(fmt.Errorf("identity: write plan: %w", err))
+	}
 	goldens := make(map[*record]string, len(records))
 	for _, grp := range groups {
-		golden, err := r.store.saveGroup(ctx, grp, ch)
+		owners, err := r.store.saveGroup(ctx, grp, ch)
 		if err != nil {
 			return "", internal(err)
 		}
 		for _, m := range grp.members {
-			goldens[m] = golden
+			goldens[m] = owners[m.key]
 		}
 	}
 	if err := r.saveIdentifiers(ctx, g, records, goldens, ch); err != nil {
 		return "", internal(err)
+	}
+	if _, err := r.store.ops.DeleteOne(ctx, bson.M{"_id": plan.ID}); err != nil {
+		return "", internal(fmt.Errorf("identity: delete finished plan: %w", err))
 	}
 
 	if seed != nil {
@@ -529,7 +605,11 @@ func (r *Resolver) gather(ctx context.Context, start []Identifier, seed *record,
 					o.complete = false
 					continue
 				}
+				if r.isErased(erasedRecord(key)) {
+					continue
+				}
 				rec := r.rules.prepare(cr)
+				r.dropErased([]*record{rec})
 				g.records[key] = rec
 				added = append(added, rec)
 				addSpellings(rec.spell)
@@ -724,7 +804,7 @@ func (r *Resolver) readCustomers(ctx context.Context, ids []string, out []*Custo
 		to := canon[id]
 		c, ok := byID[to]
 		if !ok {
-			if d := docs[to]; d != nil {
+			if d := docs[to]; d != nil && !d.Erased {
 				c = customerOf(d)
 			}
 			byID[to] = c

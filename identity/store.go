@@ -63,6 +63,9 @@ const (
 	customersColl   = "identity_customers"
 	linksColl       = "identity_links"
 	identifiersColl = "identity_identifiers"
+	conflictsColl   = "identity_conflicts"
+	opsColl         = "identity_ops"
+	erasedColl      = "identity_erased"
 
 	// readConcurrency bounds the point reads one call sends at once.
 	readConcurrency = 8
@@ -83,6 +86,15 @@ type customerDoc struct {
 	Links map[string]linkCopy `bson:"links,omitempty"`
 	// Aliases are the ids merged into this one.
 	Aliases []string `bson:"aliases,omitempty"`
+	// Apart are customers an agent split from this one: the resolver does
+	// not merge them back (an agent may).
+	Apart []string `bson:"apart,omitempty"`
+	// History is the customer's identity history, by event id (ids sort
+	// by time). A map, so that writing an entry again is harmless.
+	History map[string]historyDoc `bson:"history,omitempty"`
+	// Erased marks a customer whose personal data was erased: it answers
+	// as no customer.
+	Erased bool `bson:"erased,omitempty"`
 }
 
 // linkCopy is a link as its customer's document holds it.
@@ -93,6 +105,8 @@ type linkCopy struct {
 	Evidence    string     `bson:"evidence"`
 	LinkedAt    time.Time  `bson:"linked_at"`
 	Identifiers []identDoc `bson:"identifiers"`
+	// Pinned links were made by an agent.
+	Pinned bool `bson:"pinned,omitempty"`
 }
 
 // linkField is the path of a record's link copy in its customer document.
@@ -119,6 +133,8 @@ type linkDoc struct {
 	LinkedAt   time.Time `bson:"linked_at"`
 	// Identifiers are the record's identifiers when it was last resolved.
 	Identifiers []identDoc `bson:"identifiers"`
+	// Pinned links were made by an agent; the resolver never moves them.
+	Pinned bool `bson:"pinned,omitempty"`
 }
 
 type identifierDoc struct {
@@ -133,6 +149,7 @@ type identifierDoc struct {
 type store struct {
 	customers, links, identifiers *mongo.Collection
 	counters, changes             *mongo.Collection
+	conflicts, ops, erased        *mongo.Collection
 	now                           func() time.Time
 	// logMu lets one change at a time draw a number in this process:
 	// embedded FerretDB's findOneAndUpdate is a read and a write, so
@@ -141,6 +158,25 @@ type store struct {
 	// reads counts the read commands sent, for tests that prove a warm
 	// lookup reads nothing.
 	reads atomic.Int64
+	// crashAt, when above zero, makes the crashAt-th step of a change fail
+	// as if the process died there, for the crash-safety tests; steps
+	// counts the steps taken.
+	crashAt, steps atomic.Int64
+	// linked, merged and conflicted count what this process wrote.
+	linked, merged, conflicted atomic.Int64
+}
+
+// errCrashed is the failure a test asks for at one step of a change.
+var errCrashed = errors.New("identity: stopped by test at a step of a change")
+
+// step marks the point between two writes of a change that touches
+// several documents: a test can stop the change there.
+func (s *store) step() error {
+	n := s.steps.Add(1)
+	if at := s.crashAt.Load(); at > 0 && n == at {
+		return errCrashed
+	}
+	return nil
 }
 
 func newStore(db *mongo.Database) *store {
@@ -150,6 +186,9 @@ func newStore(db *mongo.Database) *store {
 		identifiers: db.Collection(identifiersColl),
 		counters:    db.Collection(countersColl),
 		changes:     db.Collection(changesColl),
+		conflicts:   db.Collection(conflictsColl),
+		ops:         db.Collection(opsColl),
+		erased:      db.Collection(erasedColl),
 		now:         func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
 	}
 }
@@ -260,8 +299,10 @@ func forEach(ctx context.Context, n int, fn func(ctx context.Context, i int) err
 func (s *store) readDocs(ctx context.Context, ids []string, full bool) ([]*customerDoc, error) {
 	docs := make([]*customerDoc, len(ids))
 	var opts []options.Lister[options.FindOneOptions]
-	if !full {
-		opts = append(opts, options.FindOne().SetProjection(bson.M{"links": 0, "aliases": 0}))
+	if full {
+		opts = append(opts, options.FindOne().SetProjection(bson.M{"history": 0}))
+	} else {
+		opts = append(opts, options.FindOne().SetProjection(bson.M{"links": 0, "history": 0}))
 	}
 	err := forEach(ctx, len(ids), func(ctx context.Context, i int) error {
 		var d customerDoc
@@ -399,9 +440,11 @@ func copyOf(l *linkDoc, idents []identDoc) linkCopy {
 	}
 }
 
-// saveGroup links every record of g to one golden id and returns it. ch
-// collects the golden ids and records it touched.
-func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, error) {
+// saveGroup links every record of g to one golden id and returns, by
+// record key, the customer each record is linked to: one for all, unless
+// an agent kept some of their customers apart. ch collects the golden ids
+// and records it touched.
+func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (map[string]string, error) {
 	keys := make([]string, len(g.members))
 	for i, m := range g.members {
 		keys[i] = m.key
@@ -409,7 +452,7 @@ func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, e
 	}
 	found, err := s.linksByKey(ctx, keys)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	existing := map[string]*linkDoc{}
 	var goldens []string
@@ -421,7 +464,7 @@ func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, e
 	}
 	canon, err := s.canonical(ctx, goldens)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 
 	now := s.now()
@@ -443,10 +486,17 @@ func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, e
 	ch.golden(target)
 	ch.golden(goldens...)
 
-	// copies are the group's links as the customer document will hold
-	// them: every record of the group, also those linked before, so that a
-	// copy a crash left unwritten is written now.
-	copies := make(map[string]linkCopy, len(g.members))
+	// copies are the group's links as their customers' documents will
+	// hold them, by customer: every record of the group, also those linked
+	// before, so that a copy a crash left unwritten is written now.
+	copies := map[string]map[string]linkCopy{}
+	hist := map[string]map[string]historyDoc{}
+	put := func(owner, key string, c linkCopy) {
+		if copies[owner] == nil {
+			copies[owner] = map[string]linkCopy{}
+		}
+		copies[owner][key] = c
+	}
 	for _, m := range g.members {
 		idents := identDocs(m.ids)
 		if l, ok := existing[m.key]; ok {
@@ -454,10 +504,10 @@ func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, e
 				// The record changed since it was linked; keep what it holds
 				// now, for Customer.
 				if _, err := s.links.UpdateOne(ctx, bson.M{"_id": m.key}, bson.M{"$set": bson.M{"identifiers": idents}}); err != nil {
-					return "", fmt.Errorf("identity: update link: %w", err)
+					return nil, fmt.Errorf("identity: update link: %w", err)
 				}
 			}
-			copies[m.key] = copyOf(l, idents)
+			put(canon[l.Golden], m.key, copyOf(l, idents))
 			continue
 		}
 		rule, evidence := g.evidence(m)
@@ -467,67 +517,122 @@ func (s *store) saveGroup(ctx context.Context, g *group, ch *changes) (string, e
 		}
 		_, err := s.links.InsertOne(ctx, l)
 		if err == nil {
+			s.linked.Add(1)
 			committed = true
 			seen[target] = true
-			copies[m.key] = copyOf(&l, idents)
+			put(target, m.key, copyOf(&l, idents))
+			if hist[target] == nil {
+				hist[target] = map[string]historyDoc{}
+			}
+			hist[target][newEventID(now)] = historyDoc{
+				At: now, Actor: ResolverActor, Action: ActionLink, Rule: rule, Evidence: evidence,
+				Records: []string{m.key}, After: []string{target},
+			}
+			if err := s.step(); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if !mongo.IsDuplicateKeyError(err) {
-			return "", fmt.Errorf("identity: insert link: %w", err)
+			return nil, fmt.Errorf("identity: insert link: %w", err)
 		}
 		// Another resolution linked this record first: adopt its customer.
 		won, err := s.linkByKey(ctx, m.key)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if won == nil {
-			return "", fmt.Errorf("identity: link %s vanished after a duplicate key error", m.key)
+			return nil, fmt.Errorf("identity: link %s vanished after a duplicate key error", m.key)
 		}
 		winner, err := s.canonicalOne(ctx, won.Golden)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		copies[m.key] = copyOf(won, idents)
+		put(winner, m.key, copyOf(won, idents))
 		seen[winner] = true
 		if !committed {
 			target, committed = winner, true
 		}
 	}
 
-	survivor := slices.Min(slices.Collect(maps.Keys(seen)))
-	if err := s.touchCustomer(ctx, survivor, now, copies); err != nil {
-		return "", err
+	for _, owner := range slices.Sorted(maps.Keys(copies)) {
+		if err := s.touchCustomer(ctx, owner, now, copies[owner], hist[owner]); err != nil {
+			return nil, err
+		}
+		if err := s.step(); err != nil {
+			return nil, err
+		}
 	}
-	for loser := range seen {
+	survivor := slices.Min(slices.Collect(maps.Keys(seen)))
+	kept := map[string]bool{survivor: true}
+	for _, loser := range slices.Sorted(maps.Keys(seen)) {
 		if loser == survivor {
 			continue
 		}
+		apart, err := s.keptApart(ctx, loser, survivor)
+		if err != nil {
+			return nil, err
+		}
+		if apart {
+			// An agent split these customers: the match is for an agent
+			// to look at, not to undo their decision.
+			kept[loser] = true
+			ev := fmt.Sprintf("records %v match, but an agent split %s from %s; not merged", keys, loser, survivor)
+			if err := s.recordConflict(ctx, ResolverActor, []string{survivor, loser}, keys, ev, ch); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		ev := fmt.Sprintf("records %v are one customer but were linked to %s and %s", keys, survivor, loser)
-		if err := s.merge(ctx, loser, survivor, ev, ch); err != nil {
-			return "", err
+		if err := s.merge(ctx, loser, survivor, ev, ResolverActor, ch); err != nil {
+			return nil, err
+		}
+		if err := s.step(); err != nil {
+			return nil, err
+		}
+	}
+	// An agent may have moved one of the records meanwhile: its copy then
+	// leaves the customer it was written to.
+	for owner, cs := range copies {
+		if kept[owner] {
+			if err := s.dropStrays(ctx, owner, slices.Collect(maps.Keys(cs)), ch); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// A concurrent resolution may have merged the survivor meanwhile, and
 	// copied its links before this one wrote them: copy them again.
 	final, err := s.canonicalOne(ctx, survivor)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	ch.golden(final)
 	if final != survivor {
 		if err := s.repoint(ctx, survivor, final, ch); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
-	return final, nil
+	owners := make(map[string]string, len(g.members))
+	for owner, cs := range copies {
+		if !kept[owner] || owner == survivor {
+			owner = final
+		}
+		for key := range cs {
+			owners[key] = owner
+		}
+	}
+	return owners, nil
 }
 
 // touchCustomer creates the customer document or marks it updated, and
 // writes the given link copies into it.
-func (s *store) touchCustomer(ctx context.Context, id string, now time.Time, copies map[string]linkCopy) error {
+func (s *store) touchCustomer(ctx context.Context, id string, now time.Time, copies map[string]linkCopy, hist map[string]historyDoc) error {
 	set := bson.M{"updated": now}
 	for key, l := range copies {
 		set[linkField(key)] = l
+	}
+	for ev, h := range hist {
+		set["history."+ev] = h
 	}
 	update := bson.M{
 		"$setOnInsert": bson.M{"created": now},
@@ -582,8 +687,20 @@ func (s *store) setMergedInto(ctx context.Context, loser, survivor string, now t
 	return before.MergedInto, err
 }
 
-// merge makes loser an alias of survivor and copies its links over.
-func (s *store) merge(ctx context.Context, loser, survivor, evidence string, ch *changes) error {
+// merge makes loser an alias of survivor and copies its links over. A merge
+// by the resolver is written to the survivor's history here; an agent's
+// merge writes its own entry.
+func (s *store) merge(ctx context.Context, loser, survivor, evidence, actor string, ch *changes) error {
+	if actor == ResolverActor {
+		now := s.now()
+		h := historyDoc{At: now, Actor: actor, Action: ActionMerge, Rule: "merge", Evidence: evidence,
+			Before: []string{survivor, loser}, After: []string{survivor}}
+		if err := s.upsert(ctx, s.customers, bson.M{"_id": survivor}, bson.M{
+			"$set": bson.M{"history." + newEventID(now): h}, "$setOnInsert": bson.M{"created": now},
+		}); err != nil {
+			return fmt.Errorf("identity: merge %s into %s: %w", loser, survivor, err)
+		}
+	}
 	for range 8 {
 		ch.golden(loser, survivor)
 		now := s.now()
@@ -597,6 +714,7 @@ func (s *store) merge(ctx context.Context, loser, survivor, evidence string, ch 
 			// covers a merger that died before its copy.
 			return s.repoint(ctx, loser, survivor, ch)
 		case prev == "" || prev > survivor:
+			s.merged.Add(1)
 			if _, err := s.customers.UpdateOne(ctx, bson.M{"_id": loser},
 				bson.M{"$set": bson.M{"merged_at": now, "merge_evidence": evidence}}); err != nil {
 				return fmt.Errorf("identity: merge %s into %s: %w", loser, survivor, err)
@@ -644,9 +762,13 @@ func (s *store) repoint(ctx context.Context, from, to string, ch *changes) error
 	for k, l := range d.Links {
 		set["links."+k] = l // k is escaped already
 	}
+	addToSet := bson.M{"aliases": bson.M{"$each": append([]string{from}, d.Aliases...)}}
+	if len(d.Apart) > 0 {
+		addToSet["apart"] = bson.M{"$each": d.Apart}
+	}
 	if err := s.upsert(ctx, s.customers, bson.M{"_id": to}, bson.M{
 		"$set":         set,
-		"$addToSet":    bson.M{"aliases": bson.M{"$each": append([]string{from}, d.Aliases...)}},
+		"$addToSet":    addToSet,
 		"$setOnInsert": bson.M{"created": now},
 		"$inc":         bson.M{"version": int64(1)},
 	}); err != nil {
@@ -663,16 +785,20 @@ func (s *store) repoint(ctx context.Context, from, to string, ch *changes) error
 	if err != nil {
 		return fmt.Errorf("identity: repoint aliases of %s: %w", from, err)
 	}
+	// Only links that still point at from (or at an id merged into it):
+	// an agent may have moved one of them meanwhile.
 	links := slices.Collect(maps.Values(d.Links))
+	keys := make([]string, len(links))
+	owners := append([]string{from}, d.Aliases...)
 	err = forEach(ctx, len(links), func(ctx context.Context, i int) error {
-		key := recordKey(omnigate.System(links[i].System), links[i].ExternalID)
-		_, err := s.links.UpdateOne(ctx, bson.M{"_id": key}, bson.M{"$set": bson.M{"golden": to}})
+		keys[i] = recordKey(omnigate.System(links[i].System), links[i].ExternalID)
+		_, err := s.links.UpdateOne(ctx, bson.M{"_id": keys[i], "golden": bson.M{"$in": owners}}, bson.M{"$set": bson.M{"golden": to}})
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("identity: move links of %s: %w", from, err)
 	}
-	return nil
+	return s.dropStrays(ctx, to, keys, ch)
 }
 
 // setIdentifier points an identifier at a customer, or marks it shared.

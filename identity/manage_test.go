@@ -1,0 +1,675 @@
+package identity_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/identity"
+	"github.com/omnigate/omnigate/mongodb"
+)
+
+var agent = identity.Request{Actor: "sam@support", Reason: "customer called"}
+
+func ref(system omnigate.System, id string) identity.RecordRef {
+	return identity.RecordRef{System: system, ExternalID: id}
+}
+
+// zoeFinders holds Zoe in three systems sharing her email, and her phone
+// on the webshop and support records only.
+func zoeFinders() *finders {
+	fs := newFinders()
+	fs.ct.add(cust("ct-zoe", "Zoe", "Ray", "GB", []string{"zoe@ray.io"}, []string{"07911 111222"}))
+	fs.kl.add(cust("kl-zoe", "Zoe", "Ray", "", []string{"zoe@ray.io"}, nil))
+	fs.zd.add(cust("77", "Zoe", "Ray", "", []string{"zoe@ray.io"}, []string{"+447911111222"}))
+	return fs
+}
+
+func resolveZoe(t *testing.T, r *identity.Resolver) string {
+	t.Helper()
+	id, err := r.ResolveIdentifier(t.Context(), omnigate.KindEmail, "zoe@ray.io")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Customer(t.Context(), id)
+	if err != nil || len(c.Links) != 3 {
+		t.Fatalf("Customer = %+v, %v; want 3 links", c, err)
+	}
+	return id
+}
+
+func linkKeys(t *testing.T, r *identity.Resolver, id string) []string {
+	t.Helper()
+	c, err := r.Customer(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range c.Links {
+		out = append(out, string(l.System)+":"+l.ExternalID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func actions(h []identity.Change) []string {
+	var out []string
+	for _, c := range h {
+		out = append(out, c.Actor+" "+c.Action)
+	}
+	return out
+}
+
+// An agent splits a record off; the resolver does not merge it back when
+// a new record matches both, but records a conflict for review.
+func TestSplitStaysSplit(t *testing.T) {
+	ctx := t.Context()
+	fs := zoeFinders()
+	r, db := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	a := resolveZoe(t, r)
+
+	res, err := r.Split(ctx, a, []identity.RecordRef{ref(omnigate.Zendesk, "77")}, agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Customers) != 2 || res.Customers[0] != a {
+		t.Fatalf("split result = %v", res.Customers)
+	}
+	c := res.Customers[1]
+	if got := linkKeys(t, r, a); !slices.Equal(got, []string{"commercetools:ct-zoe", "klaviyo:kl-zoe"}) {
+		t.Fatalf("after split %s holds %v", a, got)
+	}
+	if got := linkKeys(t, r, c); !slices.Equal(got, []string{"zendesk:77"}) {
+		t.Fatalf("after split %s holds %v", c, got)
+	}
+	if got, err := r.ResolveRecord(ctx, omnigate.Zendesk, "77"); err != nil || got != c {
+		t.Fatalf("ResolveRecord(zendesk 77) = %q, %v; want %s", got, err, c)
+	}
+	// The email is now on two customers' records.
+	_, err = r.ResolveIdentifier(ctx, omnigate.KindEmail, "zoe@ray.io")
+	wantCode(t, err, omnigate.ECONFLICT)
+
+	// A new store record matching both: linked to one, no merge.
+	fs.sq.add(cust("SQ-ZOE", "Zoe", "Ray", "GB", []string{"zoe@ray.io"}, []string{"07911 111222"}))
+	got, err := r.ResolveRecord(ctx, omnigate.Square, "SQ-ZOE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != a && got != c {
+		t.Fatalf("new record linked to %s, neither of %s and %s", got, a, c)
+	}
+	if ca, _ := r.Customer(ctx, a); ca.ID != a {
+		t.Fatalf("%s was merged into %s after the split", a, ca.ID)
+	}
+	if cc, _ := r.Customer(ctx, c); cc.ID != c {
+		t.Fatalf("%s was merged into %s after the split", c, cc.ID)
+	}
+	conflicts, err := r.Conflicts(ctx, 10)
+	if err != nil || len(conflicts) != 1 || !slices.Contains(conflicts[0].Customers, a) || !slices.Contains(conflicts[0].Customers, c) {
+		t.Fatalf("Conflicts = %+v, %v; want one between %s and %s", conflicts, err, a, c)
+	}
+	h, err := r.History(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := actions(h)
+	for _, want := range []string{"resolver CONFLICT", "sam@support SPLIT", "resolver LINK"} {
+		if !slices.Contains(acts, want) {
+			t.Errorf("history of %s = %v, lacks %q", a, acts, want)
+		}
+	}
+	if h[len(h)-1].Action != identity.ActionLink || !strings.Contains(h[len(h)-1].Evidence, "shared with") && h[len(h)-1].Rule != "single-record" {
+		t.Errorf("oldest entry = %+v; want the resolver's link with its evidence", h[len(h)-1])
+	}
+	for _, e := range h {
+		if e.Action == identity.ActionSplit && !strings.Contains(e.Evidence, "customer called") {
+			t.Errorf("split entry %+v lacks the agent's reason", e)
+		}
+	}
+	checkMap(t, db)
+
+	// Bad requests name what is wrong.
+	_, err = r.Split(ctx, a, []identity.RecordRef{ref(omnigate.Zendesk, "77")}, agent)
+	wantCode(t, err, omnigate.EINVALID)
+	_, err = r.Split(ctx, a, []identity.RecordRef{ref(omnigate.Commercetools, "ct-zoe")}, identity.Request{})
+	wantCode(t, err, omnigate.EINVALID)
+	_, err = r.Split(ctx, "cus_NOPE", []identity.RecordRef{ref(omnigate.Commercetools, "ct-zoe")}, agent)
+	wantCode(t, err, omnigate.ENOTFOUND)
+}
+
+// An agent merges two customers; the merged id resolves to the survivor,
+// and the merge lifts an earlier split between them.
+func TestMergeByAgent(t *testing.T) {
+	ctx := t.Context()
+	fs := niaFinders()
+	r, db := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	ids := resolveNia(t, r)
+	res, err := r.Merge(ctx, []string{ids.byPhone, ids.byEmail}, agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Customers, []string{ids.survivor}) || res.Change.Action != identity.ActionMerge {
+		t.Fatalf("merge result = %+v", res)
+	}
+	if c, err := r.Customer(ctx, ids.loser); err != nil || c.ID != ids.survivor || len(c.Links) != 2 {
+		t.Fatalf("Customer(loser) = %+v, %v", c, err)
+	}
+	if got, ok, err := r.Lookup(ctx, omnigate.KindPhone, "07400 123456"); err != nil || !ok || got != ids.survivor {
+		t.Fatalf("Lookup(phone) = %q, %v, %v", got, ok, err)
+	}
+	h, err := r.History(ctx, ids.loser)
+	if err != nil || h[0].Action != identity.ActionMerge || h[0].Actor != agent.Actor || !slices.Equal(h[0].Before, []string{ids.survivor, ids.loser}) {
+		t.Fatalf("History = %+v, %v", h, err)
+	}
+	_, err = r.Merge(ctx, []string{ids.loser, ids.survivor}, agent)
+	wantCode(t, err, omnigate.EINVALID)
+	_, err = r.Merge(ctx, []string{ids.survivor}, agent)
+	wantCode(t, err, omnigate.EINVALID)
+	checkMap(t, db)
+}
+
+// A merge that would give a customer more emails than allowed is refused
+// and left for review.
+func TestMergeOverLimitIsAConflict(t *testing.T) {
+	ctx := t.Context()
+	fs := newFinders()
+	fs.ct.add(cust("ct-1", "Al", "Bo", "GB", []string{"al@bo.io"}, nil))
+	fs.kl.add(cust("kl-1", "Al", "Bo", "", []string{"al.bo@work.io"}, nil))
+	r, _ := newResolver(t, fs, identity.Rules{DefaultRegion: "GB", MaxPerKind: map[omnigate.IdentifierKind]int{omnigate.KindEmail: 1}})
+	a, err := r.ResolveIdentifier(ctx, omnigate.KindEmail, "al@bo.io")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.ResolveIdentifier(ctx, omnigate.KindEmail, "al.bo@work.io")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Merge(ctx, []string{a, b}, agent)
+	wantCode(t, err, omnigate.ECONFLICT)
+	if !strings.Contains(err.Error(), "2 values of kind email") {
+		t.Errorf("error %q does not say what rule the merge breaks", err)
+	}
+	conflicts, err := r.Conflicts(ctx, 10)
+	if err != nil || len(conflicts) != 1 || conflicts[0].Actor != agent.Actor {
+		t.Fatalf("Conflicts = %+v, %v", conflicts, err)
+	}
+	if c, _ := r.Customer(ctx, b); c.ID != b {
+		t.Fatalf("refused merge merged anyway: %s → %s", b, c.ID)
+	}
+}
+
+// Unlinking the record that tied a customer together leaves the records
+// that nothing else ties as customers of their own.
+func TestUnlinkRegroupsTheRest(t *testing.T) {
+	ctx := t.Context()
+	fs := newFinders()
+	fs.ct.add(cust("ct-1", "Lea", "Fox", "GB", []string{"lea@fox.io"}, nil))
+	fs.zd.add(cust("9", "Lea", "Fox", "", []string{"lea@fox.io"}, []string{"+447911222333"}))
+	fs.sq.add(cust("SQ-1", "Lea", "Fox", "GB", nil, []string{"07911 222333"}))
+	r, db := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	a, err := r.ResolveIdentifier(ctx, omnigate.KindEmail, "lea@fox.io")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := linkKeys(t, r, a); len(got) != 3 {
+		t.Fatalf("%s holds %v; want the three records", a, got)
+	}
+	res, err := r.Unlink(ctx, ref(omnigate.Zendesk, "9"), agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Customers) != 3 || res.Customers[0] != a {
+		t.Fatalf("unlink result = %v; want %s, the unlinked record's and the regrouped one's", res.Customers, a)
+	}
+	var all []string
+	for _, c := range res.Customers {
+		keys := linkKeys(t, r, c)
+		if len(keys) != 1 {
+			t.Fatalf("%s holds %v; want one record", c, keys)
+		}
+		all = append(all, keys...)
+	}
+	slices.Sort(all)
+	if !slices.Equal(all, []string{"commercetools:ct-1", "square:SQ-1", "zendesk:9"}) {
+		t.Fatalf("records after unlink = %v", all)
+	}
+	checkMap(t, db)
+	_, err = r.Unlink(ctx, ref(omnigate.Zendesk, "9"), agent)
+	wantCode(t, err, omnigate.EINVALID) // the only record of its customer
+	_, err = r.Unlink(ctx, ref(omnigate.Zendesk, "404"), agent)
+	wantCode(t, err, omnigate.ENOTFOUND)
+}
+
+// Linking moves a record to a customer, or links one never seen; moved
+// from another customer, the two are kept apart.
+func TestLinkRecord(t *testing.T) {
+	ctx := t.Context()
+	fs := zoeFinders()
+	fs.sq.add(cust("SQ-NEW", "Zoe", "Ray", "GB", nil, []string{"07911 999888"}))
+	fs.ct.add(cust("ct-max", "Max", "Ray", "GB", []string{"max@ray.io"}, nil))
+	r, db := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	zoe := resolveZoe(t, r)
+	res, err := r.Link(ctx, ref(omnigate.Square, "SQ-NEW"), zoe, agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Customers, []string{zoe}) || !slices.Contains(linkKeys(t, r, zoe), "square:SQ-NEW") {
+		t.Fatalf("link result = %v; %s holds %v", res.Customers, zoe, linkKeys(t, r, zoe))
+	}
+	c, _ := r.Customer(ctx, zoe)
+	for _, l := range c.Links {
+		if l.ExternalID == "SQ-NEW" && (l.Rule != "manual" || !strings.Contains(l.Evidence, agent.Actor)) {
+			t.Errorf("agent's link = %+v; want rule manual and the agent in its evidence", l)
+		}
+	}
+	if got, err := r.ResolveRecord(ctx, omnigate.Square, "SQ-NEW"); err != nil || got != zoe {
+		t.Fatalf("ResolveRecord = %q, %v", got, err)
+	}
+	max, err := r.ResolveIdentifier(ctx, omnigate.KindEmail, "max@ray.io")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Move Zoe's Klaviyo profile to Max.
+	res, err = r.Link(ctx, ref(omnigate.Klaviyo, "kl-zoe"), max, agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Customers, []string{max, zoe}) {
+		t.Fatalf("link result = %v; want %s and %s", res.Customers, max, zoe)
+	}
+	if got := linkKeys(t, r, max); !slices.Equal(got, []string{"commercetools:ct-max", "klaviyo:kl-zoe"}) {
+		t.Fatalf("%s holds %v", max, got)
+	}
+	if slices.Contains(linkKeys(t, r, zoe), "klaviyo:kl-zoe") {
+		t.Fatalf("the moved record is still on %s", zoe)
+	}
+	checkMap(t, db)
+	_, err = r.Link(ctx, ref(omnigate.Klaviyo, "kl-zoe"), max, agent)
+	wantCode(t, err, omnigate.EINVALID)
+	_, err = r.Link(ctx, ref(omnigate.Square, "NOPE"), max, agent)
+	wantCode(t, err, omnigate.ENOTFOUND)
+	_, err = r.Link(ctx, ref("erp", "1"), max, agent)
+	wantCode(t, err, omnigate.EINVALID)
+}
+
+// Erasure on a dry run lists and changes nothing; for real, it removes the
+// person from the map, keeps them from being linked again (also after a
+// restart) and leaves a history entry without personal data.
+func TestErase(t *testing.T) {
+	ctx := t.Context()
+	fs := zoeFinders()
+	r, db := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	zoe := resolveZoe(t, r)
+	dry, err := r.Erase(ctx, zoe, true, agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dry.Records) != 3 || len(dry.Identifiers) != 2 || dry.Change != nil || dry.HistoryEntries < 3 {
+		t.Fatalf("dry run = %+v", dry)
+	}
+	if _, err := r.Customer(ctx, zoe); err != nil {
+		t.Fatalf("dry run erased: %v", err)
+	}
+	e, err := r.Erase(ctx, zoe, false, agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Records) != 3 || e.Change == nil || e.Change.Action != identity.ActionErase {
+		t.Fatalf("erasure = %+v", e)
+	}
+	_, err = r.Customer(ctx, zoe)
+	wantCode(t, err, omnigate.ENOTFOUND)
+	_, err = r.ResolveIdentifier(ctx, omnigate.KindEmail, "zoe@ray.io")
+	wantCode(t, err, omnigate.ENOTFOUND)
+
+	// Nothing personal is left in the map.
+	for _, coll := range []string{"identity_customers", "identity_links", "identity_identifiers", "identity_ops", "identity_conflicts", "identity_changes"} {
+		cur, err := db.Database().Collection(coll).Find(ctx, bson.M{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []bson.Raw
+		if err := cur.All(ctx, &docs); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range docs {
+			s := d.String()
+			for _, pii := range []string{"zoe@ray.io", "447911111222", "ct-zoe", "kl-zoe"} {
+				if strings.Contains(s, pii) {
+					t.Errorf("%s still holds %q: %s", coll, pii, s)
+				}
+			}
+		}
+	}
+	// A restarted resolver does not link the erased records again.
+	r2 := resolverOn(t, db, fs, identity.Rules{DefaultRegion: "GB"})
+	_, err = r2.ResolveRecord(ctx, omnigate.Commercetools, "ct-zoe")
+	wantCode(t, err, omnigate.ENOTFOUND)
+	_, err = r2.ResolveIdentifier(ctx, omnigate.KindPhone, "07911 111222")
+	wantCode(t, err, omnigate.ENOTFOUND)
+	_, err = r2.Link(ctx, ref(omnigate.Zendesk, "77"), zoe, agent)
+	if err == nil {
+		t.Fatal("an erased record was linked again")
+	}
+	// A new record with her email is not linked through the blocked email.
+	fs.sq.add(cust("SQ-Z2", "Zoe", "Ray", "GB", []string{"zoe@ray.io"}, nil))
+	got, err := r2.ResolveRecord(ctx, omnigate.Square, "SQ-Z2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := linkKeys(t, r2, got); !slices.Equal(keys, []string{"square:SQ-Z2"}) {
+		t.Fatalf("a new record was linked to erased records: %v", keys)
+	}
+}
+
+// checkMap asserts the map's invariant: every record's link names one
+// customer, that customer's document holds the record's copy, and no live
+// customer holds a copy of a record linked elsewhere.
+func checkMap(t *testing.T, db *mongodb.DB) {
+	t.Helper()
+	if err := mapInvariant(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mapInvariant(ctx context.Context, db *mongodb.DB) error {
+	var links []struct {
+		ID     string `bson:"_id"`
+		Golden string `bson:"golden"`
+	}
+	cur, err := db.Database().Collection("identity_links").Find(ctx, bson.M{})
+	if err != nil {
+		return err
+	}
+	if err := cur.All(ctx, &links); err != nil {
+		return err
+	}
+	var custs []struct {
+		ID         string                    `bson:"_id"`
+		MergedInto string                    `bson:"merged_into"`
+		Erased     bool                      `bson:"erased"`
+		Links      map[string]map[string]any `bson:"links"`
+	}
+	cur, err = db.Database().Collection("identity_customers").Find(ctx, bson.M{})
+	if err != nil {
+		return err
+	}
+	if err := cur.All(ctx, &custs); err != nil {
+		return err
+	}
+	byID := map[string]int{}
+	for i, c := range custs {
+		byID[c.ID] = i
+	}
+	canon := func(id string) string {
+		for range 20 {
+			i, ok := byID[id]
+			if !ok || custs[i].MergedInto == "" {
+				return id
+			}
+			id = custs[i].MergedInto
+		}
+		return id
+	}
+	esc := strings.NewReplacer("%", "%25", ".", "%2E", "$", "%24")
+	owner := map[string]string{}
+	var errs []error
+	for _, l := range links {
+		g := canon(l.Golden)
+		owner[l.ID] = g
+		i, ok := byID[g]
+		if !ok {
+			errs = append(errs, fmt.Errorf("record %s links to %s, which has no document", l.ID, g))
+			continue
+		}
+		if _, ok := custs[i].Links[esc.Replace(l.ID)]; !ok {
+			errs = append(errs, fmt.Errorf("record %s links to %s, whose document lacks it", l.ID, g))
+		}
+	}
+	for _, c := range custs {
+		if c.MergedInto != "" || c.Erased {
+			continue
+		}
+		for k, l := range c.Links {
+			key := l["system"].(string) + ":" + l["external_id"].(string)
+			_ = k
+			if owner[key] != c.ID {
+				errs = append(errs, fmt.Errorf("customer %s holds record %s, linked to %q", c.ID, key, owner[key]))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Every change stopped at every step, then finished by a restarted
+// resolver, ends as if it had not been stopped, with the map consistent.
+func TestChangesFinishAfterACrashAtEveryStep(t *testing.T) {
+	type scenario struct {
+		name  string
+		prep  func(ctx context.Context, r *identity.Resolver) error
+		run   func(ctx context.Context, r *identity.Resolver, zoe string) error
+		check func(t *testing.T, r *identity.Resolver, zoe string)
+	}
+	scenarios := []scenario{
+		{"split", nil, func(ctx context.Context, r *identity.Resolver, zoe string) error {
+			_, err := r.Split(ctx, zoe, []identity.RecordRef{ref(omnigate.Zendesk, "77")}, agent)
+			return err
+		}, func(t *testing.T, r *identity.Resolver, zoe string) {
+			if got := linkKeys(t, r, zoe); len(got) != 2 {
+				t.Fatalf("%s holds %v after the split", zoe, got)
+			}
+			c, err := r.ResolveRecord(t.Context(), omnigate.Zendesk, "77")
+			if err != nil || c == zoe || !slices.Equal(linkKeys(t, r, c), []string{"zendesk:77"}) {
+				t.Fatalf("split record on %q, %v", c, err)
+			}
+		}},
+		{"unlink", nil, func(ctx context.Context, r *identity.Resolver, zoe string) error {
+			_, err := r.Unlink(ctx, ref(omnigate.Klaviyo, "kl-zoe"), agent)
+			return err
+		}, func(t *testing.T, r *identity.Resolver, zoe string) {
+			if got := linkKeys(t, r, zoe); !slices.Equal(got, []string{"commercetools:ct-zoe", "zendesk:77"}) {
+				t.Fatalf("%s holds %v after the unlink", zoe, got)
+			}
+		}},
+		{"link", nil, func(ctx context.Context, r *identity.Resolver, zoe string) error {
+			_, err := r.Link(ctx, ref(omnigate.Square, "SQ-NEW"), zoe, agent)
+			return err
+		}, func(t *testing.T, r *identity.Resolver, zoe string) {
+			if got := linkKeys(t, r, zoe); len(got) != 4 {
+				t.Fatalf("%s holds %v after the link", zoe, got)
+			}
+		}},
+		{"merge", func(ctx context.Context, r *identity.Resolver) error {
+			_, err := r.ResolveIdentifier(ctx, omnigate.KindEmail, "max@ray.io")
+			return err
+		}, func(ctx context.Context, r *identity.Resolver, zoe string) error {
+			max, err := r.ResolveRecord(ctx, omnigate.Commercetools, "ct-max")
+			if err != nil {
+				return err
+			}
+			_, err = r.Merge(ctx, []string{zoe, max}, agent)
+			return err
+		}, func(t *testing.T, r *identity.Resolver, zoe string) {
+			max, err := r.ResolveRecord(t.Context(), omnigate.Commercetools, "ct-max")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := r.Customer(t.Context(), zoe)
+			if err != nil || c.ID != max || len(c.Links) != 4 {
+				t.Fatalf("after the merge %s is %+v, %v; want %s with 4 links", zoe, c, err, max)
+			}
+		}},
+		{"erase", nil, func(ctx context.Context, r *identity.Resolver, zoe string) error {
+			_, err := r.Erase(ctx, zoe, false, agent)
+			return err
+		}, func(t *testing.T, r *identity.Resolver, zoe string) {
+			_, err := r.Customer(t.Context(), zoe)
+			wantCode(t, err, omnigate.ENOTFOUND)
+			_, err = r.ResolveRecord(t.Context(), omnigate.Zendesk, "77")
+			wantCode(t, err, omnigate.ENOTFOUND)
+		}},
+		{"resolve", nil, func(ctx context.Context, r *identity.Resolver, zoe string) error {
+			_, err := r.ResolveRecord(ctx, omnigate.Square, "SQ-ZOE")
+			return err
+		}, func(t *testing.T, r *identity.Resolver, zoe string) {
+			got, err := r.ResolveRecord(t.Context(), omnigate.Square, "SQ-ZOE")
+			if err != nil || got != zoe || len(linkKeys(t, r, zoe)) != 4 {
+				t.Fatalf("ResolveRecord = %q, %v; %s holds %v", got, err, zoe, linkKeys(t, r, zoe))
+			}
+		}},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			finished := false
+			for step := int64(1); !finished && step < 60; step++ {
+				ctx := t.Context()
+				fs := zoeFinders()
+				fs.sq.add(cust("SQ-NEW", "Zoe", "Ray", "GB", nil, []string{"07911 999888"}))
+				fs.ct.add(cust("ct-max", "Max", "Ray", "GB", []string{"max@ray.io"}, nil))
+				r, db := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+				zoe := resolveZoe(t, r)
+				// The store record arrives after Zoe was resolved.
+				fs.sq.add(cust("SQ-ZOE", "Zoe", "Ray", "GB", []string{"zoe@ray.io"}, nil))
+				if sc.prep != nil {
+					if err := sc.prep(ctx, r); err != nil {
+						t.Fatal(err)
+					}
+				}
+				identity.CrashAfter(r, step)
+				err := sc.run(ctx, r, zoe)
+				identity.CrashAfter(r, 0)
+				switch {
+				case err == nil:
+					finished = true
+					t.Logf("stopped at each of its %d steps, then let finish", step-1)
+					if step < 3 {
+						t.Fatalf("only %d steps: the steps are not marked", step-1)
+					}
+				case !errors.Is(err, identity.ErrCrashed):
+					t.Fatalf("step %d: %v", step, err)
+				}
+				r.Close()
+				// The next start finishes what the crash left.
+				r2 := resolverOn(t, db, fs, identity.Rules{DefaultRegion: "GB"})
+				if err := mapInvariant(ctx, db); err != nil {
+					t.Fatalf("stopped at step %d: %v", step, err)
+				}
+				sc.check(t, r2, zoe)
+				if n := count(t, db, "identity_ops", bson.M{}); n != 0 {
+					t.Fatalf("stopped at step %d: %d plans left", step, n)
+				}
+			}
+			if !finished {
+				t.Fatal("the change never finished")
+			}
+		})
+	}
+}
+
+// Agents and the resolver changing overlapping customers at once never
+// leave a record on two customers or lose its link.
+func TestConcurrentChangesKeepTheMapConsistent(t *testing.T) {
+	ctx := t.Context()
+	fs := newFinders()
+	const people = 6
+	for i := range people {
+		email := fmt.Sprintf("p%d@x.io", i)
+		phone := fmt.Sprintf("+4479113330%02d", i)
+		fs.ct.add(cust(fmt.Sprintf("ct-%d", i), "Pat", fmt.Sprint("Lee", i), "GB", []string{email}, []string{phone}))
+		fs.kl.add(cust(fmt.Sprintf("kl-%d", i), "Pat", fmt.Sprint("Lee", i), "", []string{email}, nil))
+		fs.zd.add(cust(fmt.Sprint(100+i), "Pat", fmt.Sprint("Lee", i), "", []string{email}, []string{phone}))
+		fs.sq.add(cust(fmt.Sprintf("SQ-%d", i), "Pat", fmt.Sprint("Lee", i), "GB", nil, []string{phone}))
+	}
+	rules := identity.Rules{DefaultRegion: "GB"}
+	r1, db := newResolver(t, fs, rules)
+	r2 := resolverOn(t, connect(t, db.Database().Name()), fs, rules)
+	var recs []identity.RecordRef
+	for i := range people {
+		recs = append(recs, ref(omnigate.Commercetools, fmt.Sprintf("ct-%d", i)), ref(omnigate.Klaviyo, fmt.Sprintf("kl-%d", i)),
+			ref(omnigate.Zendesk, fmt.Sprint(100+i)), ref(omnigate.Square, fmt.Sprintf("SQ-%d", i)))
+	}
+	for _, rec := range recs {
+		if _, err := r1.ResolveRecord(ctx, rec.System, rec.ExternalID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []error
+	var done [5]int
+	for w := range 8 {
+		r := []*identity.Resolver{r1, r2}[w%2]
+		wg.Go(func() {
+			rnd := rand.New(rand.NewPCG(uint64(w), 7))
+			for range 10 {
+				rec := recs[rnd.IntN(len(recs))]
+				other := recs[rnd.IntN(len(recs))]
+				var err error
+				kind := rnd.IntN(5)
+				switch kind {
+				case 0:
+					_, err = r.ResolveRecord(ctx, rec.System, rec.ExternalID)
+				case 1:
+					var a, b string
+					if a, err = r.ResolveRecord(ctx, rec.System, rec.ExternalID); err == nil {
+						if b, err = r.ResolveRecord(ctx, other.System, other.ExternalID); err == nil {
+							_, err = r.Merge(ctx, []string{a, b}, agent)
+						}
+					}
+				case 2:
+					var a string
+					if a, err = r.ResolveRecord(ctx, rec.System, rec.ExternalID); err == nil {
+						_, err = r.Split(ctx, a, []identity.RecordRef{rec}, agent)
+					}
+				case 3:
+					if _, err = r.ResolveRecord(ctx, rec.System, rec.ExternalID); err == nil {
+						_, err = r.Unlink(ctx, rec, agent)
+					}
+				case 4:
+					var b string
+					if b, err = r.ResolveRecord(ctx, other.System, other.ExternalID); err == nil {
+						_, err = r.Link(ctx, rec, b, agent)
+					}
+				}
+				if err == nil {
+					mu.Lock()
+					done[kind]++
+					mu.Unlock()
+				}
+				switch {
+				case err == nil, omnigate.ErrorCode(err) == omnigate.EINVALID, omnigate.ErrorCode(err) == omnigate.ENOTFOUND,
+					omnigate.ErrorCode(err) == omnigate.ECONFLICT:
+				default:
+					mu.Lock()
+					failures = append(failures, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range failures {
+		t.Errorf("unexpected failure: %v", err)
+	}
+	t.Logf("changes made: %d resolutions, %d merges, %d splits, %d unlinks, %d links", done[0], done[1], done[2], done[3], done[4])
+	for k, n := range done[1:] {
+		if n == 0 {
+			t.Errorf("no change of kind %d succeeded; the test proves nothing about it", k+1)
+		}
+	}
+	if err := mapInvariant(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	// Every record is still linked.
+	if n := count(t, db, "identity_links", bson.M{}); n != int64(len(recs)) {
+		t.Fatalf("%d links for %d records", n, len(recs))
+	}
+}
