@@ -62,6 +62,11 @@ type Identity struct {
 	// the built-in placeholders and each store's own phone and email.
 	BlockedEmails []string `yaml:"blocked_emails" env:"OMNIGATE_BLOCKED_EMAILS"`
 	BlockedPhones []string `yaml:"blocked_phones" env:"OMNIGATE_BLOCKED_PHONES"`
+	// MaxEmails and MaxPhones cap the values of each kind one customer may
+	// carry: a record that would push a customer over is kept apart, and an
+	// agent's merge or link that would is refused as a conflict.
+	MaxEmails int `yaml:"max_emails" env:"OMNIGATE_IDENTITY_MAX_EMAILS"`
+	MaxPhones int `yaml:"max_phones" env:"OMNIGATE_IDENTITY_MAX_PHONES"`
 	// CacheSize bounds the in-process cache of identity answers; 0 turns
 	// it off.
 	CacheSize int `yaml:"cache_size" env:"OMNIGATE_IDENTITY_CACHE_SIZE"`
@@ -154,7 +159,7 @@ func Default() Config {
 		BatchWait:      500 * time.Microsecond,
 		LogLevel:       "info",
 		MongoDB:        MongoDB{Database: "omnigate", DataDir: "data/mongodb"},
-		Identity:       Identity{DefaultRegion: "GB", CacheSize: 20000, PollInterval: 500 * time.Millisecond},
+		Identity:       Identity{DefaultRegion: "GB", CacheSize: 20000, PollInterval: 500 * time.Millisecond, MaxEmails: 5, MaxPhones: 5},
 		Profile:        Profile{Name: FieldRule{Rule: view.RuleMostRecent}, Birthday: FieldRule{Rule: view.RuleMostRecent}},
 		Commercetools: Commercetools{
 			Source: src(9101), AuthURL: "http://127.0.0.1:9101", ProjectKey: "omnigate-demo",
@@ -272,6 +277,12 @@ func (c Config) Validate() error {
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("config: "+format, args...)) }
 	if c.Listen == "" {
 		bad("listen must not be empty")
+	}
+	if c.Identity.MaxEmails < 1 || c.Identity.MaxEmails > 100 {
+		bad("identity.max_emails must be 1 to 100, got %d", c.Identity.MaxEmails)
+	}
+	if c.Identity.MaxPhones < 1 || c.Identity.MaxPhones > 100 {
+		bad("identity.max_phones must be 1 to 100, got %d", c.Identity.MaxPhones)
 	}
 	if c.RequestTimeout <= 0 {
 		bad("request_timeout must be positive")

@@ -125,3 +125,23 @@ func TestProfileSurvivorship(t *testing.T) {
 		}
 	}
 }
+
+func TestIdentityLimits(t *testing.T) {
+	env := func(k string) (string, bool) {
+		if k == "OMNIGATE_IDENTITY_MAX_PHONES" {
+			return "2", true
+		}
+		return "", false
+	}
+	c, err := Load("", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Identity.MaxEmails != 5 || c.Identity.MaxPhones != 2 {
+		t.Fatalf("limits = %d emails, %d phones; want 5 and 2", c.Identity.MaxEmails, c.Identity.MaxPhones)
+	}
+	c.Identity.MaxEmails = 0
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "identity.max_emails must be 1 to 100, got 0") {
+		t.Fatalf("Validate = %v", err)
+	}
+}

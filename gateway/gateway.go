@@ -71,7 +71,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 	src.Identity = g.Identity
 
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
-		Identity: g.Identity, DefaultRegion: cfg.Identity.DefaultRegion, MaxCustomers: cfg.MaxCustomers,
+		Identity: g.Identity, Admin: g.Identity, Survivorship: cfg.Profile.Survivorship(),
+		DefaultRegion: cfg.Identity.DefaultRegion, MaxCustomers: cfg.MaxCustomers,
 	}})
 	g.Handler = server.New(server.Options{
 		Schema:         schema,
@@ -191,6 +192,7 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Connect
 		DefaultRegion: cfg.Identity.DefaultRegion,
 		BlockedEmails: append(append([]string{}, cfg.Identity.BlockedEmails...), blockedEmails...),
 		BlockedPhones: append(append([]string{}, cfg.Identity.BlockedPhones...), blockedPhones...),
+		MaxPerKind:    map[omnigate.IdentifierKind]int{omnigate.KindEmail: cfg.Identity.MaxEmails, omnigate.KindPhone: cfg.Identity.MaxPhones},
 	}
 	return c, nil
 }

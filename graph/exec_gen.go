@@ -31,6 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Customer() CustomerResolver
 	EmailMarketing() EmailMarketingResolver
+	Mutation() MutationResolver
 	Query() QueryResolver
 }
 
@@ -57,6 +58,15 @@ type ComplexityRoot struct {
 		System   func(childComplexity int) int
 	}
 
+	ChannelConsent struct {
+		At       func(childComplexity int) int
+		Channel  func(childComplexity int) int
+		Method   func(childComplexity int) int
+		RecordID func(childComplexity int) int
+		Source   func(childComplexity int) int
+		Status   func(childComplexity int) int
+	}
+
 	Consent struct {
 		At      func(childComplexity int) int
 		Channel func(childComplexity int) int
@@ -66,21 +76,23 @@ type ComplexityRoot struct {
 	}
 
 	Customer struct {
-		Addresses      func(childComplexity int) int
-		Birthday       func(childComplexity int) int
-		Cart           func(childComplexity int) int
-		Carts          func(childComplexity int) int
-		EmailMarketing func(childComplexity int) int
-		Emails         func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Identities     func(childComplexity int) int
-		Name           func(childComplexity int) int
-		Names          func(childComplexity int) int
-		Orders         func(childComplexity int, first *int, after *string, channel *model.SalesChannel) int
-		Phones         func(childComplexity int) int
-		Stats          func(childComplexity int) int
-		Tickets        func(childComplexity int, first *int, after *string) int
-		Timeline       func(childComplexity int, first *int, after *string, kinds []model.TouchpointKind) int
+		Addresses       func(childComplexity int) int
+		Birthday        func(childComplexity int) int
+		Cart            func(childComplexity int) int
+		Carts           func(childComplexity int) int
+		Consent         func(childComplexity int) int
+		EmailMarketing  func(childComplexity int) int
+		Emails          func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Identities      func(childComplexity int) int
+		IdentityHistory func(childComplexity int, first *int) int
+		Name            func(childComplexity int) int
+		Names           func(childComplexity int) int
+		Orders          func(childComplexity int, first *int, after *string, channel *model.SalesChannel) int
+		Phones          func(childComplexity int) int
+		Stats           func(childComplexity int) int
+		Tickets         func(childComplexity int, first *int, after *string) int
+		Timeline        func(childComplexity int, first *int, after *string, kinds []model.TouchpointKind) int
 	}
 
 	CustomerStats struct {
@@ -118,12 +130,49 @@ type ComplexityRoot struct {
 		RecentEvents func(childComplexity int, first *int) int
 	}
 
+	Erasure struct {
+		Aliases        func(childComplexity int) int
+		Change         func(childComplexity int) int
+		CustomerID     func(childComplexity int) int
+		DryRun         func(childComplexity int) int
+		HistoryEntries func(childComplexity int) int
+		Identifiers    func(childComplexity int) int
+		Kept           func(childComplexity int) int
+		Records        func(childComplexity int) int
+	}
+
 	Identity struct {
 		Evidence   func(childComplexity int) int
 		ExternalID func(childComplexity int) int
 		LinkedAt   func(childComplexity int) int
 		Rule       func(childComplexity int) int
 		System     func(childComplexity int) int
+	}
+
+	IdentityChange struct {
+		Action   func(childComplexity int) int
+		Actor    func(childComplexity int) int
+		After    func(childComplexity int) int
+		At       func(childComplexity int) int
+		Before   func(childComplexity int) int
+		Evidence func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Records  func(childComplexity int) int
+		Rule     func(childComplexity int) int
+	}
+
+	IdentityChangeResult struct {
+		Change    func(childComplexity int) int
+		Customers func(childComplexity int) int
+	}
+
+	IdentityConflict struct {
+		Actor     func(childComplexity int) int
+		At        func(childComplexity int) int
+		Customers func(childComplexity int) int
+		Evidence  func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Records   func(childComplexity int) int
 	}
 
 	LineItem struct {
@@ -138,6 +187,14 @@ type ComplexityRoot struct {
 		Amount    func(childComplexity int) int
 		Currency  func(childComplexity int) int
 		Formatted func(childComplexity int) int
+	}
+
+	Mutation struct {
+		EraseCustomer  func(childComplexity int, id string, dryRun bool, actor string, reason *string) int
+		LinkRecord     func(childComplexity int, record model.SystemRecordInput, customerID string, actor string, reason *string) int
+		MergeCustomers func(childComplexity int, ids []string, actor string, reason *string) int
+		SplitCustomer  func(childComplexity int, id string, records []model.SystemRecordInput, actor string, reason *string) int
+		UnlinkRecord   func(childComplexity int, record model.SystemRecordInput, actor string, reason *string) int
 	}
 
 	Order struct {
@@ -195,6 +252,7 @@ type ComplexityRoot struct {
 		CustomerByPhone    func(childComplexity int, phone string, region *string) int
 		CustomerBySystemID func(childComplexity int, system model.System, id string) int
 		Customers          func(childComplexity int, ids []string) int
+		IdentityConflicts  func(childComplexity int, first *int) int
 		Node               func(childComplexity int, id string) int
 	}
 
@@ -213,6 +271,11 @@ type ComplexityRoot struct {
 	Store struct {
 		ID   func(childComplexity int) int
 		Name func(childComplexity int) int
+	}
+
+	SystemRecord struct {
+		ID     func(childComplexity int) int
+		System func(childComplexity int) int
 	}
 
 	Ticket struct {
@@ -296,9 +359,18 @@ type CustomerResolver interface {
 	Tickets(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.TicketConnection, error)
 	Timeline(ctx context.Context, obj *model.Customer, first *int, after *string, kinds []model.TouchpointKind) (*model.TimelineConnection, error)
 	Stats(ctx context.Context, obj *model.Customer) (*model.CustomerStats, error)
+	IdentityHistory(ctx context.Context, obj *model.Customer, first *int) ([]model.IdentityChange, error)
+	Consent(ctx context.Context, obj *model.Customer) ([]model.ChannelConsent, error)
 }
 type EmailMarketingResolver interface {
 	RecentEvents(ctx context.Context, obj *model.EmailMarketing, first *int) ([]model.EmailEvent, error)
+}
+type MutationResolver interface {
+	LinkRecord(ctx context.Context, record model.SystemRecordInput, customerID string, actor string, reason *string) (*model.IdentityChangeResult, error)
+	UnlinkRecord(ctx context.Context, record model.SystemRecordInput, actor string, reason *string) (*model.IdentityChangeResult, error)
+	MergeCustomers(ctx context.Context, ids []string, actor string, reason *string) (*model.IdentityChangeResult, error)
+	SplitCustomer(ctx context.Context, id string, records []model.SystemRecordInput, actor string, reason *string) (*model.IdentityChangeResult, error)
+	EraseCustomer(ctx context.Context, id string, dryRun bool, actor string, reason *string) (*model.Erasure, error)
 }
 type QueryResolver interface {
 	Customer(ctx context.Context, id string) (*model.Customer, error)
@@ -307,6 +379,7 @@ type QueryResolver interface {
 	CustomerBySystemID(ctx context.Context, system model.System, id string) (*model.Customer, error)
 	Customers(ctx context.Context, ids []string) ([]*model.Customer, error)
 	Node(ctx context.Context, id string) (model.Node, error)
+	IdentityConflicts(ctx context.Context, first *int) ([]model.IdentityConflict, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -407,6 +480,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CartLineOrigin.System(childComplexity), true
 
+	case "ChannelConsent.at":
+		if e.ComplexityRoot.ChannelConsent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelConsent.At(childComplexity), true
+	case "ChannelConsent.channel":
+		if e.ComplexityRoot.ChannelConsent.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelConsent.Channel(childComplexity), true
+	case "ChannelConsent.method":
+		if e.ComplexityRoot.ChannelConsent.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelConsent.Method(childComplexity), true
+	case "ChannelConsent.recordId":
+		if e.ComplexityRoot.ChannelConsent.RecordID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelConsent.RecordID(childComplexity), true
+	case "ChannelConsent.source":
+		if e.ComplexityRoot.ChannelConsent.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelConsent.Source(childComplexity), true
+	case "ChannelConsent.status":
+		if e.ComplexityRoot.ChannelConsent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelConsent.Status(childComplexity), true
+
 	case "Consent.at":
 		if e.ComplexityRoot.Consent.At == nil {
 			break
@@ -462,6 +572,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Carts(childComplexity), true
+	case "Customer.consent":
+		if e.ComplexityRoot.Customer.Consent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Consent(childComplexity), true
 	case "Customer.emailMarketing":
 		if e.ComplexityRoot.Customer.EmailMarketing == nil {
 			break
@@ -486,6 +602,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Identities(childComplexity), true
+	case "Customer.identityHistory":
+		if e.ComplexityRoot.Customer.IdentityHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_identityHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.IdentityHistory(childComplexity, args["first"].(*int)), true
 	case "Customer.name":
 		if e.ComplexityRoot.Customer.Name == nil {
 			break
@@ -708,6 +835,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EmailMarketing.RecentEvents(childComplexity, args["first"].(*int)), true
 
+	case "Erasure.aliases":
+		if e.ComplexityRoot.Erasure.Aliases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Erasure.Aliases(childComplexity), true
+	case "Erasure.change":
+		if e.ComplexityRoot.Erasure.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Erasure.Change(childComplexity), true
+	case "Erasure.customerId":
+		if e.ComplexityRoot.Erasure.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Erasure.CustomerID(childComplexity), true
+	case "Erasure.dryRun":
+		if e.ComplexityRoot.Erasure.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Erasure.DryRun(childComplexity), true
+	case "Erasure.historyEntries":
+		if e.ComplexityRoot.Erasure.HistoryEntries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Erasure.HistoryEntries(childComplexity), true
+	case "Erasure.identifiers":
+		if e.ComplexityRoot.Erasure.Identifiers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Erasure.Identifiers(childComplexity), true
+	case "Erasure.kept":
+		if e.ComplexityRoot.Erasure.Kept == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Erasure.Kept(childComplexity), true
+	case "Erasure.records":
+		if e.ComplexityRoot.Erasure.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Erasure.Records(childComplexity), true
+
 	case "Identity.evidence":
 		if e.ComplexityRoot.Identity.Evidence == nil {
 			break
@@ -738,6 +914,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Identity.System(childComplexity), true
+
+	case "IdentityChange.action":
+		if e.ComplexityRoot.IdentityChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.Action(childComplexity), true
+	case "IdentityChange.actor":
+		if e.ComplexityRoot.IdentityChange.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.Actor(childComplexity), true
+	case "IdentityChange.after":
+		if e.ComplexityRoot.IdentityChange.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.After(childComplexity), true
+	case "IdentityChange.at":
+		if e.ComplexityRoot.IdentityChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.At(childComplexity), true
+	case "IdentityChange.before":
+		if e.ComplexityRoot.IdentityChange.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.Before(childComplexity), true
+	case "IdentityChange.evidence":
+		if e.ComplexityRoot.IdentityChange.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.Evidence(childComplexity), true
+	case "IdentityChange.id":
+		if e.ComplexityRoot.IdentityChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.ID(childComplexity), true
+	case "IdentityChange.records":
+		if e.ComplexityRoot.IdentityChange.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.Records(childComplexity), true
+	case "IdentityChange.rule":
+		if e.ComplexityRoot.IdentityChange.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.Rule(childComplexity), true
+
+	case "IdentityChangeResult.change":
+		if e.ComplexityRoot.IdentityChangeResult.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChangeResult.Change(childComplexity), true
+	case "IdentityChangeResult.customers":
+		if e.ComplexityRoot.IdentityChangeResult.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChangeResult.Customers(childComplexity), true
+
+	case "IdentityConflict.actor":
+		if e.ComplexityRoot.IdentityConflict.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityConflict.Actor(childComplexity), true
+	case "IdentityConflict.at":
+		if e.ComplexityRoot.IdentityConflict.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityConflict.At(childComplexity), true
+	case "IdentityConflict.customers":
+		if e.ComplexityRoot.IdentityConflict.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityConflict.Customers(childComplexity), true
+	case "IdentityConflict.evidence":
+		if e.ComplexityRoot.IdentityConflict.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityConflict.Evidence(childComplexity), true
+	case "IdentityConflict.id":
+		if e.ComplexityRoot.IdentityConflict.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityConflict.ID(childComplexity), true
+	case "IdentityConflict.records":
+		if e.ComplexityRoot.IdentityConflict.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityConflict.Records(childComplexity), true
 
 	case "LineItem.name":
 		if e.ComplexityRoot.LineItem.Name == nil {
@@ -788,6 +1069,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Money.Formatted(childComplexity), true
+
+	case "Mutation.eraseCustomer":
+		if e.ComplexityRoot.Mutation.EraseCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_eraseCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EraseCustomer(childComplexity, args["id"].(string), args["dryRun"].(bool), args["actor"].(string), args["reason"].(*string)), true
+	case "Mutation.linkRecord":
+		if e.ComplexityRoot.Mutation.LinkRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_linkRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LinkRecord(childComplexity, args["record"].(model.SystemRecordInput), args["customerId"].(string), args["actor"].(string), args["reason"].(*string)), true
+	case "Mutation.mergeCustomers":
+		if e.ComplexityRoot.Mutation.MergeCustomers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeCustomers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeCustomers(childComplexity, args["ids"].([]string), args["actor"].(string), args["reason"].(*string)), true
+	case "Mutation.splitCustomer":
+		if e.ComplexityRoot.Mutation.SplitCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_splitCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SplitCustomer(childComplexity, args["id"].(string), args["records"].([]model.SystemRecordInput), args["actor"].(string), args["reason"].(*string)), true
+	case "Mutation.unlinkRecord":
+		if e.ComplexityRoot.Mutation.UnlinkRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unlinkRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnlinkRecord(childComplexity, args["record"].(model.SystemRecordInput), args["actor"].(string), args["reason"].(*string)), true
 
 	case "Order.channel":
 		if e.ComplexityRoot.Order.Channel == nil {
@@ -1036,6 +1373,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Customers(childComplexity, args["ids"].([]string)), true
+	case "Query.identityConflicts":
+		if e.ComplexityRoot.Query.IdentityConflicts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_identityConflicts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IdentityConflicts(childComplexity, args["first"].(*int)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1099,6 +1447,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Store.Name(childComplexity), true
+
+	case "SystemRecord.id":
+		if e.ComplexityRoot.SystemRecord.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemRecord.ID(childComplexity), true
+	case "SystemRecord.system":
+		if e.ComplexityRoot.SystemRecord.System == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemRecord.System(childComplexity), true
 
 	case "Ticket.createdAt":
 		if e.ComplexityRoot.Ticket.CreatedAt == nil {
@@ -1338,7 +1699,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("SystemRecordInput", ec.unmarshalInputSystemRecordInput),
+		)
 	}
 	first := true
 
@@ -1372,6 +1735,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -1859,6 +2237,226 @@ type TouchpointEdge {
   node: Touchpoint!
 }
 `, BuiltIn: false},
+	{Name: "../schema/identity.graphqls", Input: `"""
+Changes to the identity map, made by support agents and store staff: they
+link a system record to a customer, unlink it, merge customers or split one,
+and erase a customer's personal data. Every change is written to the
+identity history of the customers it touches, with who made it and why.
+` + "`" + `actor` + "`" + ` names the person making the change (an email or a staff id); it
+is required, and "resolver" is reserved for the map's own changes.
+"""
+type Mutation {
+  """
+  Link a system record to a customer. A record linked to another customer
+  moves, and the two customers are kept apart from then on (merge them if
+  they are one person). Refused with CONFLICT, and recorded for review, when
+  the customer would carry more emails or phones than the rules allow.
+  """
+  linkRecord(
+    "The record to link."
+    record: SystemRecordInput!
+    "The golden id of the customer it belongs to."
+    customerId: ID!
+    "Who makes the change."
+    actor: String!
+    "Why, for the history."
+    reason: String
+  ): IdentityChangeResult!
+
+  """
+  Split one record off its customer into a customer of its own, kept apart
+  from the first. The customer's other records are grouped again by the
+  matching rules: those that only this record tied together become customers
+  of their own.
+  """
+  unlinkRecord(
+    "The record to unlink."
+    record: SystemRecordInput!
+    "Who makes the change."
+    actor: String!
+    "Why, for the history."
+    reason: String
+  ): IdentityChangeResult!
+
+  """
+  Make several customers one. The oldest survives; the others' ids resolve
+  to it from then on. Refused with CONFLICT, and recorded for review, when the
+  merged customer would carry more emails or phones than the rules allow.
+  """
+  mergeCustomers(
+    "The golden ids, 2 to 20."
+    ids: [ID!]!
+    "Who makes the change."
+    actor: String!
+    "Why, for the history."
+    reason: String
+  ): IdentityChangeResult!
+
+  "Move some of a customer's records to a new customer, kept apart from the first."
+  splitCustomer(
+    "The golden id of the customer to split."
+    id: ID!
+    "The records that are another person."
+    records: [SystemRecordInput!]!
+    "Who makes the change."
+    actor: String!
+    "Why, for the history."
+    reason: String
+  ): IdentityChangeResult!
+
+  """
+  Erase a customer's personal data from the identity map. With dryRun true,
+  nothing changes: the answer lists what would be removed. Run for real, the
+  links and identifiers are removed, the records and identifiers are blocked
+  from being linked again, and one history entry without personal data
+  remains. The answer lists the records the operator must delete in each
+  system: the gateway does not delete them there.
+  """
+  eraseCustomer(
+    "The golden id of the customer."
+    id: ID!
+    "true lists what would be erased and changes nothing."
+    dryRun: Boolean!
+    "Who makes the change."
+    actor: String!
+    "Why, for the history (no personal data)."
+    reason: String
+  ): Erasure!
+}
+
+extend type Query {
+  "Changes the map refused and left for an agent to review, newest first."
+  identityConflicts(
+    "How many, 1 to 1,000."
+    first: Int = 50
+  ): [IdentityConflict!]!
+}
+
+extend type Customer {
+  "How this customer came to be: every link, merge, split and conflict, newest first, also of the customers merged into it."
+  identityHistory(
+    "How many entries, 1 to 1,000."
+    first: Int = 50
+  ): [IdentityChange!]!
+
+  "Marketing consent per channel (email, sms): the most recent explicit statement in any system wins."
+  consent: [ChannelConsent!]!
+}
+
+"One channel system's customer record."
+type SystemRecord {
+  "The system."
+  system: System!
+  "The record's id in that system."
+  id: String!
+}
+
+"One channel system's customer record."
+input SystemRecordInput {
+  "The system."
+  system: System!
+  "The record's id in that system."
+  id: String!
+}
+
+"What an identity change did."
+enum IdentityAction {
+  "A record was linked to a customer."
+  LINK
+  "A record was split off its customer."
+  UNLINK
+  "Customers became one."
+  MERGE
+  "Records of a customer became another customer."
+  SPLIT
+  "A customer's personal data was erased."
+  ERASE
+  "A merge was refused and left for review."
+  CONFLICT
+}
+
+"One entry of a customer's identity history."
+type IdentityChange {
+  "The entry's id; ids sort by time."
+  id: ID!
+  "When."
+  at: Time!
+  "Who: an agent, or \"resolver\" for the map's own changes."
+  actor: String!
+  "What."
+  action: IdentityAction!
+  "The rule that made it, e.g. \"exact-email\", \"manual\", \"merge\"."
+  rule: String
+  "The evidence or the agent's reason, e.g. \"email jane@x.com shared with klaviyo:01H...\"."
+  evidence: String
+  "The records concerned."
+  records: [SystemRecord!]!
+  "The golden ids before the change."
+  before: [ID!]!
+  "The golden ids after the change."
+  after: [ID!]!
+}
+
+"What an identity change left."
+type IdentityChangeResult {
+  "The customers the change touched, as they are now."
+  customers: [Customer!]!
+  "The history entry it wrote."
+  change: IdentityChange!
+}
+
+"A change the map refused, for an agent to review."
+type IdentityConflict {
+  "The conflict's id."
+  id: ID!
+  "When."
+  at: Time!
+  "Who asked for the change: an agent, or \"resolver\"."
+  actor: String!
+  "The customers concerned."
+  customers: [ID!]!
+  "The records concerned."
+  records: [SystemRecord!]!
+  "Why it was refused."
+  evidence: String!
+}
+
+"What an erasure removes, or would remove on a dry run."
+type Erasure {
+  "Whether nothing was changed."
+  dryRun: Boolean!
+  "The customer's golden id."
+  customerId: ID!
+  "The records linked to the customer: the operator must delete them in each system."
+  records: [SystemRecord!]!
+  "Identifiers removed from the map and blocked, as kind:value."
+  identifiers: [String!]!
+  "Identifiers kept because other customers hold them too, as kind:value."
+  kept: [String!]!
+  "Customer ids merged into this one, erased with it."
+  aliases: [ID!]!
+  "How many history entries are removed."
+  historyEntries: Int!
+  "The history entry the erasure left; null on a dry run."
+  change: IdentityChange
+}
+
+"The marketing consent that stands for one channel, and the statement it comes from."
+type ChannelConsent {
+  "email or sms."
+  channel: String!
+  "SUBSCRIBED or UNSUBSCRIBED from the most recent explicit statement; NEVER_SUBSCRIBED when no system holds one."
+  status: ConsentStatus!
+  "How it was given or withdrawn, when the system says."
+  method: String
+  "When; null when the system gives no time."
+  at: Time
+  "The system of the statement; null when there is none."
+  source: System
+  "The record of the statement, in that system."
+  recordId: String
+}
+`, BuiltIn: false},
 	{Name: "../schema/query.graphqls", Input: `"""
 An instant in time, as an RFC 3339 string in UTC, e.g. "2026-11-01T09:30:00Z".
 """
@@ -2007,6 +2605,24 @@ func (ec *executionContext) childFields_CartLineOrigin(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type CartLineOrigin", field.Name)
 }
 
+func (ec *executionContext) childFields_ChannelConsent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "channel":
+		return ec.fieldContext_ChannelConsent_channel(ctx, field)
+	case "status":
+		return ec.fieldContext_ChannelConsent_status(ctx, field)
+	case "method":
+		return ec.fieldContext_ChannelConsent_method(ctx, field)
+	case "at":
+		return ec.fieldContext_ChannelConsent_at(ctx, field)
+	case "source":
+		return ec.fieldContext_ChannelConsent_source(ctx, field)
+	case "recordId":
+		return ec.fieldContext_ChannelConsent_recordId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChannelConsent", field.Name)
+}
+
 func (ec *executionContext) childFields_Consent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "channel":
@@ -2055,6 +2671,10 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_timeline(ctx, field)
 	case "stats":
 		return ec.fieldContext_Customer_stats(ctx, field)
+	case "identityHistory":
+		return ec.fieldContext_Customer_identityHistory(ctx, field)
+	case "consent":
+		return ec.fieldContext_Customer_consent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -2129,6 +2749,28 @@ func (ec *executionContext) childFields_EmailMarketing(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type EmailMarketing", field.Name)
 }
 
+func (ec *executionContext) childFields_Erasure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dryRun":
+		return ec.fieldContext_Erasure_dryRun(ctx, field)
+	case "customerId":
+		return ec.fieldContext_Erasure_customerId(ctx, field)
+	case "records":
+		return ec.fieldContext_Erasure_records(ctx, field)
+	case "identifiers":
+		return ec.fieldContext_Erasure_identifiers(ctx, field)
+	case "kept":
+		return ec.fieldContext_Erasure_kept(ctx, field)
+	case "aliases":
+		return ec.fieldContext_Erasure_aliases(ctx, field)
+	case "historyEntries":
+		return ec.fieldContext_Erasure_historyEntries(ctx, field)
+	case "change":
+		return ec.fieldContext_Erasure_change(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Erasure", field.Name)
+}
+
 func (ec *executionContext) childFields_Identity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "system":
@@ -2143,6 +2785,58 @@ func (ec *executionContext) childFields_Identity(ctx context.Context, field grap
 		return ec.fieldContext_Identity_linkedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Identity", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IdentityChange_id(ctx, field)
+	case "at":
+		return ec.fieldContext_IdentityChange_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_IdentityChange_actor(ctx, field)
+	case "action":
+		return ec.fieldContext_IdentityChange_action(ctx, field)
+	case "rule":
+		return ec.fieldContext_IdentityChange_rule(ctx, field)
+	case "evidence":
+		return ec.fieldContext_IdentityChange_evidence(ctx, field)
+	case "records":
+		return ec.fieldContext_IdentityChange_records(ctx, field)
+	case "before":
+		return ec.fieldContext_IdentityChange_before(ctx, field)
+	case "after":
+		return ec.fieldContext_IdentityChange_after(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityChange", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityChangeResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customers":
+		return ec.fieldContext_IdentityChangeResult_customers(ctx, field)
+	case "change":
+		return ec.fieldContext_IdentityChangeResult_change(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityChangeResult", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityConflict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IdentityConflict_id(ctx, field)
+	case "at":
+		return ec.fieldContext_IdentityConflict_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_IdentityConflict_actor(ctx, field)
+	case "customers":
+		return ec.fieldContext_IdentityConflict_customers(ctx, field)
+	case "records":
+		return ec.fieldContext_IdentityConflict_records(ctx, field)
+	case "evidence":
+		return ec.fieldContext_IdentityConflict_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityConflict", field.Name)
 }
 
 func (ec *executionContext) childFields_LineItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2303,6 +2997,16 @@ func (ec *executionContext) childFields_Store(ctx context.Context, field graphql
 		return ec.fieldContext_Store_name(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Store", field.Name)
+}
+
+func (ec *executionContext) childFields_SystemRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "system":
+		return ec.fieldContext_SystemRecord_system(ctx, field)
+	case "id":
+		return ec.fieldContext_SystemRecord_id(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SystemRecord", field.Name)
 }
 
 func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2543,6 +3247,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Customer_identityHistory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2636,6 +3354,180 @@ func (ec *executionContext) field_EmailMarketing_recentEvents_args(ctx context.C
 		return nil, err
 	}
 	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_eraseCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actor"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_linkRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "record",
+		func(ctx context.Context, v any) (model.SystemRecordInput, error) {
+			return ec.unmarshalNSystemRecordInput2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["record"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actor"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_mergeCustomers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actor"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_splitCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "records",
+		func(ctx context.Context, v any) ([]model.SystemRecordInput, error) {
+			return ec.unmarshalNSystemRecordInput2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["records"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actor"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unlinkRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "record",
+		func(ctx context.Context, v any) (model.SystemRecordInput, error) {
+			return ec.unmarshalNSystemRecordInput2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["record"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actor"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
 	return args, nil
 }
 
@@ -2736,6 +3628,20 @@ func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_identityConflicts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -3160,6 +4066,144 @@ func (ec *executionContext) _CartLineOrigin_quantity(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_CartLineOrigin_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CartLineOrigin", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChannelConsent_channel(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelConsent_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelConsent_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelConsent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChannelConsent_status(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelConsent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ConsentStatus) graphql.Marshaler {
+			return ec.marshalNConsentStatus2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐConsentStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelConsent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelConsent", field, false, false, "ConsentStatus")
+}
+
+func (ec *executionContext) _ChannelConsent_method(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelConsent_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelConsent_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelConsent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChannelConsent_at(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelConsent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelConsent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelConsent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ChannelConsent_source(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelConsent_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.System) graphql.Marshaler {
+			return ec.marshalOSystem2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelConsent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelConsent", field, false, false, "System")
+}
+
+func (ec *executionContext) _ChannelConsent_recordId(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelConsent_recordId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelConsent_recordId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelConsent", field, false, false, "String")
 }
 
 func (ec *executionContext) _Consent_channel(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
@@ -3779,6 +4823,82 @@ func (ec *executionContext) fieldContext_Customer_stats(_ context.Context, field
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomerStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_identityHistory(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_identityHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().IdentityHistory(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.IdentityChange) graphql.Marshaler {
+			return ec.marshalNIdentityChange2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_identityHistory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_identityHistory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_consent(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_consent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Consent(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ChannelConsent) graphql.Marshaler {
+			return ec.marshalNChannelConsent2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐChannelConsentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_consent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelConsent(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4448,6 +5568,208 @@ func (ec *executionContext) fieldContext_EmailMarketing_recentEvents(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Erasure_dryRun(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Erasure_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Erasure_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Erasure", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Erasure_customerId(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Erasure_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Erasure_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Erasure", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Erasure_records(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Erasure_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SystemRecord) graphql.Marshaler {
+			return ec.marshalNSystemRecord2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Erasure_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Erasure",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SystemRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Erasure_identifiers(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Erasure_identifiers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Identifiers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Erasure_identifiers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Erasure", field, false, false, "String")
+}
+
+func (ec *executionContext) _Erasure_kept(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Erasure_kept(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kept, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Erasure_kept(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Erasure", field, false, false, "String")
+}
+
+func (ec *executionContext) _Erasure_aliases(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Erasure_aliases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aliases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Erasure_aliases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Erasure", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Erasure_historyEntries(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Erasure_historyEntries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HistoryEntries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Erasure_historyEntries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Erasure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Erasure_change(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Erasure_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityChange) graphql.Marshaler {
+			return ec.marshalOIdentityChange2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Erasure_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Erasure",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Identity_system(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4561,6 +5883,433 @@ func (ec *executionContext) _Identity_linkedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Identity_linkedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Identity", field, false, false, "Time")
+}
+
+func (ec *executionContext) _IdentityChange_id(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityChange_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IdentityChange_at(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _IdentityChange_actor(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityChange_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityChange_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentityChange_action(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityChange_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IdentityAction) graphql.Marshaler {
+			return ec.marshalNIdentityAction2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityChange", field, false, false, "IdentityAction")
+}
+
+func (ec *executionContext) _IdentityChange_rule(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityChange_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityChange_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentityChange_evidence(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityChange_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityChange_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentityChange_records(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityChange_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SystemRecord) graphql.Marshaler {
+			return ec.marshalNSystemRecord2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityChange_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SystemRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityChange_before(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityChange_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityChange_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IdentityChange_after(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityChange_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.After, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityChange_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IdentityChangeResult_customers(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChangeResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityChangeResult_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityChangeResult_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityChangeResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityChangeResult_change(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChangeResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityChangeResult_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityChange) graphql.Marshaler {
+			return ec.marshalNIdentityChange2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityChangeResult_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityChangeResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityConflict_id(ctx context.Context, field graphql.CollectedField, obj *model.IdentityConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityConflict_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityConflict_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityConflict", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IdentityConflict_at(ctx context.Context, field graphql.CollectedField, obj *model.IdentityConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityConflict_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityConflict_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityConflict", field, false, false, "Time")
+}
+
+func (ec *executionContext) _IdentityConflict_actor(ctx context.Context, field graphql.CollectedField, obj *model.IdentityConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityConflict_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityConflict_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentityConflict_customers(ctx context.Context, field graphql.CollectedField, obj *model.IdentityConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityConflict_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityConflict_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityConflict", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IdentityConflict_records(ctx context.Context, field graphql.CollectedField, obj *model.IdentityConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityConflict_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SystemRecord) graphql.Marshaler {
+			return ec.marshalNSystemRecord2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityConflict_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityConflict",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SystemRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityConflict_evidence(ctx context.Context, field graphql.CollectedField, obj *model.IdentityConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityConflict_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityConflict_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityConflict", field, false, false, "String")
 }
 
 func (ec *executionContext) _LineItem_sku(ctx context.Context, field graphql.CollectedField, obj *model.LineItem) (ret graphql.Marshaler) {
@@ -4763,6 +6512,226 @@ func (ec *executionContext) _Money_formatted(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Money_formatted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mutation_linkRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_linkRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LinkRecord(ctx, fc.Args["record"].(model.SystemRecordInput), fc.Args["customerId"].(string), fc.Args["actor"].(string), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityChangeResult) graphql.Marshaler {
+			return ec.marshalNIdentityChangeResult2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChangeResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_linkRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityChangeResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_linkRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unlinkRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unlinkRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnlinkRecord(ctx, fc.Args["record"].(model.SystemRecordInput), fc.Args["actor"].(string), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityChangeResult) graphql.Marshaler {
+			return ec.marshalNIdentityChangeResult2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChangeResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unlinkRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityChangeResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unlinkRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mergeCustomers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mergeCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MergeCustomers(ctx, fc.Args["ids"].([]string), fc.Args["actor"].(string), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityChangeResult) graphql.Marshaler {
+			return ec.marshalNIdentityChangeResult2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChangeResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mergeCustomers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityChangeResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mergeCustomers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_splitCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_splitCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SplitCustomer(ctx, fc.Args["id"].(string), fc.Args["records"].([]model.SystemRecordInput), fc.Args["actor"].(string), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityChangeResult) graphql.Marshaler {
+			return ec.marshalNIdentityChangeResult2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChangeResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_splitCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityChangeResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_splitCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_eraseCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_eraseCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EraseCustomer(ctx, fc.Args["id"].(string), fc.Args["dryRun"].(bool), fc.Args["actor"].(string), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Erasure) graphql.Marshaler {
+			return ec.marshalNErasure2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐErasure(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_eraseCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Erasure(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_eraseCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
@@ -5796,6 +7765,50 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_identityConflicts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_identityConflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IdentityConflicts(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.IdentityConflict) graphql.Marshaler {
+			return ec.marshalNIdentityConflict2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityConflictᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_identityConflicts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityConflict(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_identityConflicts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6054,6 +8067,52 @@ func (ec *executionContext) _Store_name(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_Store_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Store", field, false, false, "String")
+}
+
+func (ec *executionContext) _SystemRecord_system(ctx context.Context, field graphql.CollectedField, obj *model.SystemRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemRecord_system(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.System, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.System) graphql.Marshaler {
+			return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemRecord_system(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemRecord", field, false, false, "System")
+}
+
+func (ec *executionContext) _SystemRecord_id(ctx context.Context, field graphql.CollectedField, obj *model.SystemRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemRecord_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemRecord_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemRecord", field, false, false, "String")
 }
 
 func (ec *executionContext) _Ticket_id(ctx context.Context, field graphql.CollectedField, obj *model.Ticket) (ret graphql.Marshaler) {
@@ -8106,6 +10165,55 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputSystemRecordInput(ctx context.Context, obj any) (model.SystemRecordInput, error) {
+	var it model.SystemRecordInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"system", "id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "system":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("system"))
+			data, err := ec.unmarshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.System = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSystemRecordInput unmarshals raw into the SystemRecordInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSystemRecordInput(ctx context.Context, raw any) (model.SystemRecordInput, error) {
+	var out model.SystemRecordInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SystemRecordInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -8236,6 +10344,64 @@ func (ec *executionContext) _CartLineOrigin(ctx context.Context, sel ast.Selecti
 		case "quantity":
 			out.Values[i] = ec._CartLineOrigin_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var channelConsentImplementors = []string{"ChannelConsent"}
+
+func (ec *executionContext) _ChannelConsent(ctx context.Context, sel ast.SelectionSet, obj *model.ChannelConsent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, channelConsentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChannelConsent")
+		case "channel":
+			out.Values[i] = ec._ChannelConsent_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._ChannelConsent_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._ChannelConsent_method(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ChannelConsent_at(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._ChannelConsent_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "recordId":
+			out.Values[i] = ec._ChannelConsent_recordId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -8407,6 +10573,18 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_stats(ctx, field, obj)
+				})
+		case "identityHistory":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_identityHistory(ctx, field, obj)
+				})
+		case "consent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_consent(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8640,6 +10818,74 @@ func (ec *executionContext) _EmailMarketing(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var erasureImplementors = []string{"Erasure"}
+
+func (ec *executionContext) _Erasure(ctx context.Context, sel ast.SelectionSet, obj *model.Erasure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, erasureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Erasure")
+		case "dryRun":
+			out.Values[i] = ec._Erasure_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerId":
+			out.Values[i] = ec._Erasure_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "records":
+			out.Values[i] = ec._Erasure_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "identifiers":
+			out.Values[i] = ec._Erasure_identifiers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kept":
+			out.Values[i] = ec._Erasure_kept(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aliases":
+			out.Values[i] = ec._Erasure_aliases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "historyEntries":
+			out.Values[i] = ec._Erasure_historyEntries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._Erasure_change(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var identityImplementors = []string{"Identity"}
 
 func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet, obj *model.Identity) graphql.Marshaler {
@@ -8673,6 +10919,175 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "linkedAt":
 			out.Values[i] = ec._Identity_linkedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var identityChangeImplementors = []string{"IdentityChange"}
+
+func (ec *executionContext) _IdentityChange(ctx context.Context, sel ast.SelectionSet, obj *model.IdentityChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identityChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IdentityChange")
+		case "id":
+			out.Values[i] = ec._IdentityChange_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._IdentityChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._IdentityChange_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._IdentityChange_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rule":
+			out.Values[i] = ec._IdentityChange_rule(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._IdentityChange_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "records":
+			out.Values[i] = ec._IdentityChange_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "before":
+			out.Values[i] = ec._IdentityChange_before(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "after":
+			out.Values[i] = ec._IdentityChange_after(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var identityChangeResultImplementors = []string{"IdentityChangeResult"}
+
+func (ec *executionContext) _IdentityChangeResult(ctx context.Context, sel ast.SelectionSet, obj *model.IdentityChangeResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identityChangeResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IdentityChangeResult")
+		case "customers":
+			out.Values[i] = ec._IdentityChangeResult_customers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._IdentityChangeResult_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var identityConflictImplementors = []string{"IdentityConflict"}
+
+func (ec *executionContext) _IdentityConflict(ctx context.Context, sel ast.SelectionSet, obj *model.IdentityConflict) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identityConflictImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IdentityConflict")
+		case "id":
+			out.Values[i] = ec._IdentityConflict_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._IdentityConflict_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._IdentityConflict_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customers":
+			out.Values[i] = ec._IdentityConflict_customers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "records":
+			out.Values[i] = ec._IdentityConflict_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._IdentityConflict_evidence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -8769,6 +11184,77 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "formatted":
 			out.Values[i] = ec._Money_formatted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "linkRecord":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_linkRecord(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unlinkRecord":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unlinkRecord(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mergeCustomers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mergeCustomers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "splitCustomer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_splitCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eraseCustomer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_eraseCustomer(ctx, field)
+			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9167,6 +11653,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_node(ctx, field)
 				})
+		case "identityConflicts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_identityConflicts(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -9303,6 +11795,44 @@ func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, ob
 		case "name":
 			out.Values[i] = ec._Store_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var systemRecordImplementors = []string{"SystemRecord"}
+
+func (ec *executionContext) _SystemRecord(ctx context.Context, sel ast.SelectionSet, obj *model.SystemRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, systemRecordImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SystemRecord")
+		case "system":
+			out.Values[i] = ec._SystemRecord_system(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._SystemRecord_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -10147,6 +12677,26 @@ func (ec *executionContext) marshalNCartLineOrigin2ᚕgithubᚗcomᚋomnigateᚋ
 	return ret
 }
 
+func (ec *executionContext) marshalNChannelConsent2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐChannelConsent(ctx context.Context, sel ast.SelectionSet, v model.ChannelConsent) graphql.Marshaler {
+	return ec._ChannelConsent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNChannelConsent2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐChannelConsentᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChannelConsent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChannelConsent2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐChannelConsent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNConsent2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐConsent(ctx context.Context, sel ast.SelectionSet, v model.Consent) graphql.Marshaler {
 	return ec._Consent(ctx, sel, &v)
 }
@@ -10175,6 +12725,26 @@ func (ec *executionContext) unmarshalNConsentStatus2githubᚗcomᚋomnigateᚋom
 
 func (ec *executionContext) marshalNConsentStatus2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐConsentStatus(ctx context.Context, sel ast.SelectionSet, v model.ConsentStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNCustomer2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomer(ctx context.Context, sel ast.SelectionSet, v model.Customer) graphql.Marshaler {
+	return ec._Customer(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCustomer2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Customer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomer2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNCustomer2ᚕᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomer(ctx context.Context, sel ast.SelectionSet, v []*model.Customer) graphql.Marshaler {
@@ -10223,6 +12793,14 @@ func (ec *executionContext) unmarshalNEmailEventKind2githubᚗcomᚋomnigateᚋo
 
 func (ec *executionContext) marshalNEmailEventKind2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐEmailEventKind(ctx context.Context, sel ast.SelectionSet, v model.EmailEventKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNErasure2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐErasure(ctx context.Context, sel ast.SelectionSet, v *model.Erasure) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Erasure!")
+		return graphql.Null
+	}
+	return ec._Erasure(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -10291,6 +12869,72 @@ func (ec *executionContext) marshalNIdentity2ᚕgithubᚗcomᚋomnigateᚋomniga
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentity2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNIdentityAction2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityAction(ctx context.Context, v any) (model.IdentityAction, error) {
+	var res model.IdentityAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIdentityAction2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityAction(ctx context.Context, sel ast.SelectionSet, v model.IdentityAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNIdentityChange2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChange(ctx context.Context, sel ast.SelectionSet, v model.IdentityChange) graphql.Marshaler {
+	return ec._IdentityChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIdentityChange2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentityChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIdentityChange2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIdentityChange2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChange(ctx context.Context, sel ast.SelectionSet, v *model.IdentityChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IdentityChange!")
+		return graphql.Null
+	}
+	return ec._IdentityChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIdentityChangeResult2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChangeResult(ctx context.Context, sel ast.SelectionSet, v *model.IdentityChangeResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IdentityChangeResult!")
+		return graphql.Null
+	}
+	return ec._IdentityChangeResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIdentityConflict2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityConflict(ctx context.Context, sel ast.SelectionSet, v model.IdentityConflict) graphql.Marshaler {
+	return ec._IdentityConflict(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIdentityConflict2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentityConflict) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIdentityConflict2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityConflict(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10529,6 +13173,45 @@ func (ec *executionContext) unmarshalNSystem2githubᚗcomᚋomnigateᚋomnigate�
 
 func (ec *executionContext) marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx context.Context, sel ast.SelectionSet, v model.System) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNSystemRecord2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecord(ctx context.Context, sel ast.SelectionSet, v model.SystemRecord) graphql.Marshaler {
+	return ec._SystemRecord(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSystemRecord2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SystemRecord) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSystemRecord2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecord(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNSystemRecordInput2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordInput(ctx context.Context, v any) (model.SystemRecordInput, error) {
+	res, err := ec.unmarshalInputSystemRecordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSystemRecordInput2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordInputᚄ(ctx context.Context, v any) ([]model.SystemRecordInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.SystemRecordInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSystemRecordInput2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalNTicket2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐTicket(ctx context.Context, sel ast.SelectionSet, v *model.Ticket) graphql.Marshaler {
@@ -10833,6 +13516,13 @@ func (ec *executionContext) marshalOEmailMarketing2ᚖgithubᚗcomᚋomnigateᚋ
 	return ec._EmailMarketing(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOIdentityChange2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChange(ctx context.Context, sel ast.SelectionSet, v *model.IdentityChange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IdentityChange(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -10925,6 +13615,22 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOSystem2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx context.Context, v any) (*model.System, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.System)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSystem2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx context.Context, sel ast.SelectionSet, v *model.System) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOTicketConnection2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐTicketConnection(ctx context.Context, sel ast.SelectionSet, v *model.TicketConnection) graphql.Marshaler {

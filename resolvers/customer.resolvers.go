@@ -15,7 +15,7 @@ import (
 )
 
 func (r *customerResolver) Name(ctx context.Context, obj *model.Customer) (*model.PersonName, error) {
-	p, err := profile(ctx, obj)
+	p, err := r.profile(ctx, obj)
 	if err != nil || p.Name == nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func (r *customerResolver) Name(ctx context.Context, obj *model.Customer) (*mode
 }
 
 func (r *customerResolver) Names(ctx context.Context, obj *model.Customer) ([]model.PersonName, error) {
-	p, err := profile(ctx, obj)
+	p, err := r.profile(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (r *customerResolver) Names(ctx context.Context, obj *model.Customer) ([]mo
 }
 
 func (r *customerResolver) Emails(ctx context.Context, obj *model.Customer) ([]model.SourcedValue, error) {
-	p, err := profile(ctx, obj)
+	p, err := r.profile(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func (r *customerResolver) Emails(ctx context.Context, obj *model.Customer) ([]m
 }
 
 func (r *customerResolver) Phones(ctx context.Context, obj *model.Customer) ([]model.SourcedValue, error) {
-	p, err := profile(ctx, obj)
+	p, err := r.profile(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (r *customerResolver) Phones(ctx context.Context, obj *model.Customer) ([]m
 }
 
 func (r *customerResolver) Addresses(ctx context.Context, obj *model.Customer) ([]model.PostalAddress, error) {
-	p, err := profile(ctx, obj)
+	p, err := r.profile(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (r *customerResolver) Addresses(ctx context.Context, obj *model.Customer) (
 }
 
 func (r *customerResolver) Birthday(ctx context.Context, obj *model.Customer) (*model.SourcedValue, error) {
-	p, err := profile(ctx, obj)
+	p, err := r.profile(ctx, obj)
 	if err != nil || p.Birthday == nil {
 		return nil, err
 	}

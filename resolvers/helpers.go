@@ -82,14 +82,21 @@ func selected(ctx context.Context, name string) bool {
 }
 
 // profile merges the customer's records of every system.
-func profile(ctx context.Context, obj *model.Customer) (view.Profile, error) {
+// The single-valued fields follow r's survivorship policy.
+func (r *Resolver) profile(ctx context.Context, obj *model.Customer) (view.Profile, error) {
 	c, err := golden(ctx, obj.ID)
 	if err != nil {
 		return view.Profile{}, err
 	}
 	m := loaders.Memo(ctx, memoKey{"profile", c.ID}, func() merged[view.Profile] {
 		recs, errs := records(ctx, c)()
-		return merged[view.Profile]{view.MergeProfile(recs), errs}
+		p, err := view.MergeProfileWith(recs, r.Survivorship)
+		if err != nil {
+			// The configuration was checked at start; this is a bug.
+			errs = append(errs, &omnigate.Error{Code: omnigate.EINTERNAL, Message: "profile policy", Err: err})
+			p = view.MergeProfile(recs)
+		}
+		return merged[view.Profile]{p, errs}
 	})
 	partial(ctx, m.errs)
 	return m.v, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/graph"
+	"github.com/omnigate/omnigate/view"
 )
 
 // IdentityResolver finds golden customers. *identity.Resolver implements it.
@@ -23,6 +24,10 @@ type IdentityResolver interface {
 // (loaders.For(ctx)), never here.
 type Resolver struct {
 	Identity IdentityResolver
+	// Admin changes the identity map; nil refuses every change.
+	Admin IdentityAdmin
+	// Survivorship chooses the single-valued fields of a profile.
+	Survivorship view.SurvivorshipPolicy
 	// DefaultRegion is the phone region for national numbers asked without
 	// a region, e.g. "GB".
 	DefaultRegion string

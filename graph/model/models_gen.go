@@ -49,6 +49,22 @@ type CartLineOrigin struct {
 	Quantity int `json:"quantity"`
 }
 
+// The marketing consent that stands for one channel, and the statement it comes from.
+type ChannelConsent struct {
+	// email or sms.
+	Channel string `json:"channel"`
+	// SUBSCRIBED or UNSUBSCRIBED from the most recent explicit statement; NEVER_SUBSCRIBED when no system holds one.
+	Status ConsentStatus `json:"status"`
+	// How it was given or withdrawn, when the system says.
+	Method *string `json:"method,omitempty"`
+	// When; null when the system gives no time.
+	At *time.Time `json:"at,omitempty"`
+	// The system of the statement; null when there is none.
+	Source *System `json:"source,omitempty"`
+	// The record of the statement, in that system.
+	RecordID *string `json:"recordId,omitempty"`
+}
+
 // Marketing consent for one channel.
 type Consent struct {
 	// email or sms.
@@ -127,6 +143,26 @@ type EmailMarketing struct {
 	RecentEvents []EmailEvent `json:"recentEvents"`
 }
 
+// What an erasure removes, or would remove on a dry run.
+type Erasure struct {
+	// Whether nothing was changed.
+	DryRun bool `json:"dryRun"`
+	// The customer's golden id.
+	CustomerID string `json:"customerId"`
+	// The records linked to the customer: the operator must delete them in each system.
+	Records []SystemRecord `json:"records"`
+	// Identifiers removed from the map and blocked, as kind:value.
+	Identifiers []string `json:"identifiers"`
+	// Identifiers kept because other customers hold them too, as kind:value.
+	Kept []string `json:"kept"`
+	// Customer ids merged into this one, erased with it.
+	Aliases []string `json:"aliases"`
+	// How many history entries are removed.
+	HistoryEntries int `json:"historyEntries"`
+	// The history entry the erasure left; null on a dry run.
+	Change *IdentityChange `json:"change,omitempty"`
+}
+
 // One channel system's record, linked to a customer.
 type Identity struct {
 	// The system.
@@ -139,6 +175,52 @@ type Identity struct {
 	Evidence *string `json:"evidence,omitempty"`
 	// When it was linked.
 	LinkedAt time.Time `json:"linkedAt"`
+}
+
+// One entry of a customer's identity history.
+type IdentityChange struct {
+	// The entry's id; ids sort by time.
+	ID string `json:"id"`
+	// When.
+	At time.Time `json:"at"`
+	// Who: an agent, or "resolver" for the map's own changes.
+	Actor string `json:"actor"`
+	// What.
+	Action IdentityAction `json:"action"`
+	// The rule that made it, e.g. "exact-email", "manual", "merge".
+	Rule *string `json:"rule,omitempty"`
+	// The evidence or the agent's reason, e.g. "email jane@x.com shared with klaviyo:01H...".
+	Evidence *string `json:"evidence,omitempty"`
+	// The records concerned.
+	Records []SystemRecord `json:"records"`
+	// The golden ids before the change.
+	Before []string `json:"before"`
+	// The golden ids after the change.
+	After []string `json:"after"`
+}
+
+// What an identity change left.
+type IdentityChangeResult struct {
+	// The customers the change touched, as they are now.
+	Customers []Customer `json:"customers"`
+	// The history entry it wrote.
+	Change *IdentityChange `json:"change"`
+}
+
+// A change the map refused, for an agent to review.
+type IdentityConflict struct {
+	// The conflict's id.
+	ID string `json:"id"`
+	// When.
+	At time.Time `json:"at"`
+	// Who asked for the change: an agent, or "resolver".
+	Actor string `json:"actor"`
+	// The customers concerned.
+	Customers []string `json:"customers"`
+	// The records concerned.
+	Records []SystemRecord `json:"records"`
+	// Why it was refused.
+	Evidence string `json:"evidence"`
 }
 
 // One line of an order or cart.
@@ -163,6 +245,15 @@ type Money struct {
 	Currency string `json:"currency"`
 	// The amount formatted for display, e.g. "£84.00".
 	Formatted string `json:"formatted"`
+}
+
+// Changes to the identity map, made by support agents and store staff: they
+// link a system record to a customer, unlink it, merge customers or split one,
+// and erase a customer's personal data. Every change is written to the
+// identity history of the customers it touches, with who made it and why.
+// `actor` names the person making the change (an email or a staff id); it
+// is required, and "resolver" is reserved for the map's own changes.
+type Mutation struct {
 }
 
 // A sale in the webshop or a store.
@@ -284,6 +375,22 @@ type Store struct {
 	ID string `json:"id"`
 	// The store's name, when the system gave one.
 	Name *string `json:"name,omitempty"`
+}
+
+// One channel system's customer record.
+type SystemRecord struct {
+	// The system.
+	System System `json:"system"`
+	// The record's id in that system.
+	ID string `json:"id"`
+}
+
+// One channel system's customer record.
+type SystemRecordInput struct {
+	// The system.
+	System System `json:"system"`
+	// The record's id in that system.
+	ID string `json:"id"`
 }
 
 // A support ticket.
@@ -514,6 +621,76 @@ func (e *EmailEventKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e EmailEventKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an identity change did.
+type IdentityAction string
+
+const (
+	// A record was linked to a customer.
+	IdentityActionLink IdentityAction = "LINK"
+	// A record was split off its customer.
+	IdentityActionUnlink IdentityAction = "UNLINK"
+	// Customers became one.
+	IdentityActionMerge IdentityAction = "MERGE"
+	// Records of a customer became another customer.
+	IdentityActionSplit IdentityAction = "SPLIT"
+	// A customer's personal data was erased.
+	IdentityActionErase IdentityAction = "ERASE"
+	// A merge was refused and left for review.
+	IdentityActionConflict IdentityAction = "CONFLICT"
+)
+
+var AllIdentityAction = []IdentityAction{
+	IdentityActionLink,
+	IdentityActionUnlink,
+	IdentityActionMerge,
+	IdentityActionSplit,
+	IdentityActionErase,
+	IdentityActionConflict,
+}
+
+func (e IdentityAction) IsValid() bool {
+	switch e {
+	case IdentityActionLink, IdentityActionUnlink, IdentityActionMerge, IdentityActionSplit, IdentityActionErase, IdentityActionConflict:
+		return true
+	}
+	return false
+}
+
+func (e IdentityAction) String() string {
+	return string(e)
+}
+
+func (e *IdentityAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IdentityAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IdentityAction", str)
+	}
+	return nil
+}
+
+func (e IdentityAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IdentityAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IdentityAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

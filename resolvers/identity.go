@@ -1,0 +1,105 @@
+package resolvers
+
+import (
+	"context"
+	"strings"
+
+	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/graph/model"
+	"github.com/omnigate/omnigate/identity"
+	"github.com/omnigate/omnigate/view"
+)
+
+// IdentityAdmin changes the identity map and reads its history.
+// *identity.Resolver implements it.
+type IdentityAdmin interface {
+	History(ctx context.Context, goldenID string) ([]identity.Change, error)
+	Conflicts(ctx context.Context, limit int) ([]identity.Conflict, error)
+	Link(ctx context.Context, rec identity.RecordRef, goldenID string, q identity.Request) (*identity.Result, error)
+	Unlink(ctx context.Context, rec identity.RecordRef, q identity.Request) (*identity.Result, error)
+	Merge(ctx context.Context, ids []string, q identity.Request) (*identity.Result, error)
+	Split(ctx context.Context, goldenID string, records []identity.RecordRef, q identity.Request) (*identity.Result, error)
+	Erase(ctx context.Context, goldenID string, dryRun bool, q identity.Request) (*identity.Erasure, error)
+}
+
+func (r *Resolver) admin() (IdentityAdmin, error) {
+	if r.Admin == nil {
+		return nil, omnigate.Errorf(omnigate.EUNAVAILABLE, "identity changes are not enabled on this gateway")
+	}
+	return r.Admin, nil
+}
+
+func request(actor string, reason *string) identity.Request {
+	return identity.Request{Actor: actor, Reason: deref1(reason, "")}
+}
+
+func recordRef(in model.SystemRecordInput) identity.RecordRef {
+	return identity.RecordRef{System: systemFrom(in.System), ExternalID: strings.TrimSpace(in.ID)}
+}
+
+func recordOut(r identity.RecordRef) model.SystemRecord {
+	return model.SystemRecord{System: systemOf(r.System), ID: r.ExternalID}
+}
+
+func changeOut(c identity.Change) model.IdentityChange {
+	return model.IdentityChange{
+		ID: c.ID, At: c.At, Actor: c.Actor, Action: model.IdentityAction(c.Action),
+		Rule: str(c.Rule), Evidence: str(c.Evidence),
+		Records: mapSlice(c.Records, recordOut), Before: nonNil(c.Before), After: nonNil(c.After),
+	}
+}
+
+func changeResult(res *identity.Result, err error) (*model.IdentityChangeResult, error) {
+	if err != nil {
+		return nil, err
+	}
+	ch := changeOut(res.Change)
+	return &model.IdentityChangeResult{
+		Customers: mapSlice(res.Customers, func(id string) model.Customer { return model.Customer{ID: id} }),
+		Change:    &ch,
+	}, nil
+}
+
+func identsOut(ids []identity.Identifier) []string {
+	return mapSlice(ids, func(id identity.Identifier) string { return string(id.Kind) + ":" + id.Value })
+}
+
+func erasureOut(e *identity.Erasure) *model.Erasure {
+	out := &model.Erasure{
+		DryRun: e.DryRun, CustomerID: e.Customer, Records: mapSlice(e.Records, recordOut),
+		Identifiers: identsOut(e.Identifiers), Kept: identsOut(e.Kept), Aliases: nonNil(e.Aliases),
+		HistoryEntries: e.HistoryEntries,
+	}
+	if e.Change != nil {
+		c := changeOut(*e.Change)
+		out.Change = &c
+	}
+	return out
+}
+
+func conflictOut(c identity.Conflict) model.IdentityConflict {
+	return model.IdentityConflict{ID: c.ID, At: c.At, Actor: c.Actor, Customers: nonNil(c.Customers),
+		Records: mapSlice(c.Records, recordOut), Evidence: c.Evidence}
+}
+
+func consentOut(c view.ChannelConsent) model.ChannelConsent {
+	out := model.ChannelConsent{Channel: c.Channel, Status: model.ConsentStatus(c.Status), Method: str(c.Method)}
+	if c.Explicit() {
+		s := systemOf(c.System)
+		out.Source, out.RecordID = &s, str(c.RecordID)
+		if !c.At.IsZero() {
+			at := c.At
+			out.At = &at
+		}
+	}
+	return out
+}
+
+// firstIn checks a first argument against 1..max.
+func firstIn(first *int, def, max int) (int, error) {
+	n := deref1(first, def)
+	if n < 1 || n > max {
+		return 0, omnigate.Errorf(omnigate.EINVALID, "first: must be 1 to %d, got %d", max, n)
+	}
+	return n, nil
+}
