@@ -41,6 +41,23 @@ var Examples = []web.Example{
 		Variables: `{"email": "` + demoEmail + `"}`,
 	},
 	{
+		Name: "Support agent: why is this one customer?",
+		Query: `# Every record linked to the customer, the rule and evidence that linked it,
+# and the history of links, merges and splits, with who made them.
+# Agents correct the map with the mutations linkRecord, unlinkRecord,
+# mergeCustomers, splitCustomer and eraseCustomer (see the docs pane).
+query WhyOneCustomer($email: String!) {
+  customerByEmail(email: $email) {
+    id
+    identities { system externalId rule evidence linkedAt }
+    identityHistory(first: 20) { at actor action rule evidence records { system id } before after }
+    consent { channel status method at source }
+  }
+  identityConflicts(first: 10) { at actor customers evidence }
+}`,
+		Variables: `{"email": "` + demoEmail + `"}`,
+	},
+	{
 		Name: "Store: find the customer's cart by phone",
 		Query: `query StoreCartLookup($phone: String!, $region: String) {
   customerByPhone(phone: $phone, region: $region) {

@@ -946,7 +946,7 @@ func (r *Resolver) lockChanges(ctx context.Context) (func(), error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, omnigate.Errorf(omnigate.ETIMEOUT, "another identity change is running; try again")
+			return nil, omnigate.Errorf(omnigate.ECONFLICT, "another identity change is still running; try again")
 		case <-t.C:
 		}
 		wait = min(2*wait, 100*time.Millisecond)

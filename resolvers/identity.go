@@ -24,7 +24,7 @@ type IdentityAdmin interface {
 
 func (r *Resolver) admin() (IdentityAdmin, error) {
 	if r.Admin == nil {
-		return nil, omnigate.Errorf(omnigate.EUNAVAILABLE, "identity changes are not enabled on this gateway")
+		return nil, omnigate.Errorf(omnigate.EINVALID, "identity changes are not enabled on this gateway")
 	}
 	return r.Admin, nil
 }
