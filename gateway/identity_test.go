@@ -12,7 +12,8 @@ import (
 
 const identityFields = `id identities { system externalId rule evidence }
   identityHistory { id action actor rule evidence records { system id } before after }
-  consent { channel status source recordId at }`
+  consent { channel status source recordId at }
+  identitySuggestions { id customers score evidence }`
 
 type identityView struct {
 	ID         string `json:"id"`
@@ -161,6 +162,8 @@ func TestIdentityChangesRefuseBadInput(t *testing.T) {
 		{`mutation { unlinkRecord(record: {system: ZENDESK, id: "0"}, actor: "sam") { change { id } } }`, "NOT_FOUND", "not linked"},
 		{`mutation { linkRecord(record: {system: KLAVIYO, id: "nobody"}, customerId: "` + c.ID + `", actor: "resolver") { change { id } } }`, "INVALID_INPUT", "reserved"},
 		{`{ identityConflicts(first: 0) { id } }`, "INVALID_INPUT", "first"},
+		{`{ identitySuggestions(first: 1001) { id } }`, "INVALID_INPUT", "first"},
+		{`mutation { dismissSuggestion(id: "cus_A+cus_B", actor: "sam") }`, "NOT_FOUND", "cus_A+cus_B"},
 	} {
 		r := e.query(t, tc.q, nil, nil)
 		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != tc.code || !strings.Contains(r.Errors[0].Message, tc.says) {

@@ -76,23 +76,24 @@ type ComplexityRoot struct {
 	}
 
 	Customer struct {
-		Addresses       func(childComplexity int) int
-		Birthday        func(childComplexity int) int
-		Cart            func(childComplexity int) int
-		Carts           func(childComplexity int) int
-		Consent         func(childComplexity int) int
-		EmailMarketing  func(childComplexity int) int
-		Emails          func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Identities      func(childComplexity int) int
-		IdentityHistory func(childComplexity int, first *int) int
-		Name            func(childComplexity int) int
-		Names           func(childComplexity int) int
-		Orders          func(childComplexity int, first *int, after *string, channel *model.SalesChannel) int
-		Phones          func(childComplexity int) int
-		Stats           func(childComplexity int) int
-		Tickets         func(childComplexity int, first *int, after *string) int
-		Timeline        func(childComplexity int, first *int, after *string, kinds []model.TouchpointKind) int
+		Addresses           func(childComplexity int) int
+		Birthday            func(childComplexity int) int
+		Cart                func(childComplexity int) int
+		Carts               func(childComplexity int) int
+		Consent             func(childComplexity int) int
+		EmailMarketing      func(childComplexity int) int
+		Emails              func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Identities          func(childComplexity int) int
+		IdentityHistory     func(childComplexity int, first *int) int
+		IdentitySuggestions func(childComplexity int) int
+		Name                func(childComplexity int) int
+		Names               func(childComplexity int) int
+		Orders              func(childComplexity int, first *int, after *string, channel *model.SalesChannel) int
+		Phones              func(childComplexity int) int
+		Stats               func(childComplexity int) int
+		Tickets             func(childComplexity int, first *int, after *string) int
+		Timeline            func(childComplexity int, first *int, after *string, kinds []model.TouchpointKind) int
 	}
 
 	CustomerStats struct {
@@ -175,6 +176,14 @@ type ComplexityRoot struct {
 		Records   func(childComplexity int) int
 	}
 
+	IdentitySuggestion struct {
+		At        func(childComplexity int) int
+		Customers func(childComplexity int) int
+		Evidence  func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Score     func(childComplexity int) int
+	}
+
 	LineItem struct {
 		Name      func(childComplexity int) int
 		Quantity  func(childComplexity int) int
@@ -190,11 +199,12 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		EraseCustomer  func(childComplexity int, id string, dryRun bool, actor string, reason *string) int
-		LinkRecord     func(childComplexity int, record model.SystemRecordInput, customerID string, actor string, reason *string) int
-		MergeCustomers func(childComplexity int, ids []string, actor string, reason *string) int
-		SplitCustomer  func(childComplexity int, id string, records []model.SystemRecordInput, actor string, reason *string) int
-		UnlinkRecord   func(childComplexity int, record model.SystemRecordInput, actor string, reason *string) int
+		DismissSuggestion func(childComplexity int, id string, actor string, reason *string) int
+		EraseCustomer     func(childComplexity int, id string, dryRun bool, actor string, reason *string) int
+		LinkRecord        func(childComplexity int, record model.SystemRecordInput, customerID string, actor string, reason *string) int
+		MergeCustomers    func(childComplexity int, ids []string, actor string, reason *string) int
+		SplitCustomer     func(childComplexity int, id string, records []model.SystemRecordInput, actor string, reason *string) int
+		UnlinkRecord      func(childComplexity int, record model.SystemRecordInput, actor string, reason *string) int
 	}
 
 	Order struct {
@@ -247,13 +257,14 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Customer           func(childComplexity int, id string) int
-		CustomerByEmail    func(childComplexity int, email string) int
-		CustomerByPhone    func(childComplexity int, phone string, region *string) int
-		CustomerBySystemID func(childComplexity int, system model.System, id string) int
-		Customers          func(childComplexity int, ids []string) int
-		IdentityConflicts  func(childComplexity int, first *int) int
-		Node               func(childComplexity int, id string) int
+		Customer            func(childComplexity int, id string) int
+		CustomerByEmail     func(childComplexity int, email string) int
+		CustomerByPhone     func(childComplexity int, phone string, region *string) int
+		CustomerBySystemID  func(childComplexity int, system model.System, id string) int
+		Customers           func(childComplexity int, ids []string) int
+		IdentityConflicts   func(childComplexity int, first *int) int
+		IdentitySuggestions func(childComplexity int, first *int) int
+		Node                func(childComplexity int, id string) int
 	}
 
 	Satisfaction struct {
@@ -361,6 +372,7 @@ type CustomerResolver interface {
 	Stats(ctx context.Context, obj *model.Customer) (*model.CustomerStats, error)
 	IdentityHistory(ctx context.Context, obj *model.Customer, first *int) ([]model.IdentityChange, error)
 	Consent(ctx context.Context, obj *model.Customer) ([]model.ChannelConsent, error)
+	IdentitySuggestions(ctx context.Context, obj *model.Customer) ([]model.IdentitySuggestion, error)
 }
 type EmailMarketingResolver interface {
 	RecentEvents(ctx context.Context, obj *model.EmailMarketing, first *int) ([]model.EmailEvent, error)
@@ -371,6 +383,7 @@ type MutationResolver interface {
 	MergeCustomers(ctx context.Context, ids []string, actor string, reason *string) (*model.IdentityChangeResult, error)
 	SplitCustomer(ctx context.Context, id string, records []model.SystemRecordInput, actor string, reason *string) (*model.IdentityChangeResult, error)
 	EraseCustomer(ctx context.Context, id string, dryRun bool, actor string, reason *string) (*model.Erasure, error)
+	DismissSuggestion(ctx context.Context, id string, actor string, reason *string) (bool, error)
 }
 type QueryResolver interface {
 	Customer(ctx context.Context, id string) (*model.Customer, error)
@@ -380,6 +393,7 @@ type QueryResolver interface {
 	Customers(ctx context.Context, ids []string) ([]*model.Customer, error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	IdentityConflicts(ctx context.Context, first *int) ([]model.IdentityConflict, error)
+	IdentitySuggestions(ctx context.Context, first *int) ([]model.IdentitySuggestion, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -613,6 +627,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.IdentityHistory(childComplexity, args["first"].(*int)), true
+	case "Customer.identitySuggestions":
+		if e.ComplexityRoot.Customer.IdentitySuggestions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.IdentitySuggestions(childComplexity), true
 	case "Customer.name":
 		if e.ComplexityRoot.Customer.Name == nil {
 			break
@@ -1020,6 +1040,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IdentityConflict.Records(childComplexity), true
 
+	case "IdentitySuggestion.at":
+		if e.ComplexityRoot.IdentitySuggestion.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentitySuggestion.At(childComplexity), true
+	case "IdentitySuggestion.customers":
+		if e.ComplexityRoot.IdentitySuggestion.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentitySuggestion.Customers(childComplexity), true
+	case "IdentitySuggestion.evidence":
+		if e.ComplexityRoot.IdentitySuggestion.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentitySuggestion.Evidence(childComplexity), true
+	case "IdentitySuggestion.id":
+		if e.ComplexityRoot.IdentitySuggestion.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentitySuggestion.ID(childComplexity), true
+	case "IdentitySuggestion.score":
+		if e.ComplexityRoot.IdentitySuggestion.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentitySuggestion.Score(childComplexity), true
+
 	case "LineItem.name":
 		if e.ComplexityRoot.LineItem.Name == nil {
 			break
@@ -1070,6 +1121,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.Formatted(childComplexity), true
 
+	case "Mutation.dismissSuggestion":
+		if e.ComplexityRoot.Mutation.DismissSuggestion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_dismissSuggestion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DismissSuggestion(childComplexity, args["id"].(string), args["actor"].(string), args["reason"].(*string)), true
 	case "Mutation.eraseCustomer":
 		if e.ComplexityRoot.Mutation.EraseCustomer == nil {
 			break
@@ -1384,6 +1446,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.IdentityConflicts(childComplexity, args["first"].(*int)), true
+	case "Query.identitySuggestions":
+		if e.ComplexityRoot.Query.IdentitySuggestions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_identitySuggestions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IdentitySuggestions(childComplexity, args["first"].(*int)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -2322,6 +2395,16 @@ type Mutation {
     "Why, for the history (no personal data)."
     reason: String
   ): Erasure!
+
+  "Say that a suggested pair is not one person: it is not suggested again. To confirm one, merge the two customers."
+  dismissSuggestion(
+    "The suggestion's id."
+    id: ID!
+    "Who makes the change."
+    actor: String!
+    "Why, for the history."
+    reason: String
+  ): Boolean!
 }
 
 extend type Query {
@@ -2330,6 +2413,12 @@ extend type Query {
     "How many, 1 to 1,000."
     first: Int = 50
   ): [IdentityConflict!]!
+
+  "Pairs of customers that are likely one person on fuzzy evidence (found by the backfill), best first, for an agent to merge or dismiss."
+  identitySuggestions(
+    "How many, 1 to 1,000."
+    first: Int = 50
+  ): [IdentitySuggestion!]!
 }
 
 extend type Customer {
@@ -2341,6 +2430,23 @@ extend type Customer {
 
   "Marketing consent per channel (email, sms): the most recent explicit statement in any system wins."
   consent: [ChannelConsent!]!
+
+  "Other customers that are likely the same person on fuzzy evidence (similar names at one postcode, a typo in an email), best first. Never merged without an agent."
+  identitySuggestions: [IdentitySuggestion!]!
+}
+
+"Two customers that are likely one person, and why."
+type IdentitySuggestion {
+  "The suggestion's id, for dismissSuggestion."
+  id: ID!
+  "The two customers' golden ids."
+  customers: [ID!]!
+  "How sure, from 0.6 to 0.95."
+  score: Float!
+  "What they have in common, in plain words."
+  evidence: [String!]!
+  "When it was first suggested."
+  at: Time!
 }
 
 "One channel system's customer record."
@@ -2373,6 +2479,8 @@ enum IdentityAction {
   ERASE
   "A merge was refused and left for review."
   CONFLICT
+  "An agent said a suggested pair is not one person."
+  DISMISS
 }
 
 "One entry of a customer's identity history."
@@ -2675,6 +2783,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_identityHistory(ctx, field)
 	case "consent":
 		return ec.fieldContext_Customer_consent(ctx, field)
+	case "identitySuggestions":
+		return ec.fieldContext_Customer_identitySuggestions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -2837,6 +2947,22 @@ func (ec *executionContext) childFields_IdentityConflict(ctx context.Context, fi
 		return ec.fieldContext_IdentityConflict_evidence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IdentityConflict", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentitySuggestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IdentitySuggestion_id(ctx, field)
+	case "customers":
+		return ec.fieldContext_IdentitySuggestion_customers(ctx, field)
+	case "score":
+		return ec.fieldContext_IdentitySuggestion_score(ctx, field)
+	case "evidence":
+		return ec.fieldContext_IdentitySuggestion_evidence(ctx, field)
+	case "at":
+		return ec.fieldContext_IdentitySuggestion_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentitySuggestion", field.Name)
 }
 
 func (ec *executionContext) childFields_LineItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3357,6 +3483,36 @@ func (ec *executionContext) field_EmailMarketing_recentEvents_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_dismissSuggestion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actor"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_eraseCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3632,6 +3788,20 @@ func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawA
 }
 
 func (ec *executionContext) field_Query_identityConflicts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_identitySuggestions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -4899,6 +5069,38 @@ func (ec *executionContext) fieldContext_Customer_consent(_ context.Context, fie
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ChannelConsent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_identitySuggestions(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_identitySuggestions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().IdentitySuggestions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.IdentitySuggestion) graphql.Marshaler {
+			return ec.marshalNIdentitySuggestion2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentitySuggestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_identitySuggestions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentitySuggestion(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6312,6 +6514,121 @@ func (ec *executionContext) fieldContext_IdentityConflict_evidence(_ context.Con
 	return graphql.NewScalarFieldContext("IdentityConflict", field, false, false, "String")
 }
 
+func (ec *executionContext) _IdentitySuggestion_id(ctx context.Context, field graphql.CollectedField, obj *model.IdentitySuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentitySuggestion_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentitySuggestion_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentitySuggestion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IdentitySuggestion_customers(ctx context.Context, field graphql.CollectedField, obj *model.IdentitySuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentitySuggestion_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentitySuggestion_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentitySuggestion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IdentitySuggestion_score(ctx context.Context, field graphql.CollectedField, obj *model.IdentitySuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentitySuggestion_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentitySuggestion_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentitySuggestion", field, false, false, "Float")
+}
+
+func (ec *executionContext) _IdentitySuggestion_evidence(ctx context.Context, field graphql.CollectedField, obj *model.IdentitySuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentitySuggestion_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentitySuggestion_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentitySuggestion", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentitySuggestion_at(ctx context.Context, field graphql.CollectedField, obj *model.IdentitySuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentitySuggestion_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentitySuggestion_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentitySuggestion", field, false, false, "Time")
+}
+
 func (ec *executionContext) _LineItem_sku(ctx context.Context, field graphql.CollectedField, obj *model.LineItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6728,6 +7045,50 @@ func (ec *executionContext) fieldContext_Mutation_eraseCustomer(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_eraseCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_dismissSuggestion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_dismissSuggestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DismissSuggestion(ctx, fc.Args["id"].(string), fc.Args["actor"].(string), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_dismissSuggestion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_dismissSuggestion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7803,6 +8164,50 @@ func (ec *executionContext) fieldContext_Query_identityConflicts(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_identityConflicts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_identitySuggestions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_identitySuggestions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IdentitySuggestions(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.IdentitySuggestion) graphql.Marshaler {
+			return ec.marshalNIdentitySuggestion2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentitySuggestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_identitySuggestions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentitySuggestion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_identitySuggestions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10586,6 +10991,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_consent(ctx, field, obj)
 				})
+		case "identitySuggestions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_identitySuggestions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11108,6 +11519,59 @@ func (ec *executionContext) _IdentityConflict(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var identitySuggestionImplementors = []string{"IdentitySuggestion"}
+
+func (ec *executionContext) _IdentitySuggestion(ctx context.Context, sel ast.SelectionSet, obj *model.IdentitySuggestion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identitySuggestionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IdentitySuggestion")
+		case "id":
+			out.Values[i] = ec._IdentitySuggestion_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customers":
+			out.Values[i] = ec._IdentitySuggestion_customers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._IdentitySuggestion_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._IdentitySuggestion_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._IdentitySuggestion_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var lineItemImplementors = []string{"LineItem"}
 
 func (ec *executionContext) _LineItem(ctx context.Context, sel ast.SelectionSet, obj *model.LineItem) graphql.Marshaler {
@@ -11254,6 +11718,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "eraseCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_eraseCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dismissSuggestion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_dismissSuggestion(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -11658,6 +12129,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_identityConflicts(ctx, field)
+				})
+		case "identitySuggestions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_identitySuggestions(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -12935,6 +13412,26 @@ func (ec *executionContext) marshalNIdentityConflict2ᚕgithubᚗcomᚋomnigate�
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityConflict2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityConflict(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIdentitySuggestion2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentitySuggestion(ctx context.Context, sel ast.SelectionSet, v model.IdentitySuggestion) graphql.Marshaler {
+	return ec._IdentitySuggestion(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIdentitySuggestion2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentitySuggestionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentitySuggestion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIdentitySuggestion2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentitySuggestion(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

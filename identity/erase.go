@@ -288,6 +288,9 @@ func (r *Resolver) applyErase(ctx context.Context, op *opDoc, ch *changes) error
 // (conflicts wait for review; the log keeps an hour), so they are read
 // whole.
 func (s *store) forget(ctx context.Context, customers, records, keys []string) error {
+	if err := s.forgetSuggestions(ctx, customers); err != nil {
+		return err
+	}
 	cur, err := s.conflicts.Find(ctx, bson.M{})
 	if err != nil {
 		return fmt.Errorf("identity: read conflicts: %w", err)

@@ -20,6 +20,9 @@ type IdentityAdmin interface {
 	Merge(ctx context.Context, ids []string, q identity.Request) (*identity.Result, error)
 	Split(ctx context.Context, goldenID string, records []identity.RecordRef, q identity.Request) (*identity.Result, error)
 	Erase(ctx context.Context, goldenID string, dryRun bool, q identity.Request) (*identity.Erasure, error)
+	Suggestions(ctx context.Context, goldenID string) ([]identity.Suggestion, error)
+	AllSuggestions(ctx context.Context, limit int) ([]identity.Suggestion, error)
+	DismissSuggestion(ctx context.Context, id string, q identity.Request) error
 }
 
 func (r *Resolver) admin() (IdentityAdmin, error) {
@@ -102,4 +105,8 @@ func firstIn(first *int, def, max int) (int, error) {
 		return 0, omnigate.Errorf(omnigate.EINVALID, "first: must be 1 to %d, got %d", max, n)
 	}
 	return n, nil
+}
+
+func suggestionOut(s identity.Suggestion) model.IdentitySuggestion {
+	return model.IdentitySuggestion{ID: s.ID, Customers: s.Customers[:], Score: s.Score, Evidence: nonNil(s.Evidence), At: s.At}
 }

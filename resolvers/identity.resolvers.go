@@ -45,6 +45,18 @@ func (r *customerResolver) Consent(ctx context.Context, obj *model.Customer) ([]
 	return mapSlice(m.v, consentOut), nil
 }
 
+func (r *customerResolver) IdentitySuggestions(ctx context.Context, obj *model.Customer) ([]model.IdentitySuggestion, error) {
+	a, err := r.admin()
+	if err != nil {
+		return nil, err
+	}
+	ss, err := a.Suggestions(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(ss, suggestionOut), nil
+}
+
 func (r *mutationResolver) LinkRecord(ctx context.Context, record model.SystemRecordInput, customerID string, actor string, reason *string) (*model.IdentityChangeResult, error) {
 	a, err := r.admin()
 	if err != nil {
@@ -89,6 +101,17 @@ func (r *mutationResolver) EraseCustomer(ctx context.Context, id string, dryRun 
 	return erasureOut(e), nil
 }
 
+func (r *mutationResolver) DismissSuggestion(ctx context.Context, id string, actor string, reason *string) (bool, error) {
+	a, err := r.admin()
+	if err != nil {
+		return false, err
+	}
+	if err := a.DismissSuggestion(ctx, id, request(actor, reason)); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 func (r *queryResolver) IdentityConflicts(ctx context.Context, first *int) ([]model.IdentityConflict, error) {
 	n, err := firstIn(first, 50, 1000)
 	if err != nil {
@@ -103,6 +126,22 @@ func (r *queryResolver) IdentityConflicts(ctx context.Context, first *int) ([]mo
 		return nil, err
 	}
 	return mapSlice(cs, conflictOut), nil
+}
+
+func (r *queryResolver) IdentitySuggestions(ctx context.Context, first *int) ([]model.IdentitySuggestion, error) {
+	n, err := firstIn(first, 50, 1000)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.admin()
+	if err != nil {
+		return nil, err
+	}
+	ss, err := a.AllSuggestions(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(ss, suggestionOut), nil
 }
 
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }

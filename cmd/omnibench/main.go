@@ -70,7 +70,7 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.people, "people", world.DefaultPeople, "people in the generated world")
 	flag.Int64Var(&o.seed, "seed", world.DefaultSeed, "world seed")
 	flag.StringVar(&o.out, "out", "bench-results.json", "JSON results file")
-	flag.StringVar(&o.profile, "profile", "", "if set, take a CPU profile of the gateway during each scenario into DIR/<scenario>.pprof")
+	flag.StringVar(&o.profile, "profile", "", "if set, take a CPU profile of the gateway during each scenario into DIR/<scenario>.pprof, and a heap profile halfway into DIR/<scenario>.heap.pprof")
 	flag.IntVar(&o.calibration, "calibration", 10, "queries run one at a time, with and without latency, to count a scenario's sequential upstream rounds")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -329,6 +329,14 @@ func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario
 		r.Profile = filepath.Join(o.profile, sc.Name+".pprof")
 		profDone = make(chan error, 1)
 		go func() { profDone <- gw.cpuProfile(ctx, max(1, int(o.duration.Seconds())-1), r.Profile) }()
+		// The heap in use halfway through, when the load is steady.
+		heapOut := filepath.Join(o.profile, sc.Name+".heap.pprof")
+		heapDone := time.AfterFunc(o.duration/2, func() {
+			if err := gw.fetch(ctx, "/debug/pprof/heap", heapOut); err != nil {
+				log.Warn("heap profile", "err", err)
+			}
+		})
+		defer heapDone.Stop()
 	}
 
 	log.Info("running", "scenario", sc.Name, "rounds", r.Rounds, "duration", o.duration)
@@ -594,11 +602,20 @@ func (g *gatewayProc) stop() {
 }
 
 func (g *gatewayProc) cpuProfile(ctx context.Context, seconds int, out string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", g.url, seconds), nil)
+	return g.fetchTimeout(ctx, fmt.Sprintf("/debug/pprof/profile?seconds=%d", seconds), out, time.Duration(seconds+30)*time.Second)
+}
+
+// fetch saves what the gateway serves at path into the file out.
+func (g *gatewayProc) fetch(ctx context.Context, path, out string) error {
+	return g.fetchTimeout(ctx, path, out, 30*time.Second)
+}
+
+func (g *gatewayProc) fetchTimeout(ctx context.Context, path, out string, timeout time.Duration) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.url+path, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := (&http.Client{Timeout: time.Duration(seconds+30) * time.Second}).Do(req)
+	resp, err := (&http.Client{Timeout: timeout}).Do(req)
 	if err != nil {
 		return err
 	}

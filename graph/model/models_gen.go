@@ -223,6 +223,20 @@ type IdentityConflict struct {
 	Evidence string `json:"evidence"`
 }
 
+// Two customers that are likely one person, and why.
+type IdentitySuggestion struct {
+	// The suggestion's id, for dismissSuggestion.
+	ID string `json:"id"`
+	// The two customers' golden ids.
+	Customers []string `json:"customers"`
+	// How sure, from 0.6 to 0.95.
+	Score float64 `json:"score"`
+	// What they have in common, in plain words.
+	Evidence []string `json:"evidence"`
+	// When it was first suggested.
+	At time.Time `json:"at"`
+}
+
 // One line of an order or cart.
 type LineItem struct {
 	// The SKU, shared by the webshop and the stores.
@@ -642,6 +656,8 @@ const (
 	IdentityActionErase IdentityAction = "ERASE"
 	// A merge was refused and left for review.
 	IdentityActionConflict IdentityAction = "CONFLICT"
+	// An agent said a suggested pair is not one person.
+	IdentityActionDismiss IdentityAction = "DISMISS"
 )
 
 var AllIdentityAction = []IdentityAction{
@@ -651,11 +667,12 @@ var AllIdentityAction = []IdentityAction{
 	IdentityActionSplit,
 	IdentityActionErase,
 	IdentityActionConflict,
+	IdentityActionDismiss,
 }
 
 func (e IdentityAction) IsValid() bool {
 	switch e {
-	case IdentityActionLink, IdentityActionUnlink, IdentityActionMerge, IdentityActionSplit, IdentityActionErase, IdentityActionConflict:
+	case IdentityActionLink, IdentityActionUnlink, IdentityActionMerge, IdentityActionSplit, IdentityActionErase, IdentityActionConflict, IdentityActionDismiss:
 		return true
 	}
 	return false
