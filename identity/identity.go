@@ -212,16 +212,17 @@ func (r *Resolver) normalizeUncached(kind omnigate.IdentifierKind, value string)
 }
 
 // spellingsOf returns how a caller spelled an identifier, when that differs
-// from its matching form (a Gmail address with dots or a +tag).
+// from its matching form (a Gmail address with dots or a +tag), and the
+// same address without its +tag (see EmailSpellings).
 func spellingsOf(id Identifier, raw string) map[Identifier][]string {
 	if id.Kind != omnigate.KindEmail {
 		return nil
 	}
-	form := strings.ToLower(strings.TrimSpace(raw))
-	if form == id.Value {
+	forms := EmailSpellings(raw, id.Value)
+	if len(forms) == 0 {
 		return nil
 	}
-	return map[Identifier][]string{id: {form}}
+	return map[Identifier][]string{id: forms}
 }
 
 func sharedError(id Identifier) error {

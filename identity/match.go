@@ -18,7 +18,9 @@ import (
 //  2. no identifier kind disagrees: if both records carry emails, at least
 //     one email is common to both, and likewise for phones, unless both
 //     records carry the same full name (given and family name, up to
-//     nicknames and spelling, not initials): people keep a second email and
+//     nicknames and spelling, not initials), or one names its person by a
+//     single word that is the other's given name, spelled the same (a
+//     support desk's one name field): people keep a second email and
 //     change numbers, so the same name with the same phone and another
 //     email is one person. A household email shared by two people with
 //     their own phones therefore links nobody, nor does a household or
@@ -53,7 +55,7 @@ type record struct {
 	omnigate.CustomerRecord
 	key      string // system:id, as stored in the links collection
 	ids      []Identifier
-	spell    map[Identifier][]string // how the record spells an identifier, when not as its matching form
+	spell    map[Identifier][]string // the spellings systems may hold an identifier under, other than its matching form (EmailSpellings)
 	given    name
 	family   name
 	full     name // given and family names as one
@@ -84,11 +86,15 @@ func (c *compiled) prepare(cr omnigate.CustomerRecord) *record {
 				continue
 			}
 			id := Identifier{Kind: kind, Value: v}
-			if form := strings.ToLower(strings.TrimSpace(raw)); kind == omnigate.KindEmail && form != v && !slices.Contains(r.spell[id], form) {
-				if r.spell == nil {
-					r.spell = map[Identifier][]string{}
+			if kind == omnigate.KindEmail {
+				for _, form := range EmailSpellings(raw, v) {
+					if !slices.Contains(r.spell[id], form) {
+						if r.spell == nil {
+							r.spell = map[Identifier][]string{}
+						}
+						r.spell[id] = append(r.spell[id], form)
+					}
 				}
-				r.spell[id] = append(r.spell[id], form)
 			}
 			if !seen[id] {
 				seen[id] = true
@@ -379,13 +385,25 @@ func givenNamesClash(a, b *record) bool {
 
 // namesAgree reports whether both records carry a full name and the names
 // agree, up to nicknames, a typo or a spelling without accents, but not an
-// initial or a missing part.
+// initial or a missing part; or one record's only name is the other's given
+// name (firstNameOnly).
 func namesAgree(a, b *record) bool {
+	if firstNameOnly(a, b) || firstNameOnly(b, a) {
+		return true
+	}
 	if a.given.key == "" || a.family.key == "" || b.given.key == "" || b.family.key == "" {
 		return len(a.full.words) >= 2 && len(b.full.words) >= 2 && (a.full.key == b.full.key || a.full.loose == b.full.loose)
 	}
 	return sameName(a.given, b.given, 3) && sameName(a.family, b.family, 3) ||
 		sameName(a.given, b.family, 3) && sameName(a.family, b.given, 3)
+}
+
+// firstNameOnly reports whether a names its person by one word only, the
+// way a support desk's single name field often does, and that word is b's
+// given name, spelled the same, while b carries a full name.
+func firstNameOnly(a, b *record) bool {
+	return len(a.full.words) == 1 && len(a.full.key) >= 3 && b.given.key != "" && b.family.key != "" &&
+		(a.full.key == b.given.key || a.full.loose == b.given.loose)
 }
 
 // similarName reports whether two name keys may name the same person: one
@@ -577,4 +595,45 @@ func (g *group) evidence(r *record) (rule, evidence string) {
 		parts = append(parts, string(id.Kind)+" "+id.Value)
 	}
 	return "exact-" + strings.Join(kinds, "+"), fmt.Sprintf("%s shared with %s", strings.Join(parts, ", "), best.key)
+}
+
+// Matcher applies the rules and the matching rule to records outside a
+// resolution, with no searches and no store: for measuring what the rule can
+// see (identityeval) rather than for resolving customers.
+type Matcher struct{ c *compiled }
+
+// NewMatcher compiles rules for a Matcher.
+func NewMatcher(rules Rules) (*Matcher, error) {
+	c, err := compileRules(rules)
+	if err != nil {
+		return nil, err
+	}
+	return &Matcher{c: c}, nil
+}
+
+// Identifiers returns the identifiers the matching rule reads from a record:
+// its emails and phones normalized, without placeholders, blocked values and
+// values that do not parse.
+func (m *Matcher) Identifiers(cr omnigate.CustomerRecord) []Identifier {
+	return slices.Clone(m.c.prepare(cr).ids)
+}
+
+// Group splits records into customers by the matching rule, as one
+// resolution that gathered all of them would, and returns each customer's
+// record keys (system:id). Records need System and ID set.
+func (m *Matcher) Group(crs []omnigate.CustomerRecord) [][]string {
+	recs := make([]*record, 0, len(crs))
+	for _, cr := range crs {
+		recs = append(recs, m.c.prepare(cr))
+	}
+	slices.SortFunc(recs, func(a, b *record) int { return strings.Compare(a.key, b.key) })
+	var out [][]string
+	for _, g := range m.c.groupRecords(recs) {
+		keys := make([]string, 0, len(g.members))
+		for _, r := range g.members {
+			keys = append(keys, r.key)
+		}
+		out = append(out, keys)
+	}
+	return out
 }

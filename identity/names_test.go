@@ -139,3 +139,41 @@ func TestGroupVouchesForKnownValues(t *testing.T) {
 		t.Errorf("got %d groups, want the spouse apart", len(groups))
 	}
 }
+
+// A support desk's single name field often holds the given name alone. With
+// the household landline and a work email, "Callum" is the Callum Roberts
+// of the webshop: the one word is his given name, spelled the same. A
+// nickname, an initial or another given name is not enough.
+func TestOneWordNameOnSharedPhone(t *testing.T) {
+	c := mustCompile(t, Rules{DefaultRegion: "GB"})
+	callum := rec(c, "commercetools", "1", "Callum", "Roberts", "GB", []string{"croberts@gmail.com"}, []string{"02071773918"})
+	for _, tc := range []struct {
+		name, given string
+		want        bool
+	}{
+		{"the given name alone", "Callum", true},
+		{"the given name alone, upper case", "CALLUM", true},
+		{"a nickname", "Cal", false},
+		{"an initial", "C", false},
+		{"the spouse", "Sophie", false},
+	} {
+		zd := rec(c, "zendesk", "1", tc.given, "", "GB", []string{"callum.roberts@thamesbank.co.uk"}, []string{"020 7177 3918"})
+		if got := matches(callum, zd); got != tc.want {
+			t.Errorf("%s: matches = %v, want %v", tc.name, got, tc.want)
+		}
+		if matches(zd, callum) != matches(callum, zd) {
+			t.Errorf("%s: matches is not symmetric", tc.name)
+		}
+	}
+	// The spouse's full name is no one-word name.
+	sophie := rec(c, "zendesk", "2", "Sophie", "Roberts", "GB", []string{"sophie@thamesbank.co.uk"}, []string{"020 7177 3918"})
+	if matches(callum, sophie) {
+		t.Error("spouses sharing a landline matched")
+	}
+	// Namesakes told apart by their birthdays still are.
+	jr := rec(c, "zendesk", "3", "Callum", "", "GB", []string{"cal@thamesbank.co.uk"}, []string{"020 7177 3918"})
+	callum.birthday, jr.birthday = "1961-02-03", "1994-05-06"
+	if matches(callum, jr) {
+		t.Error("father and son of one given name, with different birthdays, matched")
+	}
+}

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -50,6 +51,30 @@ func NormalizeEmail(raw string) (string, error) {
 		domain = "gmail.com"
 	}
 	return local + "@" + domain, nil
+}
+
+// EmailSpellings returns the spellings, other than its matching form value,
+// under which systems may hold an email address typed as raw: systems find a
+// record only by the spelling they store, and compare it without regard to
+// case. They are raw trimmed and lowercased and, for a Gmail address with a
+// +tag, the same without its tag but with its dots: the webshop holds
+// jane.doe+shop@gmail.com where the till and the support desk hold
+// jane.doe@gmail.com, and neither spelling finds the other.
+func EmailSpellings(raw, value string) []string {
+	form := strings.ToLower(strings.TrimSpace(raw))
+	var out []string
+	add := func(f string) {
+		if f != value && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	add(form)
+	if local, domain, ok := strings.Cut(form, "@"); ok && (domain == "gmail.com" || domain == "googlemail.com") {
+		if base, _, tagged := strings.Cut(local, "+"); tagged && base != "" {
+			add(base + "@" + domain)
+		}
+	}
+	return out
 }
 
 // checkLocal returns why the part before "@" is not acceptable, or "".

@@ -52,7 +52,9 @@ type Report struct {
 	WrongMerges   []Sample       `json:"wrong_merge_samples,omitempty"`
 	MissedSamples []Sample       `json:"missed_link_samples,omitempty"`
 	Warnings      map[string]int `json:"warnings,omitempty"`
-	Timing        Timing         `json:"timing_seconds"`
+	// Reach is how many true pairs shared identifiers can reach at all.
+	Reach  *Reach `json:"reach,omitempty"`
+	Timing Timing `json:"timing_seconds"`
 }
 
 // RecordError is a record that failed to resolve.
@@ -641,6 +643,19 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	writeSamples("sample wrong merges", r.WrongMerges)
 	writeSamples("sample missed links", r.MissedSamples)
+	if rp := r.Reach; rp != nil {
+		p("reachable through shared identifiers: %d of %d true pairs (%.4f); reachable but kept apart: %d", rp.ReachablePairs, s.TruePairs, rp.Recall, rp.MissedReachable)
+		if len(rp.Unreachable) > 0 {
+			p("true pairs no chain of shared identifiers joins:")
+			for _, t := range rp.Unreachable {
+				p("  %6d  %s", t.Count, t.Label)
+			}
+		}
+		p("the matching rule alone on each connected group: precision=%.4f recall=%.4f f1=%.4f", rp.Rule.Precision, rp.Rule.Recall, rp.Rule.F1)
+		writeSamples("sample reachable pairs kept apart", rp.MissedSamples)
+		writeSamples("sample people whose records share no identifier", rp.ApartSamples)
+		p("reachable_recall=%.4f", rp.Recall)
+	}
 	p("precision=%.4f recall=%.4f f1=%.4f", s.Precision, s.Recall, s.F1)
 	_, err := io.WriteString(w, b.String())
 	return err

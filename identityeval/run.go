@@ -116,6 +116,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	e.report.Timing.ReadBack = seconds(time.Since(t))
 	e.analyse(ctx)
+	if err := e.reach(ctx, e.truthKeys()); err != nil {
+		return nil, err
+	}
 	e.report.Warnings = counter.snapshot()
 	e.report.Timing.Total = seconds(time.Since(start))
 	return &e.report, nil
@@ -146,6 +149,15 @@ func LoadTruth(path string) (*world.Truth, error) {
 		seen[k] = true
 	}
 	return &t, nil
+}
+
+// truthKeys maps every record key of the answer key to its person.
+func (e *evaluation) truthKeys() map[string]string {
+	m := make(map[string]string, len(e.truth.Records))
+	for _, r := range e.truth.Records {
+		m[key(r.System, r.ID)] = r.Person
+	}
+	return m
 }
 
 func key(system, id string) string { return system + ":" + id }
@@ -186,6 +198,7 @@ func openDB(ctx context.Context, uri string, log *slog.Logger) (*mongodb.DB, fun
 
 type wired struct {
 	resolver *identity.Resolver
+	rules    identity.Rules
 	// finders fetch records for the samples in the report.
 	finders map[omnigate.System]omnigate.CustomerFinder
 }
@@ -216,7 +229,7 @@ func wire(ctx context.Context, sim *channelsim.Sim, db *mongodb.DB, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	w := &wired{resolver: r, finders: map[omnigate.System]omnigate.CustomerFinder{}}
+	w := &wired{resolver: r, rules: conn.Rules, finders: map[omnigate.System]omnigate.CustomerFinder{}}
 	for _, f := range conn.Finders {
 		w.finders[f.System()] = f
 	}

@@ -105,6 +105,21 @@ func TestRunSmallWorld(t *testing.T) {
 		t.Errorf("walk-in orders %d, answer key %d", rep.WalkIn.Orders, orders)
 	}
 
+	// Every true pair is reachable through shared identifiers or counted
+	// under a reason it is not.
+	rp := rep.Reach
+	if rp == nil {
+		t.Fatal("report has no reachability figures")
+	}
+	unreachable := int64(0)
+	for _, u := range rp.Unreachable {
+		unreachable += int64(u.Count)
+	}
+	if rp.ReachablePairs+unreachable != s.TruePairs || rp.MissedReachable > rp.ReachablePairs ||
+		rp.Recall != float64(rp.ReachablePairs)/float64(s.TruePairs) || rp.Rule.TruePairs != s.TruePairs {
+		t.Errorf("reachability %+v inconsistent with %d true pairs", rp, s.TruePairs)
+	}
+
 	var out bytes.Buffer
 	if err := rep.WriteText(&out); err != nil {
 		t.Fatal(err)
@@ -113,6 +128,9 @@ func TestRunSmallWorld(t *testing.T) {
 	last := lines[len(lines)-1]
 	if !regexp.MustCompile(`^precision=[01]\.\d{4} recall=[01]\.\d{4} f1=[01]\.\d{4}$`).MatchString(last) {
 		t.Errorf("last line %q is not precision=P recall=R f1=F", last)
+	}
+	if !regexp.MustCompile(`(?m)^reachable_recall=[01]\.\d{4}$`).MatchString(out.String()) {
+		t.Errorf("report has no reachable_recall= line:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), "walk_in:") {
 		t.Errorf("report says nothing of walk-in sales:\n%s", out.String())
