@@ -6,7 +6,7 @@ GO ?= go
 # embedded MongoDB need the memory of running fewer packages at once.
 TESTFLAGS ?= -race -count=1 -p 2 -timeout 30m
 
-.PHONY: run sim test generate check-generate lint bench
+.PHONY: run sim test generate check-generate lint bench backfill
 
 run:
 	$(GO) run ./cmd/gateway --demo --open
@@ -40,3 +40,10 @@ BENCHFLAGS ?=
 bench:
 	$(GO) run ./cmd/omnibench $(BENCHFLAGS)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200ms ./...
+
+# Resolve every customer record of every system into the identity map, with
+# the gateway's configuration; resumable. BACKFILLFLAGS passes flags, e.g.
+# "--config omnigate.yaml --systems square,zendesk" or "--restart".
+BACKFILLFLAGS ?=
+backfill:
+	$(GO) run ./cmd/backfill $(BACKFILLFLAGS)
