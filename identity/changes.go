@@ -375,6 +375,11 @@ func (p *poller) poll(ctx context.Context) error {
 		c.polled(start)
 		return nil
 	}
+	// A number this process drew is marked its own only after the draw
+	// returned: wait for a draw in flight, so that the counter just read
+	// names no own number that is not marked yet.
+	s.logMu.Lock()
+	s.logMu.Unlock()
 	apply := func(seq int64) {
 		if p.applied == nil {
 			p.applied = map[int64]struct{}{}

@@ -137,6 +137,12 @@ func NewResolver(ctx context.Context, db *mongodb.DB, finders []omnigate.Custome
 	if err := r.store.ensureIndexes(ctx); err != nil {
 		return nil, err
 	}
+	// Every read is by _id: make embedded FerretDB answer those from an
+	// index (see mongodb.IndexIDs).
+	if err := db.IndexIDs(ctx, customersColl, linksColl, identifiersColl, countersColl, changesColl,
+		conflictsColl, opsColl, erasedColl, suggestionsColl); err != nil {
+		return nil, err
+	}
 	if err := r.loadErased(ctx); err != nil {
 		return nil, err
 	}

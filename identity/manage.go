@@ -696,41 +696,37 @@ func (s *store) setApart(ctx context.Context, a, b string, apart bool, ch *chang
 
 // moveRecord points a record's link at mv.To, writes its copy there and
 // removes it from the customer it left. Run again, it finishes what a
-// previous run left.
+// previous run left. Agents' changes take turns, so the only other writer
+// of a link is a merge running beside (repoint), which may point the link
+// at its survivor between this read and write: the move checks its link
+// at the end and moves it again if so.
 func (s *store) moveRecord(ctx context.Context, mv moveDoc, ch *changes) error {
 	ch.key(recordPrefix + mv.Key)
 	ch.golden(mv.From, mv.To)
 	rec := refOf(mv.Key)
-	var l *linkDoc
-	for attempt := 0; ; attempt++ {
-		if attempt == 8 {
-			return fmt.Errorf("identity: link of %s kept changing while it was moved", mv.Key)
-		}
-		var err error
-		if l, err = s.linkByKey(ctx, mv.Key); err != nil {
+	for attempt := 0; attempt < 8; attempt++ {
+		l, err := s.linkByKey(ctx, mv.Key)
+		if err != nil {
 			return err
 		}
 		now := s.now()
-		if l == nil {
+		switch {
+		case l == nil:
 			nl := linkDoc{ID: mv.Key, System: string(rec.System), ExternalID: rec.ExternalID, Golden: mv.To,
 				Rule: mv.Rule, Evidence: mv.Evidence, LinkedAt: now, Identifiers: mv.Identifiers, Pinned: true}
 			if _, err := s.links.InsertOne(ctx, nl); err != nil {
 				if mongo.IsDuplicateKeyError(err) {
-					continue
+					continue // linked meanwhile by a resolution: move that link
 				}
 				return fmt.Errorf("identity: insert link: %w", err)
 			}
 			l = &nl
-		} else if l.Golden != mv.To {
+		case l.Golden != mv.To:
 			ch.golden(l.Golden)
-			res, err := s.links.UpdateOne(ctx, bson.M{"_id": mv.Key, "golden": l.Golden}, bson.M{"$set": bson.M{
+			if _, err := s.links.UpdateOne(ctx, bson.M{"_id": mv.Key}, bson.M{"$set": bson.M{
 				"golden": mv.To, "rule": mv.Rule, "evidence": mv.Evidence, "linked_at": now, "pinned": true,
-			}})
-			if err != nil {
+			}}); err != nil {
 				return fmt.Errorf("identity: move link: %w", err)
-			}
-			if res.MatchedCount == 0 {
-				continue
 			}
 			old := l.Golden
 			l.Golden, l.Rule, l.Evidence, l.LinkedAt, l.Pinned = mv.To, mv.Rule, mv.Evidence, now, true
@@ -743,42 +739,58 @@ func (s *store) moveRecord(ctx context.Context, mv moveDoc, ch *changes) error {
 				}
 			}
 		}
-		break
-	}
-	if err := s.step(); err != nil {
-		return err
-	}
-	c := copyOf(l, l.Identifiers)
-	c.Pinned = true
-	now := s.now()
-	if err := s.upsert(ctx, s.customers, bson.M{"_id": mv.To}, bson.M{
-		"$set":         bson.M{linkField(mv.Key): c, "updated": now},
-		"$setOnInsert": bson.M{"created": now},
-		"$inc":         bson.M{"version": int64(1)},
-	}); err != nil {
-		return err
-	}
-	if err := s.step(); err != nil {
-		return err
-	}
-	if mv.From != "" {
-		if err := s.unsetCopy(ctx, mv.From, mv.Key, ch); err != nil {
+		if err := s.step(); err != nil {
 			return err
 		}
+		c := copyOf(l, l.Identifiers)
+		c.Pinned = true
+		if err := s.upsert(ctx, s.customers, bson.M{"_id": mv.To}, bson.M{
+			"$set":         bson.M{linkField(mv.Key): c, "updated": now},
+			"$setOnInsert": bson.M{"created": now},
+			"$inc":         bson.M{"version": int64(1)},
+		}); err != nil {
+			return err
+		}
+		if err := s.step(); err != nil {
+			return err
+		}
+		if mv.From != "" {
+			if err := s.unsetCopy(ctx, mv.From, mv.Key, ch); err != nil {
+				return err
+			}
+		}
+		if err := s.step(); err != nil {
+			return err
+		}
+		// mv.To may have been merged meanwhile, before the copy was written.
+		final, err := s.canonicalOne(ctx, mv.To)
+		if err != nil {
+			return err
+		}
+		if final != mv.To {
+			ch.golden(final)
+			if err := s.repoint(ctx, mv.To, final, ch); err != nil {
+				return err
+			}
+		}
+		// The link must still name mv.To (or the customer it was merged
+		// into); a merge that read it before the move may have written
+		// over it.
+		now2, err := s.linkByKey(ctx, mv.Key)
+		if err != nil {
+			return err
+		}
+		if now2 != nil {
+			owner, err := s.canonicalOne(ctx, now2.Golden)
+			if err != nil {
+				return err
+			}
+			if owner == final {
+				return nil
+			}
+		}
 	}
-	if err := s.step(); err != nil {
-		return err
-	}
-	// mv.To may have been merged meanwhile, before the copy was written.
-	final, err := s.canonicalOne(ctx, mv.To)
-	if err != nil {
-		return err
-	}
-	if final != mv.To {
-		ch.golden(final)
-		return s.repoint(ctx, mv.To, final, ch)
-	}
-	return nil
+	return fmt.Errorf("identity: link of %s kept changing while it was moved", mv.Key)
 }
 
 // unsetCopy removes a record's copy from a customer and from the customer

@@ -76,22 +76,11 @@ func (l *commandLog) finds(coll string) int {
 	return n
 }
 
-// isPointFilter reports whether f selects by a string _id, the only filter
-// embedded FerretDB answers without decoding the whole collection. A filter
-// with conditions on other fields beside a string _id is a point
-// read too: FerretDB hands the _id to SQLite and checks the rest on the one
-// document found (a compare-and-set on a link's golden id).
+// isPointFilter reports whether f is {_id: <string>}, the only filter
+// embedded FerretDB answers without decoding the whole collection.
 func isPointFilter(f bson.Raw) bool {
 	elems, err := f.Elements()
-	if err != nil {
-		return false
-	}
-	for _, e := range elems {
-		if e.Key() == "_id" && e.Value().Type == bson.TypeString {
-			return true
-		}
-	}
-	return false
+	return err == nil && len(elems) == 1 && elems[0].Key() == "_id" && elems[0].Value().Type == bson.TypeString
 }
 
 // watched connects to db's database on a connection of its own that logs

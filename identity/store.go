@@ -786,13 +786,20 @@ func (s *store) repoint(ctx context.Context, from, to string, ch *changes) error
 		return fmt.Errorf("identity: repoint aliases of %s: %w", from, err)
 	}
 	// Only links that still point at from (or at an id merged into it):
-	// an agent may have moved one of them meanwhile.
+	// an agent may have moved one of them meanwhile. Read, then written by
+	// _id alone (any other filter makes embedded FerretDB decode the whole
+	// collection); an agent's move that lands between the two checks its
+	// link afterwards and moves it again (moveRecord).
 	links := slices.Collect(maps.Values(d.Links))
 	keys := make([]string, len(links))
 	owners := append([]string{from}, d.Aliases...)
 	err = forEach(ctx, len(links), func(ctx context.Context, i int) error {
 		keys[i] = recordKey(omnigate.System(links[i].System), links[i].ExternalID)
-		_, err := s.links.UpdateOne(ctx, bson.M{"_id": keys[i], "golden": bson.M{"$in": owners}}, bson.M{"$set": bson.M{"golden": to}})
+		l, err := s.linkByKey(ctx, keys[i])
+		if err != nil || l == nil || !slices.Contains(owners, l.Golden) {
+			return err
+		}
+		_, err = s.links.UpdateOne(ctx, bson.M{"_id": keys[i]}, bson.M{"$set": bson.M{"golden": to}})
 		return err
 	})
 	if err != nil {

@@ -54,6 +54,7 @@ type DB struct {
 	embedded bool
 	txn      bool
 	uri      string // embedded server's address
+	dir      string // embedded server's data directory
 
 	// Embedded FerretDB: stop cancels its Run, done closes when it returned.
 	stop context.CancelFunc
@@ -226,6 +227,7 @@ func openEmbedded(ctx context.Context, cfg Config) (*DB, error) {
 	d.client = client
 	d.db = client.Database(name)
 	d.uri = uri
+	d.dir = dir
 	return d, nil
 }
 
