@@ -642,3 +642,40 @@ func TestBackfillRecordFailuresAreRetried(t *testing.T) {
 		t.Errorf("third run: %+v, want nothing to do", s3.Systems)
 	}
 }
+
+// After a walk, the suggestion pass reads every record with its customer
+// and stores what fuzzy evidence suggests, for agents.
+func TestSuggestAfterTheWalk(t *testing.T) {
+	w := open(t)
+	data := dataset(t, w)
+	before, err := backfill.Suggest(t.Context(), options(w, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Records != total(data) || before.Unlinked != total(data) || before.Pairs != 0 {
+		t.Fatalf("before any walk: %+v; want every record read, none linked, no pairs", before)
+	}
+	if _, err := backfill.Run(t.Context(), options(w, nil)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := backfill.Suggest(t.Context(), options(w, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("suggestions: %+v", s)
+	if s.Records != total(data) || s.Unlinked != 0 {
+		t.Fatalf("after the walk: %+v; want all %d records read and linked", s, total(data))
+	}
+	all, err := w.Resolver.AllSuggestions(t.Context(), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != s.Pairs {
+		t.Fatalf("Suggest says %d pairs, %d are stored", s.Pairs, len(all))
+	}
+	for _, sg := range all {
+		if sg.Customers[0] == sg.Customers[1] || len(sg.Evidence) == 0 {
+			t.Errorf("suggestion %+v: want two customers and evidence", sg)
+		}
+	}
+}

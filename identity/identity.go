@@ -388,6 +388,21 @@ func (r *Resolver) ResolveListed(ctx context.Context, rec omnigate.CustomerRecor
 	return golden, false, err
 }
 
+// LinkedTo returns the customer a system record is linked to, "" when it
+// is not linked (or was erased), without searching any system.
+func (r *Resolver) LinkedTo(ctx context.Context, system omnigate.System, externalID string) (string, error) {
+	key := recordKey(system, externalID)
+	if r.isErased(erasedRecord(key)) {
+		return "", nil
+	}
+	l, err := r.store.linkByKey(ctx, key)
+	if err != nil || l == nil {
+		return "", internal(err)
+	}
+	golden, err := r.store.canonicalOne(ctx, l.Golden)
+	return golden, internal(err)
+}
+
 // Counts are what this resolver changed since it started.
 type Counts struct {
 	Links, Merges, Conflicts int64

@@ -2,7 +2,7 @@
 // resolves each one into the identity map, so that customer lists and
 // statistics see everyone.
 //
-//	backfill [--config FILE] [--systems commercetools,square] [--restart] [--concurrency N] [--page-size N]
+//	backfill [--config FILE] [--systems commercetools,square] [--restart] [--concurrency N] [--page-size N] [--suggest=false]
 //
 // It reads the gateway's configuration (file and environment). Each
 // system's walk is stored after every page: an interrupted run (Ctrl-C,
@@ -10,7 +10,9 @@
 // it stopped, and the next run continues from there; --restart walks again from the first page. On a terminal it
 // draws a progress bar per system, elsewhere it logs a line every
 // --log-every records. It ends with a summary table; the exit code is 1
-// when a record or a system failed, 130 when interrupted.
+// when a record or a system failed, 130 when interrupted. After a complete
+// walk of every system it lists likely duplicates on fuzzy evidence for
+// agents to review (--suggest=false skips that).
 package main
 
 import (
@@ -23,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/mattn/go-isatty"
 
@@ -65,6 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	pageSize := fs.Int("page-size", 100, "records asked for per page")
 	systems := fs.String("systems", "", "comma-separated systems to walk (commercetools, square, klaviyo, zendesk); empty: all enabled")
 	every := fs.Int64("log-every", 1000, "when not on a terminal, log a line per system every N records")
+	suggest := fs.Bool("suggest", true, "after a complete walk, list pairs of customers that are likely one person on fuzzy evidence, for agents to review (identitySuggestions)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -146,6 +150,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	}
 	if sum.Failed() {
 		return errFailed
+	}
+	if *suggest && len(selected) == 0 {
+		fmt.Fprintln(stdout, "\nLooking for likely duplicates on fuzzy evidence...")
+		ss, err := backfill.Suggest(ctx, backfill.Options{Resolver: w.Resolver, Listers: w.Listers, PageSize: *pageSize})
+		if err != nil {
+			return fmt.Errorf("suggestions: %w", err)
+		}
+		fmt.Fprintf(stdout, "%d records read (%d not linked, left out), %d pairs of customers suggested for review (identitySuggestions), in %s.\n",
+			ss.Records, ss.Unlinked, ss.Pairs, ss.Duration.Round(time.Millisecond))
 	}
 	return nil
 }
