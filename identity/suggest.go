@@ -736,6 +736,31 @@ func (r *Resolver) AllSuggestions(ctx context.Context, limit int) ([]Suggestion,
 	return r.present(ctx, docs, limit)
 }
 
+// EachSuggestion calls fn with every suggestion not dismissed, best
+// first, with no limit: it is for tools that measure or export them all
+// (AllSuggestions keeps its limit for the API). It stops at fn's first
+// error and returns it.
+func (r *Resolver) EachSuggestion(ctx context.Context, fn func(Suggestion) error) error {
+	cur, err := r.store.suggestions().Find(ctx, bson.M{})
+	if err != nil {
+		return internal(fmt.Errorf("identity: read suggestions: %w", err))
+	}
+	var docs []*suggestionDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return internal(fmt.Errorf("identity: read suggestions: %w", err))
+	}
+	all, err := r.present(ctx, docs, 0)
+	if err != nil {
+		return err
+	}
+	for _, s := range all {
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // present names the customers of suggestions by their current ids, drops
 // those now one customer, kept apart, erased or dismissed (a pair is
 // dismissed when any of its documents is: one made before a merge counts),

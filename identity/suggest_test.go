@@ -1,6 +1,7 @@
 package identity_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -236,6 +237,39 @@ func TestSuggestSkipsBlocksAboveTheCap(t *testing.T) {
 		t.Fatalf("AllSuggestions = %d, %v; want none", len(all), err)
 	}
 	suggest(t, r, people(maxBlock), maxBlock*(maxBlock-1)/2)
+
+	// EachSuggestion gives them all, as AllSuggestions does under its
+	// limit, and stops at its function's first error.
+	all, err := r.AllSuggestions(t.Context(), 1000)
+	if err != nil || len(all) != maxBlock*(maxBlock-1)/2 {
+		t.Fatalf("AllSuggestions = %d, %v; want %d", len(all), err, maxBlock*(maxBlock-1)/2)
+	}
+	var each []identity.Suggestion
+	if err := r.EachSuggestion(t.Context(), func(s identity.Suggestion) error {
+		each = append(each, s)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(each) != len(all) {
+		t.Fatalf("EachSuggestion gave %d suggestions; AllSuggestions %d", len(each), len(all))
+	}
+	for i := range all {
+		if each[i].ID != all[i].ID || each[i].Score != all[i].Score || each[i].Customers != all[i].Customers {
+			t.Fatalf("EachSuggestion[%d] = %+v; AllSuggestions[%d] = %+v", i, each[i], i, all[i])
+		}
+	}
+	stop := errors.New("enough")
+	n := 0
+	if err := r.EachSuggestion(t.Context(), func(identity.Suggestion) error {
+		n++
+		if n == 3 {
+			return stop
+		}
+		return nil
+	}); !errors.Is(err, stop) || n != 3 {
+		t.Fatalf("EachSuggestion with a function failing on the third = %v after %d calls; want its error after 3", err, n)
+	}
 }
 
 // syntheticRecords returns n records of n customers; one in 100 is a

@@ -65,6 +65,7 @@ func (e *evaluation) reach(ctx context.Context, truth map[string]string) error {
 			}
 		}
 	}
+	e.records = recs
 	keys := slices.Sorted(maps.Keys(truth))
 	ids := map[string][]identity.Identifier{}
 	holders := map[identity.Identifier]int{}
@@ -103,8 +104,10 @@ func (e *evaluation) reach(ctx context.Context, truth map[string]string) error {
 	}
 	rp := &Reach{}
 	byComp := map[string]int{}
+	e.reachGroup = make(map[string]string, len(keys))
 	for _, k := range keys {
 		byComp[own.find(k)]++
+		e.reachGroup[k] = own.find(k)
 	}
 	for _, n := range byComp {
 		rp.ReachablePairs += pairs(n)

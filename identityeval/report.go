@@ -53,8 +53,11 @@ type Report struct {
 	MissedSamples []Sample       `json:"missed_link_samples,omitempty"`
 	Warnings      map[string]int `json:"warnings,omitempty"`
 	// Reach is how many true pairs shared identifiers can reach at all.
-	Reach  *Reach `json:"reach,omitempty"`
-	Timing Timing `json:"timing_seconds"`
+	Reach *Reach `json:"reach,omitempty"`
+	// Suggestions is how the suggestions for agents (fuzzy evidence, never
+	// merged by itself) fare against the answer key.
+	Suggestions *SuggestionScores `json:"suggestions,omitempty"`
+	Timing      Timing            `json:"timing_seconds"`
 }
 
 // RecordError is a record that failed to resolve.
@@ -142,6 +145,7 @@ type Timing struct {
 	Setup    float64 `json:"setup"`
 	Resolve  float64 `json:"resolve"`
 	ReadBack float64 `json:"read_back"`
+	Suggest  float64 `json:"suggest"`
 	Total    float64 `json:"total"`
 }
 
@@ -655,6 +659,24 @@ func (r *Report) WriteText(w io.Writer) error {
 		writeSamples("sample reachable pairs kept apart", rp.MissedSamples)
 		writeSamples("sample people whose records share no identifier", rp.ApartSamples)
 		p("reachable_recall=%.4f", rp.Recall)
+	}
+	if ss := r.Suggestions; ss != nil {
+		p("suggestions for agents (fuzzy evidence, never merged by themselves): %d made, %d right, %d wrong: suggestion precision %.4f", ss.Made, ss.Right, ss.Wrong, ss.Precision)
+		if len(ss.ByScore) > 0 {
+			var bands []string
+			for _, b := range ss.ByScore {
+				bands = append(bands, fmt.Sprintf("%.2f: %d/%d", b.Score, b.Right, b.Wrong))
+			}
+			p("  right/wrong by score: %s", strings.Join(bands, ", "))
+		}
+		for _, w := range ss.WrongSamples {
+			p("  wrong: %s", w)
+		}
+		p("pairs an agent would be shown: %d of the %d true pairs resolution missed lie across a suggested pair (%d of the %d beyond shared identifiers)",
+			ss.ShownPairs, ss.MissedPairs, ss.ShownUnreachable, ss.UnreachablePairs)
+		p("confirming every right suggestion joins %d missed pairs (%d beyond shared identifiers): precision=%.4f recall=%.4f f1=%.4f",
+			ss.FixedPairs, ss.FixedUnreachable, ss.Confirmed.Precision, ss.Confirmed.Recall, ss.Confirmed.F1)
+		p("recall_with_suggestions=%.4f", ss.Confirmed.Recall)
 	}
 	p("precision=%.4f recall=%.4f f1=%.4f", s.Precision, s.Recall, s.F1)
 	_, err := io.WriteString(w, b.String())

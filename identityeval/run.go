@@ -119,6 +119,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := e.reach(ctx, e.truthKeys()); err != nil {
 		return nil, err
 	}
+	t = time.Now()
+	if err := e.suggestions(ctx, e.truthKeys()); err != nil {
+		return nil, err
+	}
+	e.report.Timing.Suggest = seconds(time.Since(t))
 	e.report.Warnings = counter.snapshot()
 	e.report.Timing.Total = seconds(time.Since(start))
 	return &e.report, nil
@@ -248,6 +253,11 @@ type evaluation struct {
 	// golden is each record's golden customer as read back, canonical.
 	golden    map[string]string
 	customers map[string]*identity.Customer
+	// records are the records of the answer key as the connectors return
+	// them; reachGroup names, for each record key, the group of its
+	// person's records that shared identifiers join (see reach).
+	records    map[string]omnigate.CustomerRecord
+	reachGroup map[string]string
 }
 
 // forEach runs fn on every truth record, Concurrency at a time.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -142,6 +143,77 @@ func TestRunSmallWorld(t *testing.T) {
 	var back map[string]any
 	if err := json.Unmarshal(b, &back); err != nil || back["scores"] == nil || back["traps"] == nil {
 		t.Errorf("JSON report lacks scores or traps: %s", b)
+	}
+}
+
+// TestRunSuggestions checks the suggestions' figures on a small generated
+// world: they add up, they come from the resolver's own suggestions (at
+// least one joins two customers of one person), and confirming the right
+// ones can only add to recall.
+func TestRunSuggestions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("resolves a hundred-odd records through embedded MongoDB")
+	}
+	dir := t.TempDir()
+	if _, err := channelsim.Generate(world.Options{People: 60, Seed: 5}, dir); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	rep, err := identityeval.Run(ctx, identityeval.Options{Dir: dir, Samples: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, s := rep.Suggestions, rep.Scores
+	if ss == nil || rep.Reach == nil {
+		t.Fatal("report has no suggestion or reachability figures")
+	}
+	t.Logf("suggestions: %d made, %d right, %d wrong; %d of %d missed pairs shown, %d fixed; recall %.4f -> %.4f",
+		ss.Made, ss.Right, ss.Wrong, ss.ShownPairs, ss.MissedPairs, ss.FixedPairs, s.Recall, ss.Confirmed.Recall)
+	if ss.Right+ss.Wrong != ss.Made || ss.Made > ss.Stored {
+		t.Errorf("suggestions: %d right + %d wrong != %d made (%d stored)", ss.Right, ss.Wrong, ss.Made, ss.Stored)
+	}
+	if ss.Right < 1 {
+		t.Errorf("no suggestion joins two customers of one person: %+v", ss)
+	}
+	if ss.Precision != float64(ss.Right)/float64(ss.Made) {
+		t.Errorf("suggestion precision %v, want %d/%d", ss.Precision, ss.Right, ss.Made)
+	}
+	var right, wrong int
+	for _, b := range ss.ByScore {
+		right += b.Right
+		wrong += b.Wrong
+	}
+	if right != ss.Right || wrong != ss.Wrong {
+		t.Errorf("by score: %d right, %d wrong; totals %d, %d", right, wrong, ss.Right, ss.Wrong)
+	}
+	if ss.MissedPairs != s.MissedLinks || ss.UnreachablePairs != s.TruePairs-rep.Reach.ReachablePairs {
+		t.Errorf("missed %d (scores: %d), unreachable %d (reach: %d)", ss.MissedPairs, s.MissedLinks,
+			ss.UnreachablePairs, s.TruePairs-rep.Reach.ReachablePairs)
+	}
+	if ss.ShownPairs > ss.FixedPairs || ss.FixedPairs > ss.MissedPairs || ss.ShownUnreachable > ss.ShownPairs ||
+		ss.FixedUnreachable > ss.FixedPairs || ss.FixedUnreachable > ss.UnreachablePairs {
+		t.Errorf("inconsistent pair counts %+v", ss)
+	}
+	c := ss.Confirmed
+	if c.TruePairs != s.TruePairs || c.CorrectPairs != s.CorrectPairs+ss.FixedPairs || c.Recall < s.Recall {
+		t.Errorf("with the right suggestions confirmed %+v; resolution alone %+v, %d pairs fixed", c, s, ss.FixedPairs)
+	}
+
+	var out bytes.Buffer
+	if err := rep.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	m := regexp.MustCompile(`(?m)^recall_with_suggestions=([01]\.\d{4})\n(precision=[01]\.\d{4} recall=[01]\.\d{4} f1=[01]\.\d{4})\n$`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("report does not end with recall_with_suggestions= and precision= lines:\n%s", text)
+	}
+	if want := fmt.Sprintf("%.4f", c.Recall); m[1] != want {
+		t.Errorf("recall_with_suggestions=%s, want %s", m[1], want)
+	}
+	if !strings.Contains(text, fmt.Sprintf("%d made, %d right, %d wrong", ss.Made, ss.Right, ss.Wrong)) {
+		t.Errorf("report does not give the suggestions made, right and wrong:\n%s", text)
 	}
 }
 

@@ -2,7 +2,8 @@
 // world's answer key: it resolves every customer record of a fixture
 // directory through the real connectors and a real identity.Resolver, then
 // scores the golden customers it got against truth.json (pairwise
-// precision, recall and F1, cluster sizes, and every over-merge trap).
+// precision, recall and F1, cluster sizes, and every over-merge trap), and
+// the suggestions the resolver makes for agents on fuzzy evidence.
 // cmd/identityeval is its command line.
 package identityeval
 
