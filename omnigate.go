@@ -61,8 +61,15 @@ type CustomerRecord struct {
 	Birthday   string // YYYY-MM-DD when known
 	// Country is the record's own region hint for national phone numbers:
 	// the store where it was typed in, its address or its locale.
-	Country   string
+	Country string
+	// LoyaltyID is the loyalty account the record's system maps to this
+	// customer (the point of sale's loyalty program), when it says.
 	LoyaltyID string
+	// WebshopID is the webshop (commercetools) customer id this record says
+	// it belongs to: a webshop record's own id, and the external id the
+	// email and support systems keep for customers who came from the
+	// webshop. Empty when the record names none.
+	WebshopID string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	// Consents are the record's explicit marketing consent statements, at
@@ -179,6 +186,13 @@ type IdentifierKind string
 const (
 	KindEmail IdentifierKind = "email"
 	KindPhone IdentifierKind = "phone"
+	// KindLoyalty is a loyalty account id of the point of sale's loyalty
+	// program: one account per person.
+	KindLoyalty IdentifierKind = "loyalty"
+	// KindCommercetoolsID is a webshop (commercetools) customer id: the one
+	// customer id other systems store (as their external id). A person may
+	// hold more than one webshop account.
+	KindCommercetoolsID IdentifierKind = "commercetools_id"
 )
 
 // CustomerFinder finds and fetches one system's customer records. Every
@@ -187,7 +201,9 @@ type CustomerFinder interface {
 	System() System
 	// FindCustomers returns the records that match an identifier exactly, as
 	// the system searches. value is already normalized (lowercased email,
-	// E.164 phone).
+	// E.164 phone, trimmed loyalty or webshop id). A kind the system cannot
+	// search returns no records and no error: the identity map asks every
+	// system for every kind.
 	FindCustomers(ctx context.Context, kind IdentifierKind, value string) ([]CustomerRecord, error)
 	// GetCustomers fetches records by id; ids it does not know are absent
 	// from the map.

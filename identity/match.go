@@ -13,8 +13,9 @@ import (
 
 // The matching rule, in full. Two records are the same person when
 //
-//  1. they share at least one identifier (a normalized email or phone that
-//     is not blocked and was not found on too many records), and
+//  1. they share at least one identifier (a normalized email or phone, a
+//     loyalty account id or a webshop customer id, that is not blocked and
+//     was not found on too many records), and
 //  2. no identifier kind disagrees: if both records carry emails, at least
 //     one email is common to both, and likewise for phones, unless both
 //     records carry the same full name (given and family name, up to
@@ -24,7 +25,14 @@ import (
 //     change numbers, so the same name with the same phone and another
 //     email is one person. A household email shared by two people with
 //     their own phones therefore links nobody, nor does a household or
-//     store phone shared by people with their own emails; and
+//     store phone shared by people with their own emails. Records that
+//     share a webshop customer id or a loyalty account id are linked by
+//     the systems themselves (an email profile or support user that keeps
+//     the webshop account's id): their emails and phones may differ.
+//     Webshop ids never disagree (a person may hold two webshop accounts);
+//     loyalty ids always do: two records with different loyalty accounts
+//     are two people, whatever else they share, since the program gives
+//     one account per person; and
 //  3. their birthdays, when both are known, agree; and
 //  4. their given names, when both have one, do not clash. They clash
 //     unless they are equal, one starts the other (an initial), they are
@@ -42,10 +50,11 @@ import (
 // Mueller).
 //
 // A record joins a group of records (a customer) when it is the same person
-// as at least one of them, disagrees (2 or 3) with none of them, except on a
-// kind whose value it shares with another member (the group has shown those
-// values to be one person's), and the group would still carry at most
-// MaxPerKind values of each kind. Records
+// as at least one of them, disagrees (2 or 3) with none of them, except on
+// an email or phone whose value it shares with another member (the group
+// has shown those values to be one person's), and the group would still
+// carry at most MaxPerKind values of each kind (one loyalty account by
+// default: a merge that would give a customer two is refused). Records
 // are taken in a fixed order, so the same records always give the same
 // groups. Names and addresses never link anything on their own: fuzzy
 // matches are for a person to confirm.
@@ -66,9 +75,10 @@ func recordKey(system omnigate.System, id string) string { return string(system)
 
 func identKey(id Identifier) string { return string(id.Kind) + ":" + id.Value }
 
-// prepare extracts a record's identifiers. Values that are not emails or
-// phones, or are blocked, are skipped: a record with a typo in its email is
-// still a record.
+// prepare extracts a record's identifiers: its emails, phones, loyalty
+// account id and webshop customer id. Values that are not emails or phones,
+// or are blocked or placeholders, are skipped: a record with a typo in its
+// email is still a record.
 func (c *compiled) prepare(cr omnigate.CustomerRecord) *record {
 	r := &record{
 		CustomerRecord: cr,
@@ -106,6 +116,8 @@ func (c *compiled) prepare(cr omnigate.CustomerRecord) *record {
 	// The record's own country reads its national numbers; the configured
 	// default only when the record names none.
 	addAll(omnigate.KindPhone, cr.Phones, strings.ToUpper(strings.TrimSpace(cr.Country)))
+	addAll(omnigate.KindLoyalty, []string{cr.LoyaltyID}, "")
+	addAll(omnigate.KindCommercetoolsID, []string{cr.WebshopID}, "")
 	sortIdents(r.ids)
 	return r
 }
@@ -135,19 +147,40 @@ func shared(a, b *record) []Identifier {
 
 // disagree reports whether two records cannot be one person (rules 2 and 3).
 // Differing emails (or phones) are no disagreement when both records carry
-// the same full name: people keep a second address, and change numbers.
+// the same full name (people keep a second address, and change numbers),
+// or when the systems linked the records by a webshop or loyalty id.
+// Different loyalty accounts always disagree.
 func disagree(a, b *record) bool {
-	if birthdaysDisagree(a.birthday, b.birthday) {
+	if birthdaysDisagree(a.birthday, b.birthday) || loyaltyConflict(a, b) {
 		return true
 	}
-	return kindConflict(a, b) && !namesAgree(a, b)
+	return kindConflict(a, b) && !namesAgree(a, b) && !linkedBySystems(a, b)
 }
 
-// kindConflict reports whether the records both carry values of one kind
+// loyaltyConflict reports whether both records carry a loyalty account id
+// and the two differ: one account per person.
+func loyaltyConflict(a, b *record) bool {
+	return a.hasKind(omnigate.KindLoyalty) && b.hasKind(omnigate.KindLoyalty) &&
+		!slices.ContainsFunc(a.ids, func(id Identifier) bool { return id.Kind == omnigate.KindLoyalty && b.has(id) })
+}
+
+// linkedBySystems reports whether the records share a webshop customer id or
+// a loyalty account id: a link the systems themselves made.
+func linkedBySystems(a, b *record) bool {
+	return slices.ContainsFunc(a.ids, func(id Identifier) bool {
+		return (id.Kind == omnigate.KindCommercetoolsID || id.Kind == omnigate.KindLoyalty) && b.has(id)
+	})
+}
+
+// contactKinds are the kinds whose differing values are a disagreement
+// unless names or a system's link vouch for them (rule 2).
+var contactKinds = []omnigate.IdentifierKind{omnigate.KindEmail, omnigate.KindPhone}
+
+// kindConflict reports whether the records both carry emails (or phones)
 // without one in common.
 func kindConflict(a, b *record) bool {
 	common := shared(a, b)
-	for _, k := range []omnigate.IdentifierKind{omnigate.KindEmail, omnigate.KindPhone} {
+	for _, k := range contactKinds {
 		if a.hasKind(k) && b.hasKind(k) && !slices.ContainsFunc(common, func(id Identifier) bool { return id.Kind == k }) {
 			return true
 		}
@@ -542,16 +575,16 @@ func (c *compiled) groupRecords(records []*record) []*group {
 	return groups
 }
 
-// vouches reports whether g already holds, for each kind on which r and its
-// member m carry different values, one of r's values: the group has shown
-// those values to be one person's, so the difference is no disagreement.
-// Birthdays still disagree.
+// vouches reports whether g already holds, for each kind (email, phone) on
+// which r and its member m carry different values, one of r's values: the
+// group has shown those values to be one person's, so the difference is no
+// disagreement. Birthdays and loyalty accounts still disagree.
 func (g *group) vouches(r, m *record) bool {
-	if birthdaysDisagree(r.birthday, m.birthday) {
+	if birthdaysDisagree(r.birthday, m.birthday) || loyaltyConflict(r, m) {
 		return false
 	}
 	common := shared(r, m)
-	for _, k := range []omnigate.IdentifierKind{omnigate.KindEmail, omnigate.KindPhone} {
+	for _, k := range contactKinds {
 		if r.hasKind(k) && m.hasKind(k) && !slices.ContainsFunc(common, func(id Identifier) bool { return id.Kind == k }) && !g.holds(r, k) {
 			return false
 		}
@@ -612,7 +645,8 @@ func NewMatcher(rules Rules) (*Matcher, error) {
 }
 
 // Identifiers returns the identifiers the matching rule reads from a record:
-// its emails and phones normalized, without placeholders, blocked values and
+// its emails and phones normalized, its loyalty and webshop ids trimmed,
+// without placeholders, blocked values and
 // values that do not parse.
 func (m *Matcher) Identifiers(cr omnigate.CustomerRecord) []Identifier {
 	return slices.Clone(m.c.prepare(cr).ids)

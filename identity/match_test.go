@@ -65,8 +65,8 @@ func TestBlockedValues(t *testing.T) {
 	if _, _, err := c.normalize(omnigate.KindEmail, "ann at shop", ""); omnigate.ErrorCode(err) != omnigate.EINVALID {
 		t.Errorf("a non-email gave %v, want EINVALID", err)
 	}
-	if _, _, err := c.normalize("loyalty", "123", ""); omnigate.ErrorCode(err) != omnigate.EINVALID {
-		t.Errorf("an unknown kind gave %v, want EINVALID", err)
+	if _, _, err := c.normalize("fax", "123", ""); omnigate.ErrorCode(err) != omnigate.EINVALID || !strings.Contains(err.Error(), `"fax"`) {
+		t.Errorf("an unknown kind gave %v, want EINVALID naming it", err)
 	}
 }
 

@@ -178,6 +178,14 @@ func NormalizePhone(raw, region string) (string, error) {
 	return phonenumbers.Format(num, phonenumbers.E164), nil
 }
 
+// NormalizeID returns the form of an opaque id (a loyalty account id, a
+// webshop customer id) that the identity map compares: the id trimmed of
+// surrounding space, otherwise as the system wrote it. Ids are compared
+// exactly; "" is no id.
+func NormalizeID(raw string) string {
+	return strings.TrimSpace(raw)
+}
+
 // quote quotes outside input for an error message, cut short so that a
 // megabyte of garbage does not become a megabyte of error.
 func quote(s string) string {

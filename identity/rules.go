@@ -2,6 +2,7 @@ package identity
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -27,14 +28,29 @@ type Rules struct {
 	BlockedPhones []string
 	// MaxPerKind caps how many values of one kind a customer may carry
 	// (Segment's default is 5); a record that would push a customer over
-	// the cap is kept apart. A missing or zero entry means
-	// DefaultMaxPerKind.
+	// the cap is kept apart. A missing or zero entry means the kind's
+	// default (DefaultMaxPerKindOf): one loyalty account, five of the
+	// others.
 	MaxPerKind map[omnigate.IdentifierKind]int
 }
 
 // DefaultMaxPerKind is the cap on values of one identifier kind per customer
-// when Rules.MaxPerKind does not set one.
+// when Rules.MaxPerKind does not set one, for every kind but loyalty.
 const DefaultMaxPerKind = 5
+
+// identifierKinds are the kinds of identifier the identity map knows.
+var identifierKinds = []omnigate.IdentifierKind{omnigate.KindEmail, omnigate.KindPhone, omnigate.KindLoyalty, omnigate.KindCommercetoolsID}
+
+// DefaultMaxPerKindOf returns the cap on values of kind per customer when
+// Rules.MaxPerKind does not set one: 1 for loyalty (the program gives one
+// account per person), DefaultMaxPerKind for the others (a person keeps
+// several emails and numbers, and may open more than one webshop account).
+func DefaultMaxPerKindOf(kind omnigate.IdentifierKind) int {
+	if kind == omnigate.KindLoyalty {
+		return 1
+	}
+	return DefaultMaxPerKind
+}
 
 // placeholderValues are what people and systems type when they have no
 // value. They are compared with the raw input, trimmed and lowercased.
@@ -121,25 +137,26 @@ func compileRules(r Rules) (*compiled, error) {
 		}
 	}
 	for k, n := range r.MaxPerKind {
-		if k != omnigate.KindEmail && k != omnigate.KindPhone {
-			return nil, fmt.Errorf("identity: MaxPerKind names unknown identifier kind %q", k)
+		if !slices.Contains(identifierKinds, k) {
+			return nil, fmt.Errorf("identity: MaxPerKind names unknown identifier kind %q (want email, phone, loyalty or commercetools_id)", k)
 		}
 		if n < 0 {
 			return nil, fmt.Errorf("identity: MaxPerKind[%s] is negative", k)
 		}
 		c.maxPerKind[k] = n
 	}
-	for _, k := range []omnigate.IdentifierKind{omnigate.KindEmail, omnigate.KindPhone} {
+	for _, k := range identifierKinds {
 		if c.maxPerKind[k] == 0 {
-			c.maxPerKind[k] = DefaultMaxPerKind
+			c.maxPerKind[k] = DefaultMaxPerKindOf(k)
 		}
 	}
 	return c, nil
 }
 
 // normalize turns a raw value into an identifier. ok is false when the value
-// is a placeholder or blocked; err is set when it is not a value of its kind
-// at all.
+// is a placeholder (empty, "null", "n/a" and the like, for every kind) or
+// blocked; err is set when it is not a value of its kind at all. Loyalty
+// and webshop ids are opaque: any other value is one, trimmed.
 func (c *compiled) normalize(kind omnigate.IdentifierKind, raw, region string) (value string, ok bool, err error) {
 	if placeholderValues[strings.ToLower(strings.TrimSpace(raw))] {
 		return "", false, nil
@@ -163,8 +180,10 @@ func (c *compiled) normalize(kind omnigate.IdentifierKind, raw, region string) (
 			return "", false, err
 		}
 		return value, !c.blockedPhone(value), nil
+	case omnigate.KindLoyalty, omnigate.KindCommercetoolsID:
+		return NormalizeID(raw), true, nil
 	default:
-		return "", false, omnigate.Errorf(omnigate.EINVALID, "unknown identifier kind %q (want email or phone)", kind)
+		return "", false, omnigate.Errorf(omnigate.EINVALID, "unknown identifier kind %q (want email, phone, loyalty or commercetools_id)", kind)
 	}
 }
 

@@ -184,6 +184,18 @@ func TestLoyaltySearchAndLocations(t *testing.T) {
 	e.fails("POST", "/v2/loyalty/accounts/search", apis.SearchLoyaltyAccountsRequest{Query: &apis.LoyaltyAccountQuery{Mappings: []apis.LoyaltyAccountMapping{{PhoneNumber: "07700900123"}}}}, 400, apis.CodeInvalidValue)
 	e.fails("POST", "/v2/loyalty/accounts/search", apis.SearchLoyaltyAccountsRequest{Limit: i64(201)}, 400, apis.CodeValueTooHigh)
 
+	// RetrieveLoyaltyAccount: one account by id.
+	var all apis.SearchLoyaltyAccountsResponse
+	e.ok("POST", "/v2/loyalty/accounts/search", apis.SearchLoyaltyAccountsRequest{}, &all)
+	for _, a := range all.LoyaltyAccounts {
+		var got retrieveLoyaltyAccountResponse
+		e.ok("GET", "/v2/loyalty/accounts/"+a.ID, nil, &got)
+		if got.LoyaltyAccount == nil || got.LoyaltyAccount.ID != a.ID || got.LoyaltyAccount.CustomerID != a.CustomerID {
+			t.Fatalf("retrieve %s: %+v", a.ID, got.LoyaltyAccount)
+		}
+	}
+	e.fails("GET", "/v2/loyalty/accounts/no-such-account", nil, 404, apis.CodeNotFound)
+
 	var locs apis.ListLocationsResponse
 	e.ok("GET", "/v2/locations", nil, &locs)
 	if len(locs.Locations) != 3 {

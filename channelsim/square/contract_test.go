@@ -36,6 +36,7 @@ func TestContract(t *testing.T) {
 		{"GET", "/v2/orders/" + created.Order.ID, nil, nil},
 		{"PUT", "/v2/orders/" + created.Order.ID, apis.UpdateOrderRequest{IdempotencyKey: "u-1", FieldsToClear: []string{"ticket_name"}, Order: &apis.Order{LocationID: locLondon, Version: 1, LineItems: []apis.OrderLineItem{{UID: created.Order.LineItems[0].UID, Quantity: "2"}}}}, apis.UpdateOrderRequest{Order: &apis.Order{LocationID: locLondon, Version: 1}}},
 		{"POST", "/v2/loyalty/accounts/search", apis.SearchLoyaltyAccountsRequest{Query: &apis.LoyaltyAccountQuery{Mappings: []apis.LoyaltyAccountMapping{{PhoneNumber: "+447700900123"}}}}, apis.SearchLoyaltyAccountsRequest{Limit: i64(0)}},
+		{"GET", "/v2/loyalty/accounts/b1a5e6a0-0000-4000-8000-000000000001", nil, nil},
 		{"POST", "/v2/inventory/counts/batch-retrieve", apis.BatchRetrieveInventoryCountsRequest{CatalogObjectIDs: []string{"VARSHIRT0000000000000001"}, LocationIDs: []string{locLondon, locNewYork}, States: []string{"IN_STOCK"}, Limit: i64(1)}, apis.BatchRetrieveInventoryCountsRequest{Limit: i64(0)}},
 		{"POST", "/v2/inventory/changes/batch-create", apis.BatchChangeInventoryRequest{IdempotencyKey: "i-1", Changes: []apis.InventoryChange{
 			{Type: "PHYSICAL_COUNT", PhysicalCount: &apis.InventoryPhysicalCount{ReferenceID: "count-1", CatalogObjectID: "VARCAP000000000000000003", State: "IN_STOCK", LocationID: locLeeds, Quantity: "4", OccurredAt: apis.FormatTime(t0)}},
@@ -68,8 +69,8 @@ func TestContract(t *testing.T) {
 			t.Errorf("endpoint %s was not exercised with a successful call", ep)
 		}
 	}
-	if len(mux.Endpoints()) != 15 {
-		t.Errorf("%d endpoints, the package comment lists 15", len(mux.Endpoints()))
+	if len(mux.Endpoints()) != 16 {
+		t.Errorf("%d endpoints, the package comment lists 16", len(mux.Endpoints()))
 	}
 }
 

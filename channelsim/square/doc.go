@@ -20,6 +20,7 @@
 //	GET    /v2/orders/{order_id}                  orders.get                       1
 //	PUT    /v2/orders/{order_id}                  orders.update                    1
 //	POST   /v2/loyalty/accounts/search            loyalty.accounts.search          len(mappings or customer_ids) (≤30), else 1
+//	GET    /v2/loyalty/accounts/{account_id}      loyalty.accounts.get             1
 //	POST   /v2/inventory/counts/batch-retrieve    inventory.counts.batch-retrieve  len(catalog_object_ids), else 1
 //	POST   /v2/inventory/changes/batch-create     inventory.changes.batch-create   len(changes) (≤100)
 //	GET    /v2/locations                          locations.list                   1

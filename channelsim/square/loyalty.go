@@ -18,12 +18,13 @@ type loyaltyRec struct {
 // mapped phone number and by customer.
 type loyaltyIndex struct {
 	all        []*loyaltyRec
+	byID       map[string]*loyaltyRec
 	byPhone    map[string][]*loyaltyRec
 	byCustomer map[string][]*loyaltyRec
 }
 
 func newLoyaltyIndex(as []apis.LoyaltyAccount) *loyaltyIndex {
-	ix := &loyaltyIndex{byPhone: map[string][]*loyaltyRec{}, byCustomer: map[string][]*loyaltyRec{}}
+	ix := &loyaltyIndex{byID: map[string]*loyaltyRec{}, byPhone: map[string][]*loyaltyRec{}, byCustomer: map[string][]*loyaltyRec{}}
 	for _, a := range as {
 		r := &loyaltyRec{a: a}
 		r.created, _ = apis.ParseTime(a.CreatedAt)
@@ -36,6 +37,7 @@ func newLoyaltyIndex(as []apis.LoyaltyAccount) *loyaltyIndex {
 		return ix.all[i].a.ID < ix.all[j].a.ID
 	})
 	for _, r := range ix.all {
+		ix.byID[r.a.ID] = r
 		if r.a.Mapping != nil && r.a.Mapping.PhoneNumber != "" {
 			if e, ok := queryE164(r.a.Mapping.PhoneNumber); ok {
 				ix.byPhone[e] = append(ix.byPhone[e], r)
@@ -119,6 +121,26 @@ func (s *server) searchLoyalty(w http.ResponseWriter, r *http.Request) error {
 		resp.LoyaltyAccounts = append(resp.LoyaltyAccounts, h.a)
 	}
 	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// retrieveLoyaltyAccountResponse is the body of GET
+// /v2/loyalty/accounts/{account_id} (RetrieveLoyaltyAccountResponse).
+type retrieveLoyaltyAccountResponse struct {
+	LoyaltyAccount *apis.LoyaltyAccount `json:"loyalty_account,omitempty"`
+}
+
+// retrieveLoyalty is RetrieveLoyaltyAccount: one account by its id, 404
+// NOT_FOUND for an id the seller does not have.
+func (s *server) retrieveLoyalty(w http.ResponseWriter, r *http.Request) error {
+	harness.Keys(r, 1)
+	id := r.PathValue("account_id")
+	rec, ok := s.loyalty.byID[id]
+	if !ok {
+		return notFound("Loyalty account with ID `%s` not found.", clip(id, 64))
+	}
+	a := rec.a
+	writeJSON(w, http.StatusOK, retrieveLoyaltyAccountResponse{LoyaltyAccount: &a})
 	return nil
 }
 

@@ -80,6 +80,7 @@ func New(h *harness.Harness, d *Data, c Credentials) http.Handler {
 	s.route(m, "GET /v2/orders/{order_id}", "orders.get", s.retrieveOrder)
 	s.route(m, "PUT /v2/orders/{order_id}", "orders.update", s.updateOrder)
 	s.route(m, "POST /v2/loyalty/accounts/search", "loyalty.accounts.search", s.searchLoyalty)
+	s.route(m, "GET /v2/loyalty/accounts/{account_id}", "loyalty.accounts.get", s.retrieveLoyalty)
 	s.route(m, "POST /v2/inventory/counts/batch-retrieve", "inventory.counts.batch-retrieve", s.batchRetrieveCounts)
 	s.route(m, "POST /v2/inventory/changes/batch-create", "inventory.changes.batch-create", s.batchChangeInventory)
 	s.route(m, "GET /v2/locations", "locations.list", s.listLocations)

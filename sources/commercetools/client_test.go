@@ -141,10 +141,37 @@ func TestFindCustomersByEmail(t *testing.T) {
 	for _, c := range []struct {
 		kind  omnigate.IdentifierKind
 		value string
-	}{{omnigate.KindEmail, " "}, {"loyalty", "123"}, {omnigate.KindPhone, "020 7946 0958"}, {omnigate.KindPhone, "+44"}} {
+	}{{omnigate.KindEmail, " "}, {omnigate.KindCommercetoolsID, " "}, {omnigate.KindPhone, "020 7946 0958"}, {omnigate.KindPhone, "+44"}} {
 		if _, err := e.client.FindCustomers(ctx, c.kind, c.value); omnigate.ErrorCode(err) != omnigate.EINVALID {
 			t.Errorf("FindCustomers(%s, %q): got %v, want %s", c.kind, c.value, err, omnigate.EINVALID)
 		}
+	}
+}
+
+func TestFindCustomersByWebshopID(t *testing.T) {
+	e := newEnv(t, testWorld(5), nil)
+	ctx := context.Background()
+	got, err := e.client.FindCustomers(ctx, omnigate.KindCommercetoolsID, " cust-003 ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != "cust-003" || got[0].WebshopID != "cust-003" || got[0].System != omnigate.Commercetools {
+		t.Errorf("by webshop id: %+v", got)
+	}
+	if got, err := e.client.FindCustomers(ctx, omnigate.KindCommercetoolsID, "cust-999"); err != nil || len(got) != 0 {
+		t.Errorf("unknown webshop id: %+v %v", got, err)
+	}
+	// The shop keeps no loyalty ids, nor kinds it does not know: nothing
+	// found, and no error.
+	for _, kind := range []omnigate.IdentifierKind{omnigate.KindLoyalty, "shoe_size"} {
+		if got, err := e.client.FindCustomers(ctx, kind, "cust-003"); err != nil || got != nil {
+			t.Errorf("FindCustomers(%s): %+v %v, want nothing and no error", kind, got, err)
+		}
+	}
+	// Every record carries its own id as its webshop id.
+	all, err := e.client.GetCustomers(ctx, []string{"cust-001"})
+	if err != nil || all["cust-001"].WebshopID != "cust-001" {
+		t.Errorf("GetCustomers: %+v %v", all, err)
 	}
 }
 

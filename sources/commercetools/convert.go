@@ -140,6 +140,7 @@ func customerRecord(c ct.Customer) omnigate.CustomerRecord {
 	r := omnigate.CustomerRecord{
 		System: omnigate.Commercetools, ID: c.ID, GivenName: c.FirstName, FamilyName: c.LastName,
 		Birthday: c.DateOfBirth, CreatedAt: c.CreatedAt, UpdatedAt: c.LastModifiedAt,
+		WebshopID: c.ID,
 	}
 	if c.Email != "" {
 		r.Emails = []string{c.Email}

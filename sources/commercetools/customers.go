@@ -14,7 +14,9 @@ import (
 // regard to letter case, as the shop does at sign-in) or a phone number on
 // one of their addresses. Shops keep phones as they were typed, so an E.164
 // number is looked for in the forms people type: +442079460958,
-// +44 20 7946 0958, 020 7946 0958 and 02079460958.
+// +44 20 7946 0958, 020 7946 0958 and 02079460958. A webshop customer id
+// (KindCommercetoolsID) finds that customer. Other kinds find nothing: the
+// shop keeps no loyalty ids.
 func (c *Client) FindCustomers(ctx context.Context, kind omnigate.IdentifierKind, value string) ([]omnigate.CustomerRecord, error) {
 	var where string
 	switch kind {
@@ -31,8 +33,21 @@ func (c *Client) FindCustomers(ctx context.Context, kind omnigate.IdentifierKind
 		}
 		list := ct.QuoteList(forms)
 		where = "addresses(phone in " + list + " or mobile in " + list + ")"
+	case omnigate.KindCommercetoolsID:
+		id := strings.TrimSpace(value)
+		if id == "" {
+			return nil, omnigate.Errorf(omnigate.EINVALID, "a webshop customer id is required")
+		}
+		got, err := c.GetCustomers(ctx, []string{id})
+		if err != nil {
+			return nil, err
+		}
+		if r, ok := got[id]; ok {
+			return []omnigate.CustomerRecord{r}, nil
+		}
+		return nil, nil
 	default:
-		return nil, omnigate.Errorf(omnigate.EINVALID, "the webshop finds customers by email or phone, not by %q", kind)
+		return nil, nil
 	}
 	var out []omnigate.CustomerRecord
 	_, err := queryAll(ctx, c, "customers", where, []string{"createdAt asc", "id asc"}, func(cu ct.Customer) {

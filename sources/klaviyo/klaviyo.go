@@ -5,7 +5,7 @@
 //
 // Calls per method, for n profiles and L lists:
 //
-//	FindCustomers    GET /api/profiles?filter=equals(email|phone_number,...)   1 (more pages if several match)
+//	FindCustomers    GET /api/profiles?filter=equals(email|phone_number|external_id,...)   1 (more pages if several match)
 //	GetCustomers     GET /api/profiles?filter=any(id,[...])                    ceil(n/100)
 //	Profiles         the same with additional-fields[profile]=subscriptions,   ceil(n/100)
 //	                 GET /api/lists (cached for ListCacheTTL),                 ceil(L/10) when not cached

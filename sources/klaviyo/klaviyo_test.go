@@ -148,7 +148,7 @@ func TestFindCustomers(t *testing.T) {
 	if r.ID != sarah || r.System != omnigate.Klaviyo || r.GivenName != "Sarah" || r.FamilyName != "Mason" || r.Country != "GB" ||
 		len(r.Emails) != 1 || r.Emails[0] != " Sarah.Mason@Example.com" || len(r.Phones) != 1 || r.Phones[0] != "+447700900123" ||
 		len(r.Addresses) != 1 || r.Addresses[0].City != "London" || r.Addresses[0].PostalCode != "W1D 3QP" ||
-		!r.CreatedAt.Equal(time.Date(2022, 11, 8, 0, 0, 0, 0, time.UTC)) {
+		!r.CreatedAt.Equal(time.Date(2022, 11, 8, 0, 0, 0, 0, time.UTC)) || r.WebshopID != "web-1001" {
 		t.Errorf("record %+v", r)
 	}
 	recs, err = e.c.FindCustomers(ctx, omnigate.KindPhone, "+447700900123")
@@ -166,7 +166,7 @@ func TestFindCustomers(t *testing.T) {
 	for _, bad := range []struct {
 		kind  omnigate.IdentifierKind
 		value string
-	}{{"loyalty", "123"}, {omnigate.KindEmail, " "}} {
+	}{{omnigate.KindCommercetoolsID, " "}, {omnigate.KindEmail, " "}} {
 		_, err = e.c.FindCustomers(ctx, bad.kind, bad.value)
 		var oe *omnigate.Error
 		if !errors.As(err, &oe) || oe.Code != omnigate.EINVALID || oe.Source != omnigate.Klaviyo {
@@ -175,6 +175,35 @@ func TestFindCustomers(t *testing.T) {
 	}
 	if st := e.stats("profiles.list"); st.Calls != 4 || fmt.Sprint(st.KeysPerCall) != "[1 1 1 1]" {
 		t.Errorf("profiles.list %+v", st)
+	}
+}
+
+func TestFindCustomersByWebshopID(t *testing.T) {
+	e := setup(t, fixture(t))
+	ctx := context.Background()
+	recs, err := e.c.FindCustomers(ctx, omnigate.KindCommercetoolsID, " web-1001 ")
+	if err != nil || len(recs) != 1 || recs[0].ID != sarah || recs[0].WebshopID != "web-1001" {
+		t.Errorf("by webshop id: %+v %v", recs, err)
+	}
+	if recs, err := e.c.FindCustomers(ctx, omnigate.KindCommercetoolsID, "web-9999"); err != nil || len(recs) != 0 {
+		t.Errorf("unknown webshop id: %+v %v", recs, err)
+	}
+	// The webshop id is matched whole, not as a prefix.
+	if recs, err := e.c.FindCustomers(ctx, omnigate.KindCommercetoolsID, "web-100"); err != nil || len(recs) != 0 {
+		t.Errorf("webshop id prefix: %+v %v", recs, err)
+	}
+	if st := e.stats("profiles.list"); st.Calls != 3 {
+		t.Errorf("profiles.list %+v", st)
+	}
+	// Klaviyo keeps no loyalty ids, nor kinds it does not know: nothing
+	// found, no error and no call.
+	for _, kind := range []omnigate.IdentifierKind{omnigate.KindLoyalty, "shoe_size"} {
+		if recs, err := e.c.FindCustomers(ctx, kind, "web-1001"); err != nil || recs != nil {
+			t.Errorf("FindCustomers(%s): %+v %v, want nothing and no error", kind, recs, err)
+		}
+	}
+	if st := e.stats("profiles.list"); st.Calls != 3 {
+		t.Errorf("profiles.list after unsearchable kinds %+v", st)
 	}
 }
 

@@ -13,8 +13,10 @@ import (
 	api "github.com/omnigate/omnigate/apis/klaviyo"
 )
 
-// FindCustomers returns the profiles whose email or phone number equals
-// value. Klaviyo compares emails without regard to case.
+// FindCustomers returns the profiles whose email, phone number or, for a
+// webshop customer id (KindCommercetoolsID), external_id equals value: the
+// profiles that came from the webshop carry its customer id there. Klaviyo
+// compares emails without regard to case. Other kinds find nothing.
 func (c *Client) FindCustomers(ctx context.Context, kind omnigate.IdentifierKind, value string) ([]omnigate.CustomerRecord, error) {
 	value = strings.TrimSpace(value)
 	if value == "" {
@@ -26,8 +28,10 @@ func (c *Client) FindCustomers(ctx context.Context, kind omnigate.IdentifierKind
 		field = "email"
 	case omnigate.KindPhone:
 		field = "phone_number"
+	case omnigate.KindCommercetoolsID:
+		field = "external_id"
 	default:
-		return nil, omnigate.SourceError(omnigate.Klaviyo, omnigate.EINVALID, "profiles cannot be found by "+string(kind)+"; use email or phone", nil)
+		return nil, nil
 	}
 	var out []omnigate.CustomerRecord
 	capped, err := walk(ctx, c, "/api/profiles?"+query("filter", api.Equals(field, value), "page[size]", "100"),
@@ -258,6 +262,7 @@ func customerRecord(p api.Profile) omnigate.CustomerRecord {
 	r := omnigate.CustomerRecord{
 		System: omnigate.Klaviyo, ID: p.ID,
 		GivenName: api.Value(a.FirstName), FamilyName: api.Value(a.LastName),
+		WebshopID: strings.TrimSpace(api.Value(a.ExternalID)),
 	}
 	if e := api.Value(a.Email); e != "" {
 		r.Emails = []string{e}

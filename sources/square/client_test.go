@@ -95,8 +95,93 @@ func TestFindCustomersByEmail(t *testing.T) {
 	if _, err := c.FindCustomers(context.Background(), omnigate.KindEmail, "not-an-email"); omnigate.ErrorCode(err) != omnigate.EINVALID {
 		t.Fatalf("bad email: %v", err)
 	}
-	if _, err := c.FindCustomers(context.Background(), "loyalty", "x"); omnigate.ErrorCode(err) != omnigate.EINVALID {
-		t.Fatalf("unknown kind: %v", err)
+	// Square keeps no webshop ids, nor kinds it does not know: nothing
+	// found, and no error.
+	for _, kind := range []omnigate.IdentifierKind{omnigate.KindCommercetoolsID, "shoe_size"} {
+		if got, err := c.FindCustomers(context.Background(), kind, custAlice); err != nil || got != nil {
+			t.Fatalf("FindCustomers(%s): %+v %v, want nothing and no error", kind, got, err)
+		}
+	}
+}
+
+const aliceLoyalty = "b1a5e6a0-0000-4000-8000-000000000001"
+
+func TestFindCustomersCarryLoyalty(t *testing.T) {
+	e := setup(t, shopWorld())
+	c := e.client(t)
+	ctx := context.Background()
+	// Found by email: Alice has a loyalty account, Dan none; one loyalty
+	// search for both.
+	got, err := c.FindCustomers(ctx, omnigate.KindEmail, "alice.smith@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loyalty := map[string]string{}
+	for _, r := range got {
+		loyalty[r.ID] = r.LoyaltyID
+	}
+	if len(got) != 2 || loyalty[custAlice] != aliceLoyalty || loyalty[custDan] != "" {
+		t.Fatalf("loyalty ids %v", loyalty)
+	}
+	if s := e.stats("loyalty.accounts.search"); s.Calls != 1 || s.MaxKeys != 2 {
+		t.Fatalf("loyalty search: %d calls, max %d ids; want 1 of 2", s.Calls, s.MaxKeys)
+	}
+	// Found by phone too.
+	got, err = c.FindCustomers(ctx, omnigate.KindPhone, "+447700900123")
+	if err != nil || len(got) != 1 || got[0].ID != custAlice || got[0].LoyaltyID != aliceLoyalty {
+		t.Fatalf("by phone: %+v %v", got, err)
+	}
+	// By the loyalty account: its customer.
+	got, err = c.FindCustomers(ctx, omnigate.KindLoyalty, " "+aliceLoyalty+" ")
+	if err != nil || len(got) != 1 || got[0].ID != custAlice || got[0].LoyaltyID != aliceLoyalty || got[0].Country != "GB" {
+		t.Fatalf("by loyalty: %+v %v", got, err)
+	}
+	if s := e.stats("loyalty.accounts.get"); s.Calls != 1 {
+		t.Fatalf("loyalty.accounts.get: %d calls", s.Calls)
+	}
+	// An account Square does not have finds nothing, without error.
+	if got, err := c.FindCustomers(ctx, omnigate.KindLoyalty, "b1a5e6a0-0000-4000-8000-000000000999"); err != nil || len(got) != 0 {
+		t.Fatalf("unknown account: %+v %v", got, err)
+	}
+	for _, bad := range []string{" ", "a b"} {
+		if _, err := c.FindCustomers(ctx, omnigate.KindLoyalty, bad); omnigate.ErrorCode(err) != omnigate.EINVALID {
+			t.Fatalf("loyalty id %q: %v", bad, err)
+		}
+	}
+	// The loyalty program failing costs only the loyalty ids.
+	if err := e.h.Faults().Add(harness.Fault{System: "square", Endpoint: "loyalty.accounts.search", ErrorRate: 1, ErrorStatus: 503}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = c.FindCustomers(ctx, omnigate.KindPhone, "+447700900123")
+	e.h.Faults().Clear("")
+	if err != nil || len(got) != 1 || got[0].ID != custAlice || got[0].LoyaltyID != "" {
+		t.Fatalf("by phone with loyalty down: %+v %v; want Alice without her loyalty id", got, err)
+	}
+	// GetCustomers, which the customer view calls on every request, makes
+	// no loyalty search and carries no loyalty id.
+	before := e.stats("loyalty.accounts.search").Calls
+	recs, err := c.GetCustomers(ctx, []string{custAlice})
+	if err != nil || recs[custAlice].ID != custAlice || recs[custAlice].LoyaltyID != "" {
+		t.Fatalf("GetCustomers: %+v %v", recs, err)
+	}
+	if after := e.stats("loyalty.accounts.search").Calls; after != before {
+		t.Fatalf("GetCustomers searched loyalty accounts (%d calls)", after-before)
+	}
+	// A listed page carries loyalty ids, with one search per page.
+	before = e.stats("loyalty.accounts.search").Calls
+	page, _, err := c.ListCustomers(ctx, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]string{}
+	for _, r := range page {
+		listed[r.ID] = r.LoyaltyID
+	}
+	if len(page) != 5 || listed[custAlice] != aliceLoyalty || listed[custBob] != "" {
+		t.Fatalf("listed loyalty ids %v", listed)
+	}
+	if after := e.stats("loyalty.accounts.search").Calls; after != before+1 {
+		t.Fatalf("a page of 5 took %d loyalty searches, want 1", after-before)
 	}
 }
 

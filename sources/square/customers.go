@@ -2,6 +2,9 @@ package square
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -9,6 +12,7 @@ import (
 
 	"github.com/omnigate/omnigate"
 	apis "github.com/omnigate/omnigate/apis/square"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // Square's limits for customers.
@@ -29,6 +33,12 @@ const (
 // which finds the number however it was typed. Every candidate is then read
 // in its own country (its address, or the store where it first bought) and
 // kept only if it is the number asked for.
+//
+// Loyalty: value is a loyalty account id; the account is retrieved and its
+// customer returned. Other kinds find nothing: Square keeps no webshop ids.
+//
+// Records found carry their loyalty account id (one loyalty search per 30
+// customers found).
 func (c *Client) FindCustomers(ctx context.Context, kind omnigate.IdentifierKind, value string) ([]omnigate.CustomerRecord, error) {
 	switch kind {
 	case omnigate.KindEmail:
@@ -40,11 +50,84 @@ func (c *Client) FindCustomers(ctx context.Context, kind omnigate.IdentifierKind
 		if err != nil {
 			return nil, err
 		}
-		return c.records(ctx, found)
+		recs, err := c.records(ctx, found)
+		if err != nil {
+			return nil, err
+		}
+		return c.withLoyalty(ctx, recs)
 	case omnigate.KindPhone:
-		return c.findByPhone(ctx, value)
+		recs, err := c.findByPhone(ctx, value)
+		if err != nil {
+			return nil, err
+		}
+		return c.withLoyalty(ctx, recs)
+	case omnigate.KindLoyalty:
+		return c.findByLoyalty(ctx, value)
 	}
-	return nil, omnigate.Errorf(omnigate.EINVALID, "square: cannot search customers by %q; use email or phone", kind)
+	return nil, nil
+}
+
+// retrieveLoyaltyAccountResponse is the body of GET
+// /v2/loyalty/accounts/{account_id}.
+type retrieveLoyaltyAccountResponse struct {
+	LoyaltyAccount *apis.LoyaltyAccount `json:"loyalty_account"`
+}
+
+// findByLoyalty retrieves a loyalty account and returns its customer, with
+// the account's id as its LoyaltyID. An account Square does not have, or
+// one mapped to no customer, finds nothing.
+func (c *Client) findByLoyalty(ctx context.Context, value string) ([]omnigate.CustomerRecord, error) {
+	id := strings.TrimSpace(value)
+	if id == "" || len(id) > 255 || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return nil, omnigate.Errorf(omnigate.EINVALID, "square: %q is not a loyalty account id", clip(value, 80))
+	}
+	var resp retrieveLoyaltyAccountResponse
+	err := c.up.Do(ctx, upstream.Request{Method: http.MethodGet, Path: "/v2/loyalty/accounts/" + url.PathEscape(id), Idempotent: true}, &resp)
+	var se *upstream.StatusError
+	switch {
+	case errors.As(err, &se) && se.Status == http.StatusNotFound:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case resp.LoyaltyAccount == nil || resp.LoyaltyAccount.CustomerID == "":
+		return nil, nil
+	}
+	got, err := c.GetCustomers(ctx, []string{resp.LoyaltyAccount.CustomerID})
+	if err != nil {
+		return nil, err
+	}
+	r, ok := got[resp.LoyaltyAccount.CustomerID]
+	if !ok {
+		return nil, nil
+	}
+	r.LoyaltyID = resp.LoyaltyAccount.ID
+	return []omnigate.CustomerRecord{r}, nil
+}
+
+// withLoyalty sets each record's LoyaltyID from its customer's loyalty
+// account, one search per 30 records; when the loyalty search fails the
+// records come back without. GetCustomers does not do this: the
+// customer view calls it on every request, and the identity map learns a
+// record's loyalty account when the record is found or listed.
+func (c *Client) withLoyalty(ctx context.Context, recs []omnigate.CustomerRecord) ([]omnigate.CustomerRecord, error) {
+	if len(recs) == 0 {
+		return recs, nil
+	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	accs, err := c.LoyaltyByCustomer(ctx, ids)
+	if err != nil {
+		// The records are found all the same: a loyalty id is one piece of
+		// evidence more, and the loyalty program failing (or a token
+		// without LOYALTY_READ) must not cost the search.
+		return recs, nil
+	}
+	for i := range recs {
+		recs[i].LoyaltyID = accs[recs[i].ID].ID
+	}
+	return recs, nil
 }
 
 func (c *Client) findByPhone(ctx context.Context, value string) ([]omnigate.CustomerRecord, error) {
@@ -142,7 +225,9 @@ func (c *Client) searchCustomers(ctx context.Context, filter *apis.CustomerFilte
 }
 
 // GetCustomers fetches profiles by id, up to 100 per call, several calls
-// at once. Unknown ids are absent from the map.
+// at once. Unknown ids are absent from the map. The records carry no
+// LoyaltyID: the customer view calls GetCustomers on every request, and a
+// loyalty search each time would cost a call for nothing the view shows.
 func (c *Client) GetCustomers(ctx context.Context, ids []string) (map[string]omnigate.CustomerRecord, error) {
 	ids = uniq(ids)
 	var mu sync.Mutex

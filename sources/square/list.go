@@ -24,7 +24,8 @@ var _ omnigate.CustomerLister = (*Client)(nil)
 // that profiles created during a walk come after the ones already read.
 // The cursor is Square's own; Square lists only profiles with public
 // information (a name, company, email or phone). limit is clamped to
-// 1..100 (0 or less means 100); Square treats it as advisory.
+// 1..100 (0 or less means 100); Square treats it as advisory. Records carry
+// their loyalty account id: one loyalty search per 30 records.
 func (c *Client) ListCustomers(ctx context.Context, cursor string, limit int) ([]omnigate.CustomerRecord, string, error) {
 	if strings.ContainsFunc(cursor, func(r rune) bool { return r <= ' ' || r == 0x7f }) || len(cursor) > 2048 {
 		return nil, "", badListCursor(cursor, nil)
@@ -53,6 +54,9 @@ func (c *Client) ListCustomers(ctx context.Context, cursor string, limit int) ([
 	}
 	recs, err := c.records(ctx, resp.Customers)
 	if err != nil {
+		return nil, "", err
+	}
+	if recs, err = c.withLoyalty(ctx, recs); err != nil {
 		return nil, "", err
 	}
 	if recs == nil {

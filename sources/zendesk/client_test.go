@@ -76,7 +76,7 @@ func smallWorld() *world.World {
 			{ID: 12, Name: "Bob Jones", Email: "bob@example.com", Phone: "07700 900123", Locale: "en", TimeZone: "London", CreatedAt: t0, UpdatedAt: t0},
 			{ID: 13, Name: "Bernd Maier", Email: "bernd@example.de", Phone: "07700 900123", Locale: "de", TimeZone: "Europe/Berlin", CreatedAt: t0, UpdatedAt: t0},
 			{ID: 14, Name: "Nora Nowhere", Email: "nora@example.com", Phone: "07700 900123", Locale: "en", TimeZone: "UTC", CreatedAt: t0, UpdatedAt: t0},
-			{ID: 15, Name: "Carla", Email: "carla@example.com", Phone: "0044 7700 900123", Locale: "en-GB", CreatedAt: t0, UpdatedAt: t0},
+			{ID: 15, Name: "Carla", Email: "carla@example.com", Phone: "0044 7700 900123", Locale: "en-GB", ExternalID: "web-0015", CreatedAt: t0, UpdatedAt: t0},
 		},
 		Tickets: []world.Ticket{
 			{ID: 101, RequesterID: 11, Subject: "Late parcel", Status: "solved", Priority: "high", Channel: "email", Satisfaction: world.Satisfaction{ID: 1, Score: "good", Comment: "Fast!"}, CreatedAt: t0.Add(1 * time.Hour), UpdatedAt: t0.Add(5 * time.Hour)},
@@ -173,6 +173,38 @@ func TestFindCustomersByPhoneOneCallAllFormats(t *testing.T) {
 	}
 }
 
+func TestFindCustomersByWebshopID(t *testing.T) {
+	w := smallWorld()
+	// An id that starts with the one asked for is another customer's.
+	w.SupportUsers = append(w.SupportUsers, world.SupportUser{ID: 16, Name: "Dora Webb", Email: "dora@example.com", ExternalID: "web-00151", CreatedAt: t0, UpdatedAt: t0})
+	e := setup(t, w, Config{})
+	ctx := context.Background()
+	got, err := e.c.FindCustomers(ctx, omnigate.KindCommercetoolsID, " web-0015 ")
+	if err != nil || len(got) != 1 || got[0].ID != "15" || got[0].WebshopID != "web-0015" {
+		t.Errorf("by webshop id: %+v %v", got, err)
+	}
+	if got, err := e.c.FindCustomers(ctx, omnigate.KindCommercetoolsID, "web-9999"); err != nil || len(got) != 0 {
+		t.Errorf("unknown webshop id: %+v %v", got, err)
+	}
+	if st := e.stats("users.search"); st.Calls != 2 {
+		t.Errorf("users.search %+v", st)
+	}
+	// Zendesk keeps no loyalty ids, nor kinds it does not know: nothing
+	// found, no error and no call.
+	for _, kind := range []omnigate.IdentifierKind{omnigate.KindLoyalty, "shoe_size"} {
+		if got, err := e.c.FindCustomers(ctx, kind, "web-0015"); err != nil || got != nil {
+			t.Errorf("FindCustomers(%s): %+v %v, want nothing and no error", kind, got, err)
+		}
+	}
+	if st := e.stats("users.search"); st.Calls != 2 {
+		t.Errorf("users.search after unsearchable kinds %+v", st)
+	}
+	recs, err := e.c.GetCustomers(ctx, []string{"11", "15"})
+	if err != nil || recs["15"].WebshopID != "web-0015" || recs["11"].WebshopID != "" {
+		t.Errorf("GetCustomers webshop ids: %+v %v", recs, err)
+	}
+}
+
 func TestFindCustomersRejectsBadInput(t *testing.T) {
 	e := setup(t, smallWorld(), Config{})
 	cases := []struct {
@@ -184,7 +216,7 @@ func TestFindCustomersRejectsBadInput(t *testing.T) {
 		{omnigate.KindEmail, `a"b@c.d`},
 		{omnigate.KindPhone, "07700 900123"},
 		{omnigate.KindPhone, "+abc"},
-		{"loyalty", "123"},
+		{omnigate.KindCommercetoolsID, " "},
 	}
 	for _, c := range cases {
 		_, err := e.c.FindCustomers(context.Background(), c.kind, c.value)

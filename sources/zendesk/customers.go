@@ -20,14 +20,23 @@ import (
 // cannot match half the account.
 const minWildcardDigits = 6
 
-// FindCustomers returns the end users whose email or phone is value. value
-// is normalized: a lowercased email, or an E.164 phone number.
+// FindCustomers returns the end users whose email, phone or, for a webshop
+// customer id (KindCommercetoolsID), external_id is value: help-centre users
+// who came from the webshop carry its customer id there. value is
+// normalized: a lowercased email, an E.164 phone number, a trimmed id.
+// Other kinds find nothing: Zendesk keeps no loyalty ids.
 func (c *Client) FindCustomers(ctx context.Context, kind omnigate.IdentifierKind, value string) ([]omnigate.CustomerRecord, error) {
+	switch kind {
+	case omnigate.KindEmail, omnigate.KindPhone, omnigate.KindCommercetoolsID:
+	default:
+		return nil, nil
+	}
 	value = strings.TrimSpace(value)
 	if value == "" {
 		return nil, omnigate.Errorf(omnigate.EINVALID, "zendesk: the %s to search for is empty", kind)
 	}
 	var (
+		param = "query" // search syntax; external_id= asks for one exact id
 		query string
 		keep  func(api.User) bool
 	)
@@ -57,13 +66,17 @@ func (c *Client) FindCustomers(ctx context.Context, kind omnigate.IdentifierKind
 			query = "phone:" + strings.TrimPrefix(e164, "+")
 		}
 		keep = func(u api.User) bool { return u.Phone != nil && c.phoneE164(u) == e164 }
-	default:
-		return nil, omnigate.Errorf(omnigate.EINVALID, "zendesk: cannot search users by %q (email or phone)", kind)
+	case omnigate.KindCommercetoolsID:
+		param, query = "external_id", value
+		// Zendesk compares external ids without regard to case.
+		keep = func(u api.User) bool {
+			return u.ExternalID != nil && strings.EqualFold(strings.TrimSpace(*u.ExternalID), value)
+		}
 	}
 
 	var out []omnigate.CustomerRecord
 	for page := 1; page <= c.cfg.MaxPages; page++ {
-		q := url.Values{"query": {query}, "page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(pageSize)}}
+		q := url.Values{param: {query}, "page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(pageSize)}}
 		var resp api.UsersPage
 		if err := c.get(ctx, "/api/v2/users/search.json?"+q.Encode(), &resp); err != nil {
 			return nil, err
@@ -129,6 +142,9 @@ func toRecord(u api.User) omnigate.CustomerRecord {
 	// Zendesk keeps one name; its first word is taken as the given name.
 	if f := strings.Fields(u.Name); len(f) > 0 {
 		r.GivenName, r.FamilyName = f[0], strings.Join(f[1:], " ")
+	}
+	if u.ExternalID != nil {
+		r.WebshopID = strings.TrimSpace(*u.ExternalID)
 	}
 	if u.Email != nil && strings.TrimSpace(*u.Email) != "" {
 		r.Emails = []string{strings.TrimSpace(*u.Email)}
