@@ -673,3 +673,35 @@ func TestConcurrentChangesKeepTheMapConsistent(t *testing.T) {
 		t.Fatalf("%d links for %d records", n, len(recs))
 	}
 }
+
+// Two loyalty accounts are two people: an agent's merge of their customers
+// is refused and left for review.
+func TestMergeOfTwoLoyaltyAccountsIsAConflict(t *testing.T) {
+	ctx := t.Context()
+	fs := newFinders()
+	a := cust("SQ-A", "Ida", "Berg", "GB", []string{"ida@berg.io"}, nil)
+	a.LoyaltyID = "loyalty-1"
+	b := cust("SQ-B", "Ida", "Berg", "GB", []string{"ida.berg@work.io"}, nil)
+	b.LoyaltyID = "loyalty-2"
+	fs.sq.add(a, b)
+	r, _ := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	ga, err := r.ResolveRecord(ctx, omnigate.Square, "SQ-A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, err := r.ResolveRecord(ctx, omnigate.Square, "SQ-B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ga == gb {
+		t.Fatal("two loyalty accounts were linked as one customer")
+	}
+	_, err = r.Merge(ctx, []string{ga, gb}, agent)
+	wantCode(t, err, omnigate.ECONFLICT)
+	if !strings.Contains(err.Error(), "loyalty") {
+		t.Errorf("error %q does not name the loyalty accounts", err)
+	}
+	if c, _ := r.Conflicts(ctx, 10); len(c) != 1 {
+		t.Fatalf("conflicts = %+v; want the refused merge", c)
+	}
+}
