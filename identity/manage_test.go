@@ -438,9 +438,8 @@ func mapInvariant(ctx context.Context, db *mongodb.DB) error {
 		if c.MergedInto != "" || c.Erased {
 			continue
 		}
-		for k, l := range c.Links {
+		for _, l := range c.Links {
 			key := l["system"].(string) + ":" + l["external_id"].(string)
-			_ = k
 			if owner[key] != c.ID {
 				errs = append(errs, fmt.Errorf("customer %s holds record %s, linked to %q", c.ID, key, owner[key]))
 			}
