@@ -643,8 +643,9 @@ func TestBackfillRecordFailuresAreRetried(t *testing.T) {
 	}
 }
 
-// After a walk, the suggestion pass reads every record with its customer
-// and stores what fuzzy evidence suggests, for agents.
+// After a walk, lists and figures see every record, and the suggestion
+// pass reads every record with its customer and stores what fuzzy evidence
+// suggests, for agents.
 func TestSuggestAfterTheWalk(t *testing.T) {
 	w := open(t)
 	data := dataset(t, w)
@@ -655,8 +656,25 @@ func TestSuggestAfterTheWalk(t *testing.T) {
 	if before.Records != total(data) || before.Unlinked != total(data) || before.Pairs != 0 {
 		t.Fatalf("before any walk: %+v; want every record read, none linked, no pairs", before)
 	}
-	if _, err := backfill.Run(t.Context(), options(w, nil)); err != nil {
+	sum, err := backfill.Run(t.Context(), options(w, nil))
+	if err != nil {
 		t.Fatal(err)
+	}
+	// Lists and figures see everyone.
+	st, err := w.Resolver.Stats(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Records != total(data) || st.Customers != sum.Customers {
+		t.Fatalf("after the walk the map says %d records, %d customers; the walk saw %d records, %d customers", st.Records, st.Customers, total(data), sum.Customers)
+	}
+	for sys, ids := range data {
+		if st.RecordsBySystem[sys] != len(ids) {
+			t.Errorf("%s: %d records linked, %d listed", sys, st.RecordsBySystem[sys], len(ids))
+		}
+	}
+	if _, n, _, err := w.Resolver.List(t.Context(), 1000, ""); err != nil || n != sum.Customers {
+		t.Fatalf("customer list holds %d, %v; want %d", n, err, sum.Customers)
 	}
 	s, err := backfill.Suggest(t.Context(), options(w, nil))
 	if err != nil {

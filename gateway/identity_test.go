@@ -184,3 +184,63 @@ func TestIdentityChangesRefuseBadInput(t *testing.T) {
 		t.Fatalf("a mutation ran from a GET: %d %s", resp.StatusCode, buf.String())
 	}
 }
+
+// customerList pages through every customer once; identityStats counts
+// them.
+func TestCustomerListAndStats(t *testing.T) {
+	e := setup(t)
+	e.identityPerson(t) // at least one customer resolved
+	var st struct {
+		IdentityStats struct {
+			Customers, Records int
+			RecordsBySystem    []struct {
+				System  string
+				Records int
+			}
+		}
+	}
+	if r := e.query(t, `{ identityStats { customers records recordsBySystem { system records } } }`, nil, &st); len(r.Errors) > 0 {
+		t.Fatal(r.Errors)
+	}
+	if st.IdentityStats.Customers < 1 || st.IdentityStats.Records < st.IdentityStats.Customers || len(st.IdentityStats.RecordsBySystem) == 0 {
+		t.Fatalf("stats = %+v", st.IdentityStats)
+	}
+	seen := map[string]bool{}
+	after := ""
+	for page := 0; ; page++ {
+		var out struct {
+			CustomerList struct {
+				TotalCount int
+				Edges      []struct {
+					Cursor string
+					Node   struct{ ID string }
+				}
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   *string
+				}
+			}
+		}
+		vars := map[string]any{"after": after}
+		if r := e.query(t, `query($after: String) { customerList(first: 7, after: $after) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`, vars, &out); len(r.Errors) > 0 {
+			t.Fatal(r.Errors)
+		}
+		for _, ed := range out.CustomerList.Edges {
+			if seen[ed.Node.ID] || ed.Cursor != ed.Node.ID {
+				t.Fatalf("page %d: %s twice or cursor %q", page, ed.Node.ID, ed.Cursor)
+			}
+			seen[ed.Node.ID] = true
+		}
+		if !out.CustomerList.PageInfo.HasNextPage {
+			if len(seen) != out.CustomerList.TotalCount {
+				t.Fatalf("walked %d customers, totalCount %d", len(seen), out.CustomerList.TotalCount)
+			}
+			break
+		}
+		after = *out.CustomerList.PageInfo.EndCursor
+	}
+	r := e.query(t, `{ customerList(first: 5000) { totalCount } }`, nil, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "INVALID_INPUT" {
+		t.Fatalf("first: 5000 gave %+v", r.Errors)
+	}
+}

@@ -96,6 +96,17 @@ type ComplexityRoot struct {
 		Timeline            func(childComplexity int, first *int, after *string, kinds []model.TouchpointKind) int
 	}
 
+	CustomerConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CustomerEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	CustomerStats struct {
 		AverageOrderValue func(childComplexity int) int
 		Channels          func(childComplexity int) int
@@ -174,6 +185,17 @@ type ComplexityRoot struct {
 		Evidence  func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Records   func(childComplexity int) int
+	}
+
+	IdentityStats struct {
+		At              func(childComplexity int) int
+		Conflicts       func(childComplexity int) int
+		Customers       func(childComplexity int) int
+		Erased          func(childComplexity int) int
+		Merged          func(childComplexity int) int
+		Records         func(childComplexity int) int
+		RecordsBySystem func(childComplexity int) int
+		Suggestions     func(childComplexity int) int
 	}
 
 	IdentitySuggestion struct {
@@ -261,8 +283,10 @@ type ComplexityRoot struct {
 		CustomerByEmail     func(childComplexity int, email string) int
 		CustomerByPhone     func(childComplexity int, phone string, region *string) int
 		CustomerBySystemID  func(childComplexity int, system model.System, id string) int
+		CustomerList        func(childComplexity int, first *int, after *string) int
 		Customers           func(childComplexity int, ids []string) int
 		IdentityConflicts   func(childComplexity int, first *int) int
+		IdentityStats       func(childComplexity int) int
 		IdentitySuggestions func(childComplexity int, first *int) int
 		Node                func(childComplexity int, id string) int
 	}
@@ -282,6 +306,11 @@ type ComplexityRoot struct {
 	Store struct {
 		ID   func(childComplexity int) int
 		Name func(childComplexity int) int
+	}
+
+	SystemCount struct {
+		Records func(childComplexity int) int
+		System  func(childComplexity int) int
 	}
 
 	SystemRecord struct {
@@ -393,6 +422,8 @@ type QueryResolver interface {
 	Customers(ctx context.Context, ids []string) ([]*model.Customer, error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	IdentityConflicts(ctx context.Context, first *int) ([]model.IdentityConflict, error)
+	CustomerList(ctx context.Context, first *int, after *string) (*model.CustomerConnection, error)
+	IdentityStats(ctx context.Context) (*model.IdentityStats, error)
 	IdentitySuggestions(ctx context.Context, first *int) ([]model.IdentitySuggestion, error)
 }
 
@@ -690,6 +721,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Timeline(childComplexity, args["first"].(*int), args["after"].(*string), args["kinds"].([]model.TouchpointKind)), true
+
+	case "CustomerConnection.edges":
+		if e.ComplexityRoot.CustomerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.Edges(childComplexity), true
+	case "CustomerConnection.pageInfo":
+		if e.ComplexityRoot.CustomerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.PageInfo(childComplexity), true
+	case "CustomerConnection.totalCount":
+		if e.ComplexityRoot.CustomerConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.TotalCount(childComplexity), true
+
+	case "CustomerEdge.cursor":
+		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Cursor(childComplexity), true
+	case "CustomerEdge.node":
+		if e.ComplexityRoot.CustomerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
 
 	case "CustomerStats.averageOrderValue":
 		if e.ComplexityRoot.CustomerStats.AverageOrderValue == nil {
@@ -1039,6 +1102,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IdentityConflict.Records(childComplexity), true
+
+	case "IdentityStats.at":
+		if e.ComplexityRoot.IdentityStats.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityStats.At(childComplexity), true
+	case "IdentityStats.conflicts":
+		if e.ComplexityRoot.IdentityStats.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityStats.Conflicts(childComplexity), true
+	case "IdentityStats.customers":
+		if e.ComplexityRoot.IdentityStats.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityStats.Customers(childComplexity), true
+	case "IdentityStats.erased":
+		if e.ComplexityRoot.IdentityStats.Erased == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityStats.Erased(childComplexity), true
+	case "IdentityStats.merged":
+		if e.ComplexityRoot.IdentityStats.Merged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityStats.Merged(childComplexity), true
+	case "IdentityStats.records":
+		if e.ComplexityRoot.IdentityStats.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityStats.Records(childComplexity), true
+	case "IdentityStats.recordsBySystem":
+		if e.ComplexityRoot.IdentityStats.RecordsBySystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityStats.RecordsBySystem(childComplexity), true
+	case "IdentityStats.suggestions":
+		if e.ComplexityRoot.IdentityStats.Suggestions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityStats.Suggestions(childComplexity), true
 
 	case "IdentitySuggestion.at":
 		if e.ComplexityRoot.IdentitySuggestion.At == nil {
@@ -1424,6 +1536,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CustomerBySystemID(childComplexity, args["system"].(model.System), args["id"].(string)), true
+	case "Query.customerList":
+		if e.ComplexityRoot.Query.CustomerList == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customerList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomerList(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.customers":
 		if e.ComplexityRoot.Query.Customers == nil {
 			break
@@ -1446,6 +1569,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.IdentityConflicts(childComplexity, args["first"].(*int)), true
+	case "Query.identityStats":
+		if e.ComplexityRoot.Query.IdentityStats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.IdentityStats(childComplexity), true
 	case "Query.identitySuggestions":
 		if e.ComplexityRoot.Query.IdentitySuggestions == nil {
 			break
@@ -1520,6 +1649,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Store.Name(childComplexity), true
+
+	case "SystemCount.records":
+		if e.ComplexityRoot.SystemCount.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemCount.Records(childComplexity), true
+	case "SystemCount.system":
+		if e.ComplexityRoot.SystemCount.System == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemCount.System(childComplexity), true
 
 	case "SystemRecord.id":
 		if e.ComplexityRoot.SystemRecord.ID == nil {
@@ -2414,6 +2556,21 @@ extend type Query {
     first: Int = 50
   ): [IdentityConflict!]!
 
+  """
+  Every golden customer, oldest first. The list and its totalCount come from
+  a snapshot of the identity map at most 30 seconds old; run the backfill to
+  have every customer of every system in it.
+  """
+  customerList(
+    "How many, 1 to 1,000."
+    first: Int = 50
+    "The endCursor of the previous page."
+    after: String
+  ): CustomerConnection!
+
+  "Figures about the whole identity map, at most 30 seconds old."
+  identityStats: IdentityStats!
+
   "Pairs of customers that are likely one person on fuzzy evidence (found by the backfill), best first, for an agent to merge or dismiss."
   identitySuggestions(
     "How many, 1 to 1,000."
@@ -2563,6 +2720,52 @@ type ChannelConsent {
   source: System
   "The record of the statement, in that system."
   recordId: String
+}
+
+"A page of customers."
+type CustomerConnection {
+  "The customers on this page."
+  edges: [CustomerEdge!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+  "How many customers there are in all."
+  totalCount: Int!
+}
+
+"A customer and its cursor."
+type CustomerEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this customer."
+  cursor: String!
+  "The customer."
+  node: Customer!
+}
+
+"Figures about the whole identity map."
+type IdentityStats {
+  "Golden customers."
+  customers: Int!
+  "Customer ids merged into another (they resolve to it)."
+  merged: Int!
+  "Customers erased."
+  erased: Int!
+  "System records linked to a customer."
+  records: Int!
+  "Records linked, by system."
+  recordsBySystem: [SystemCount!]!
+  "Refused changes waiting for review."
+  conflicts: Int!
+  "Suggested pairs waiting for an agent."
+  suggestions: Int!
+  "When the figures were read."
+  at: Time!
+}
+
+"A count for one system."
+type SystemCount {
+  "The system."
+  system: System!
+  "How many records."
+  records: Int!
 }
 `, BuiltIn: false},
 	{Name: "../schema/query.graphqls", Input: `"""
@@ -2789,6 +2992,28 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CustomerConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CustomerEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CustomerEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "lifetimeValue":
@@ -2947,6 +3172,28 @@ func (ec *executionContext) childFields_IdentityConflict(ctx context.Context, fi
 		return ec.fieldContext_IdentityConflict_evidence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IdentityConflict", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customers":
+		return ec.fieldContext_IdentityStats_customers(ctx, field)
+	case "merged":
+		return ec.fieldContext_IdentityStats_merged(ctx, field)
+	case "erased":
+		return ec.fieldContext_IdentityStats_erased(ctx, field)
+	case "records":
+		return ec.fieldContext_IdentityStats_records(ctx, field)
+	case "recordsBySystem":
+		return ec.fieldContext_IdentityStats_recordsBySystem(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_IdentityStats_conflicts(ctx, field)
+	case "suggestions":
+		return ec.fieldContext_IdentityStats_suggestions(ctx, field)
+	case "at":
+		return ec.fieldContext_IdentityStats_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityStats", field.Name)
 }
 
 func (ec *executionContext) childFields_IdentitySuggestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3123,6 +3370,16 @@ func (ec *executionContext) childFields_Store(ctx context.Context, field graphql
 		return ec.fieldContext_Store_name(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Store", field.Name)
+}
+
+func (ec *executionContext) childFields_SystemCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "system":
+		return ec.fieldContext_SystemCount_system(ctx, field)
+	case "records":
+		return ec.fieldContext_SystemCount_records(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SystemCount", field.Name)
 }
 
 func (ec *executionContext) childFields_SystemRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3756,6 +4013,28 @@ func (ec *executionContext) field_Query_customerBySystemId_args(ctx context.Cont
 		return nil, err
 	}
 	args["id"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customerList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -5101,6 +5380,148 @@ func (ec *executionContext) fieldContext_Customer_identitySuggestions(_ context.
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_IdentitySuggestion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.CustomerEdge) graphql.Marshaler {
+			return ec.marshalNCustomerEdge2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6512,6 +6933,199 @@ func (ec *executionContext) _IdentityConflict_evidence(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_IdentityConflict_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IdentityConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentityStats_customers(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityStats_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityStats_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IdentityStats_merged(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityStats_merged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Merged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityStats_merged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IdentityStats_erased(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityStats_erased(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Erased, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityStats_erased(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IdentityStats_records(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityStats_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityStats_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IdentityStats_recordsBySystem(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityStats_recordsBySystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordsBySystem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SystemCount) graphql.Marshaler {
+			return ec.marshalNSystemCount2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityStats_recordsBySystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SystemCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityStats_conflicts(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityStats_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflicts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityStats_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IdentityStats_suggestions(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityStats_suggestions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suggestions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityStats_suggestions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IdentityStats_at(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityStats_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityStats_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityStats", field, false, false, "Time")
 }
 
 func (ec *executionContext) _IdentitySuggestion_id(ctx context.Context, field graphql.CollectedField, obj *model.IdentitySuggestion) (ret graphql.Marshaler) {
@@ -8170,6 +8784,82 @@ func (ec *executionContext) fieldContext_Query_identityConflicts(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_customerList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customerList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CustomerList(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+			return ec.marshalNCustomerConnection2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customerList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customerList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_identityStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_identityStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().IdentityStats(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityStats) graphql.Marshaler {
+			return ec.marshalNIdentityStats2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_identityStats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_identitySuggestions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8472,6 +9162,52 @@ func (ec *executionContext) _Store_name(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_Store_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Store", field, false, false, "String")
+}
+
+func (ec *executionContext) _SystemCount_system(ctx context.Context, field graphql.CollectedField, obj *model.SystemCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemCount_system(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.System, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.System) graphql.Marshaler {
+			return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemCount_system(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemCount", field, false, false, "System")
+}
+
+func (ec *executionContext) _SystemCount_records(ctx context.Context, field graphql.CollectedField, obj *model.SystemCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemCount_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemCount_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SystemRecord_system(ctx context.Context, field graphql.CollectedField, obj *model.SystemRecord) (ret graphql.Marshaler) {
@@ -11014,6 +11750,87 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var customerConnectionImplementors = []string{"CustomerConnection"}
+
+func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerConnection")
+		case "edges":
+			out.Values[i] = ec._CustomerConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CustomerConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CustomerConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerEdgeImplementors = []string{"CustomerEdge"}
+
+func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerEdge")
+		case "cursor":
+			out.Values[i] = ec._CustomerEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var customerStatsImplementors = []string{"CustomerStats"}
 
 func (ec *executionContext) _CustomerStats(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerStats) graphql.Marshaler {
@@ -11499,6 +12316,74 @@ func (ec *executionContext) _IdentityConflict(ctx context.Context, sel ast.Selec
 			}
 		case "evidence":
 			out.Values[i] = ec._IdentityConflict_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var identityStatsImplementors = []string{"IdentityStats"}
+
+func (ec *executionContext) _IdentityStats(ctx context.Context, sel ast.SelectionSet, obj *model.IdentityStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identityStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IdentityStats")
+		case "customers":
+			out.Values[i] = ec._IdentityStats_customers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "merged":
+			out.Values[i] = ec._IdentityStats_merged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "erased":
+			out.Values[i] = ec._IdentityStats_erased(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "records":
+			out.Values[i] = ec._IdentityStats_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordsBySystem":
+			out.Values[i] = ec._IdentityStats_recordsBySystem(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conflicts":
+			out.Values[i] = ec._IdentityStats_conflicts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suggestions":
+			out.Values[i] = ec._IdentityStats_suggestions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._IdentityStats_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12130,6 +13015,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_identityConflicts(ctx, field)
 				})
+		case "customerList":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customerList(ctx, field)
+				})
+		case "identityStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_identityStats(ctx, field)
+				})
 		case "identitySuggestions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -12272,6 +13169,44 @@ func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, ob
 		case "name":
 			out.Values[i] = ec._Store_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var systemCountImplementors = []string{"SystemCount"}
+
+func (ec *executionContext) _SystemCount(ctx context.Context, sel ast.SelectionSet, obj *model.SystemCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, systemCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SystemCount")
+		case "system":
+			out.Values[i] = ec._SystemCount_system(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "records":
+			out.Values[i] = ec._SystemCount_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -13234,6 +14169,42 @@ func (ec *executionContext) marshalNCustomer2ᚕᚖgithubᚗcomᚋomnigateᚋomn
 	return ret
 }
 
+func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *model.Customer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Customer!")
+		return graphql.Null
+	}
+	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerConnection2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomerConnection(ctx context.Context, sel ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerConnection!")
+		return graphql.Null
+	}
+	return ec._CustomerConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerEdge2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v model.CustomerEdge) graphql.Marshaler {
+	return ec._CustomerEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCustomerEdge2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CustomerEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerEdge2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomerEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCustomerStats2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomerStats(ctx context.Context, sel ast.SelectionSet, v *model.CustomerStats) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CustomerStats!")
@@ -13421,6 +14392,14 @@ func (ec *executionContext) marshalNIdentityConflict2ᚕgithubᚗcomᚋomnigate�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNIdentityStats2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityStats(ctx context.Context, sel ast.SelectionSet, v *model.IdentityStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IdentityStats!")
+		return graphql.Null
+	}
+	return ec._IdentityStats(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNIdentitySuggestion2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentitySuggestion(ctx context.Context, sel ast.SelectionSet, v model.IdentitySuggestion) graphql.Marshaler {
@@ -13670,6 +14649,26 @@ func (ec *executionContext) unmarshalNSystem2githubᚗcomᚋomnigateᚋomnigate�
 
 func (ec *executionContext) marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx context.Context, sel ast.SelectionSet, v model.System) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNSystemCount2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemCount(ctx context.Context, sel ast.SelectionSet, v model.SystemCount) graphql.Marshaler {
+	return ec._SystemCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSystemCount2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemCountᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SystemCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSystemCount2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNSystemRecord2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecord(ctx context.Context, sel ast.SelectionSet, v model.SystemRecord) graphql.Marshaler {

@@ -91,6 +91,7 @@ type Resolver struct {
 	origin string
 	own    *ownSeqs           // nil when the cache is disabled
 	erased erasedSet          // digests of erased records and identifiers
+	dir    directory          // lists and figures of the whole map
 	stop   context.CancelFunc // stops the poller
 	done   chan struct{}      // closed when the poller returned
 	closed sync.Once

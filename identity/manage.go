@@ -486,6 +486,7 @@ func (r *Resolver) runOp(ctx context.Context, op *opDoc) (*Result, error) {
 	if err := r.applyOp(ctx, op); err != nil {
 		return nil, internal(err)
 	}
+	r.forgetDirectory()
 	res := &Result{Change: changeOf(op.ID, op.History[op.Result[0]])}
 	canon, err := r.store.canonical(ctx, op.Result)
 	if err != nil {

@@ -704,3 +704,41 @@ func TestMergeOfTwoLoyaltyAccountsIsAConflict(t *testing.T) {
 		t.Fatalf("conflicts = %+v; want the refused merge", c)
 	}
 }
+
+// Lists and figures cover every customer of the map; an agent's change
+// shows in them at once on the replica that made it.
+func TestListAndStats(t *testing.T) {
+	ctx := t.Context()
+	fs := niaFinders()
+	r, _ := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	ids := resolveNia(t, r)
+	st, err := r.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Customers != 2 || st.Records != 2 || st.RecordsBySystem[omnigate.Klaviyo] != 1 || st.RecordsBySystem[omnigate.Square] != 1 || st.Merged != 0 {
+		t.Fatalf("stats = %+v", st)
+	}
+	page1, total, more, err := r.List(ctx, 1, "")
+	if err != nil || total != 2 || !more || len(page1) != 1 {
+		t.Fatalf("first page = %v, %d, %v, %v", page1, total, more, err)
+	}
+	page2, _, more, err := r.List(ctx, 1, page1[0])
+	if err != nil || more || len(page2) != 1 || page2[0] == page1[0] {
+		t.Fatalf("second page = %v, %v, %v", page2, more, err)
+	}
+	if got := []string{page1[0], page2[0]}; !slices.Equal(got, []string{ids.survivor, ids.loser}) {
+		t.Fatalf("list = %v; want %s then %s (oldest first)", got, ids.survivor, ids.loser)
+	}
+	if _, err := r.Merge(ctx, []string{ids.survivor, ids.loser}, agent); err != nil {
+		t.Fatal(err)
+	}
+	st, err = r.Stats(ctx)
+	if err != nil || st.Customers != 1 || st.Merged != 1 || st.Records != 2 {
+		t.Fatalf("after the merge: %+v, %v", st, err)
+	}
+	_, _, _, err = r.List(ctx, 0, "")
+	wantCode(t, err, omnigate.EINVALID)
+	_, _, _, err = r.List(ctx, 10, "nope")
+	wantCode(t, err, omnigate.EINVALID)
+}

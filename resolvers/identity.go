@@ -23,6 +23,8 @@ type IdentityAdmin interface {
 	Suggestions(ctx context.Context, goldenID string) ([]identity.Suggestion, error)
 	AllSuggestions(ctx context.Context, limit int) ([]identity.Suggestion, error)
 	DismissSuggestion(ctx context.Context, id string, q identity.Request) error
+	List(ctx context.Context, first int, after string) (ids []string, total int, more bool, err error)
+	Stats(ctx context.Context) (identity.Stats, error)
 }
 
 func (r *Resolver) admin() (IdentityAdmin, error) {
@@ -109,4 +111,27 @@ func firstIn(first *int, def, max int) (int, error) {
 
 func suggestionOut(s identity.Suggestion) model.IdentitySuggestion {
 	return model.IdentitySuggestion{ID: s.ID, Customers: s.Customers[:], Score: s.Score, Evidence: nonNil(s.Evidence), At: s.At}
+}
+
+func customerPage(ids []string, total int, more, after bool) *model.CustomerConnection {
+	c := &model.CustomerConnection{TotalCount: total, Edges: make([]model.CustomerEdge, len(ids)),
+		PageInfo: &model.PageInfo{HasNextPage: more, HasPreviousPage: after}}
+	for i, id := range ids {
+		c.Edges[i] = model.CustomerEdge{Cursor: id, Node: &model.Customer{ID: id}}
+	}
+	if len(ids) > 0 {
+		c.PageInfo.StartCursor, c.PageInfo.EndCursor = str(ids[0]), str(ids[len(ids)-1])
+	}
+	return c
+}
+
+func statsOut(st identity.Stats) *model.IdentityStats {
+	out := &model.IdentityStats{Customers: st.Customers, Merged: st.Merged, Erased: st.Erased, Records: st.Records,
+		Conflicts: st.Conflicts, Suggestions: st.Suggestions, At: st.At, RecordsBySystem: []model.SystemCount{}}
+	for _, s := range omnigate.Systems {
+		if n, ok := st.RecordsBySystem[s]; ok {
+			out.RecordsBySystem = append(out.RecordsBySystem, model.SystemCount{System: systemOf(s), Records: n})
+		}
+	}
+	return out
 }

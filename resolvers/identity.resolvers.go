@@ -128,6 +128,30 @@ func (r *queryResolver) IdentityConflicts(ctx context.Context, first *int) ([]mo
 	return mapSlice(cs, conflictOut), nil
 }
 
+func (r *queryResolver) CustomerList(ctx context.Context, first *int, after *string) (*model.CustomerConnection, error) {
+	a, err := r.admin()
+	if err != nil {
+		return nil, err
+	}
+	ids, total, more, err := a.List(ctx, deref1(first, 50), deref1(after, ""))
+	if err != nil {
+		return nil, err
+	}
+	return customerPage(ids, total, more, after != nil && *after != ""), nil
+}
+
+func (r *queryResolver) IdentityStats(ctx context.Context) (*model.IdentityStats, error) {
+	a, err := r.admin()
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return statsOut(st), nil
+}
+
 func (r *queryResolver) IdentitySuggestions(ctx context.Context, first *int) ([]model.IdentitySuggestion, error) {
 	n, err := firstIn(first, 50, 1000)
 	if err != nil {

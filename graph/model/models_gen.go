@@ -79,6 +79,24 @@ type Consent struct {
 	Source System `json:"source"`
 }
 
+// A page of customers.
+type CustomerConnection struct {
+	// The customers on this page.
+	Edges []CustomerEdge `json:"edges"`
+	// Where this page stands.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many customers there are in all.
+	TotalCount int `json:"totalCount"`
+}
+
+// A customer and its cursor.
+type CustomerEdge struct {
+	// Pass as `after` to continue after this customer.
+	Cursor string `json:"cursor"`
+	// The customer.
+	Node *Customer `json:"node"`
+}
+
 // Lifetime figures of a customer over every channel.
 type CustomerStats struct {
 	// What the customer has spent, per currency, cancelled orders excluded.
@@ -221,6 +239,26 @@ type IdentityConflict struct {
 	Records []SystemRecord `json:"records"`
 	// Why it was refused.
 	Evidence string `json:"evidence"`
+}
+
+// Figures about the whole identity map.
+type IdentityStats struct {
+	// Golden customers.
+	Customers int `json:"customers"`
+	// Customer ids merged into another (they resolve to it).
+	Merged int `json:"merged"`
+	// Customers erased.
+	Erased int `json:"erased"`
+	// System records linked to a customer.
+	Records int `json:"records"`
+	// Records linked, by system.
+	RecordsBySystem []SystemCount `json:"recordsBySystem"`
+	// Refused changes waiting for review.
+	Conflicts int `json:"conflicts"`
+	// Suggested pairs waiting for an agent.
+	Suggestions int `json:"suggestions"`
+	// When the figures were read.
+	At time.Time `json:"at"`
 }
 
 // Two customers that are likely one person, and why.
@@ -389,6 +427,14 @@ type Store struct {
 	ID string `json:"id"`
 	// The store's name, when the system gave one.
 	Name *string `json:"name,omitempty"`
+}
+
+// A count for one system.
+type SystemCount struct {
+	// The system.
+	System System `json:"system"`
+	// How many records.
+	Records int `json:"records"`
 }
 
 // One channel system's customer record.
