@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +68,10 @@ type Identity struct {
 	// agent's merge or link that would is refused as a conflict.
 	MaxEmails int `yaml:"max_emails" env:"OMNIGATE_IDENTITY_MAX_EMAILS"`
 	MaxPhones int `yaml:"max_phones" env:"OMNIGATE_IDENTITY_MAX_PHONES"`
+	// Priority orders the identifier kinds, strongest first: a resolution
+	// searches them in this order and a link's evidence names them so.
+	// Kinds left out follow in the default order.
+	Priority []string `yaml:"priority" env:"OMNIGATE_IDENTITY_PRIORITY"`
 	// CacheSize bounds the in-process cache of identity answers; 0 turns
 	// it off.
 	CacheSize int `yaml:"cache_size" env:"OMNIGATE_IDENTITY_CACHE_SIZE"`
@@ -103,6 +108,9 @@ func (f FieldRule) policy() view.FieldPolicy {
 	}
 	return fp
 }
+
+// identifierKinds are the identifier kinds identity.priority may name.
+var identifierKinds = []string{"commercetools_id", "loyalty", "email", "phone"}
 
 // Source are the settings every channel system has.
 type Source struct {
@@ -283,6 +291,16 @@ func (c Config) Validate() error {
 	}
 	if c.Identity.MaxPhones < 1 || c.Identity.MaxPhones > 100 {
 		bad("identity.max_phones must be 1 to 100, got %d", c.Identity.MaxPhones)
+	}
+	seenKind := map[string]bool{}
+	for _, k := range c.Identity.Priority {
+		switch {
+		case !slices.Contains(identifierKinds, k):
+			bad("identity.priority: %q is not an identifier kind (want %s)", k, strings.Join(identifierKinds, ", "))
+		case seenKind[k]:
+			bad("identity.priority names %s twice", k)
+		}
+		seenKind[k] = true
 	}
 	if c.RequestTimeout <= 0 {
 		bad("request_timeout must be positive")

@@ -145,3 +145,31 @@ func TestIdentityLimits(t *testing.T) {
 		t.Fatalf("Validate = %v", err)
 	}
 }
+
+func TestIdentityPriority(t *testing.T) {
+	env := func(k string) (string, bool) {
+		if k == "OMNIGATE_IDENTITY_PRIORITY" {
+			return "phone,email", true
+		}
+		return "", false
+	}
+	c, err := Load("", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.Identity.Priority, ",") != "phone,email" {
+		t.Fatalf("priority = %v", c.Identity.Priority)
+	}
+	for _, tc := range []struct {
+		p    []string
+		says string
+	}{
+		{[]string{"shoe_size"}, `identity.priority: "shoe_size" is not an identifier kind`},
+		{[]string{"email", "email"}, "identity.priority names email twice"},
+	} {
+		c.Identity.Priority = tc.p
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("priority %v: %v; want %q", tc.p, err, tc.says)
+		}
+	}
+}

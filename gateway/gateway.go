@@ -194,6 +194,9 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Connect
 		BlockedPhones: append(append([]string{}, cfg.Identity.BlockedPhones...), blockedPhones...),
 		MaxPerKind:    map[omnigate.IdentifierKind]int{omnigate.KindEmail: cfg.Identity.MaxEmails, omnigate.KindPhone: cfg.Identity.MaxPhones},
 	}
+	for _, k := range cfg.Identity.Priority {
+		c.Rules.Priority = append(c.Rules.Priority, omnigate.IdentifierKind(k))
+	}
 	return c, nil
 }
 

@@ -597,6 +597,7 @@ func (r *Resolver) gather(ctx context.Context, start []Identifier, seed *record,
 		g.records[seed.key] = seed
 	}
 	frontier := slices.Clone(start)
+	r.rules.byPriority(frontier)
 	for round := 0; round < maxRounds && len(frontier) > 0; round++ {
 		if len(frontier) > maxIdentsPerRound {
 			frontier = frontier[:maxIdentsPerRound]
@@ -649,7 +650,7 @@ func (r *Resolver) gather(ctx context.Context, start []Identifier, seed *record,
 				}
 			}
 		}
-		sortIdents(frontier)
+		r.rules.byPriority(frontier)
 	}
 	// An identifier on too many records is evidence of nothing.
 	for id, o := range g.searched {

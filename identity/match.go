@@ -482,6 +482,8 @@ func editDistanceAtMostOne(a, b []rune) bool {
 // group is one customer's records.
 type group struct {
 	members []*record
+	// rules order the evidence a member's link names.
+	rules *compiled
 }
 
 func (g *group) values(k omnigate.IdentifierKind, extra *record) int {
@@ -547,7 +549,7 @@ func (c *compiled) groupRecords(records []*record) []*group {
 		}
 		switch len(cands) {
 		case 0:
-			groups = append(groups, &group{members: []*record{r}})
+			groups = append(groups, &group{members: []*record{r}, rules: c})
 			continue
 		case 1:
 			groups[cands[0]].members = append(groups[cands[0]].members, r)
@@ -618,6 +620,10 @@ func (g *group) evidence(r *record) (rule, evidence string) {
 	}
 	if best == nil {
 		return "single-record", "no other record matched"
+	}
+	if g.rules != nil {
+		bestShared = slices.Clone(bestShared)
+		g.rules.byPriority(bestShared)
 	}
 	var kinds []string
 	var parts []string

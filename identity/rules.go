@@ -32,7 +32,19 @@ type Rules struct {
 	// default (DefaultMaxPerKindOf): one loyalty account, five of the
 	// others.
 	MaxPerKind map[omnigate.IdentifierKind]int
+	// Priority orders the identifier kinds, strongest evidence first. A
+	// resolution searches the identifiers it found in this order (a round
+	// searches at most 24, so the strongest are never the ones left out),
+	// and a link's evidence names the shared identifiers in this order.
+	// Kinds left out follow in DefaultPriority's order; empty means
+	// DefaultPriority.
+	Priority []omnigate.IdentifierKind
 }
+
+// DefaultPriority: ids the systems themselves share (a webshop account id
+// kept by the email tool or the help centre, a loyalty account), then
+// emails, then phones, which households and stores share more often.
+var DefaultPriority = []omnigate.IdentifierKind{omnigate.KindCommercetoolsID, omnigate.KindLoyalty, omnigate.KindEmail, omnigate.KindPhone}
 
 // DefaultMaxPerKind is the cap on values of one identifier kind per customer
 // when Rules.MaxPerKind does not set one, for every kind but loyalty.
@@ -92,6 +104,8 @@ type compiled struct {
 	// blocked phones given in national form.
 	blockedNational map[string]bool
 	maxPerKind      map[omnigate.IdentifierKind]int
+	// rank is each kind's place in the priority order.
+	rank map[omnigate.IdentifierKind]int
 	// warnings are blocked values that were skipped, for the log.
 	warnings []string
 }
@@ -150,7 +164,33 @@ func compileRules(r Rules) (*compiled, error) {
 			c.maxPerKind[k] = DefaultMaxPerKindOf(k)
 		}
 	}
+	c.rank = map[omnigate.IdentifierKind]int{}
+	for _, k := range r.Priority {
+		if !slices.Contains(identifierKinds, k) {
+			return nil, fmt.Errorf("identity: Priority names unknown identifier kind %q (want email, phone, loyalty or commercetools_id)", k)
+		}
+		if _, dup := c.rank[k]; dup {
+			return nil, fmt.Errorf("identity: Priority names %s twice", k)
+		}
+		c.rank[k] = len(c.rank)
+	}
+	for _, k := range DefaultPriority {
+		if _, ok := c.rank[k]; !ok {
+			c.rank[k] = len(c.rank)
+		}
+	}
 	return c, nil
+}
+
+// byPriority sorts identifiers by the priority of their kinds, then by
+// value, so that the same identifiers always come in the same order.
+func (c *compiled) byPriority(ids []Identifier) {
+	slices.SortFunc(ids, func(a, b Identifier) int {
+		if d := c.rank[a.Kind] - c.rank[b.Kind]; d != 0 {
+			return d
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
 }
 
 // normalize turns a raw value into an identifier. ok is false when the value
