@@ -236,9 +236,18 @@ type conflictDoc struct {
 // recordConflict stores a conflict and writes it to the history of the
 // customers concerned.
 func (s *store) recordConflict(ctx context.Context, actor string, customers, records []string, evidence string, ch *changes) error {
+	return s.recordConflictOnce(ctx, newEventID(s.now()), actor, customers, records, evidence, ch)
+}
+
+// recordConflictOnce stores a conflict under id, unless one is stored
+// under it already (the same refusal met again by a later resolution),
+// and writes it to the history of the customers concerned.
+func (s *store) recordConflictOnce(ctx context.Context, ev, actor string, customers, records []string, evidence string, ch *changes) error {
 	now := s.now()
-	ev := newEventID(now)
 	if _, err := s.conflicts.InsertOne(ctx, conflictDoc{ID: ev, At: now, Actor: actor, Customers: customers, Records: records, Evidence: evidence}); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return nil
+		}
 		return fmt.Errorf("identity: record conflict: %w", err)
 	}
 	s.conflicted.Add(1)
@@ -268,7 +277,7 @@ func (r *Resolver) Conflicts(ctx context.Context, limit int) ([]Conflict, error)
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, internal(fmt.Errorf("identity: read conflicts: %w", err))
 	}
-	slices.SortFunc(docs, func(a, b conflictDoc) int { return cmp.Compare(b.ID, a.ID) })
+	slices.SortFunc(docs, func(a, b conflictDoc) int { return cmp.Or(b.At.Compare(a.At), cmp.Compare(b.ID, a.ID)) })
 	if len(docs) > limit {
 		docs = docs[:limit]
 	}

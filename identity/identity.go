@@ -501,6 +501,18 @@ func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record
 	if err := r.saveIdentifiers(ctx, g, records, goldens, ch); err != nil {
 		return "", internal(err)
 	}
+	// Matches a limit refused are left for an agent to review.
+	for _, ref := range r.rules.refusals(groups) {
+		ga, gb := goldens[ref.a], goldens[ref.b]
+		if ga == "" || gb == "" || ga == gb {
+			continue
+		}
+		ev := fmt.Sprintf("records %s and %s match (%s) but were kept apart: %s", ref.a.key, ref.b.key, sharedList(ref.a, ref.b), ref.why)
+		id := "rf_" + digest(min(ref.a.key, ref.b.key) + "\x00" + max(ref.a.key, ref.b.key))[:24]
+		if err := r.store.recordConflictOnce(ctx, id, ResolverActor, []string{min(ga, gb), max(ga, gb)}, []string{ref.a.key, ref.b.key}, ev, ch); err != nil {
+			return "", internal(err)
+		}
+	}
 	if _, err := r.store.ops.DeleteOne(ctx, bson.M{"_id": plan.ID}); err != nil {
 		return "", internal(fmt.Errorf("identity: delete finished plan: %w", err))
 	}

@@ -742,3 +742,55 @@ func TestListAndStats(t *testing.T) {
 	_, _, _, err = r.List(ctx, 10, "nope")
 	wantCode(t, err, omnigate.EINVALID)
 }
+
+// A match that a limit refuses during a resolution is recorded once as a
+// conflict for review, however often the records are resolved again.
+func TestResolutionRecordsRefusedMatches(t *testing.T) {
+	ctx := t.Context()
+	fs := newFinders()
+	a := cust("SQ-A", "Ida", "Berg", "GB", []string{"ida@berg.io"}, nil)
+	a.LoyaltyID = "loyalty-1"
+	b := cust("SQ-B", "Ida", "Berg", "GB", []string{"ida@berg.io"}, nil)
+	b.LoyaltyID = "loyalty-2"
+	fs.sq.add(a, b)
+	r, db := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	ga, err := r.ResolveRecord(ctx, omnigate.Square, "SQ-A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, err := r.ResolveRecord(ctx, omnigate.Square, "SQ-B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ga == gb {
+		t.Fatal("records with two loyalty accounts were linked as one customer")
+	}
+	if _, err := r.ResolveIdentifier(ctx, omnigate.KindEmail, "ida@berg.io"); omnigate.ErrorCode(err) != omnigate.ECONFLICT {
+		t.Fatalf("the shared email: %v; want CONFLICT (it is on two customers)", err)
+	}
+	cs, err := r.Conflicts(ctx, 10)
+	if err != nil || len(cs) != 1 || cs[0].Actor != identity.ResolverActor || !strings.Contains(cs[0].Evidence, "loyalty") ||
+		!strings.Contains(cs[0].Evidence, "email ida@berg.io") {
+		t.Fatalf("conflicts = %+v, %v; want one naming the loyalty accounts and the shared email", cs, err)
+	}
+	h, err := r.History(ctx, ga)
+	if err != nil || !slices.ContainsFunc(h, func(c identity.Change) bool { return c.Action == identity.ActionConflict }) {
+		t.Fatalf("history of %s = %v, %v; want the conflict", ga, actions(h), err)
+	}
+	checkMap(t, db)
+}
+
+func TestResolutionRecordsMatchesOverALimit(t *testing.T) {
+	ctx := t.Context()
+	fs := newFinders()
+	fs.ct.add(cust("ct-1", "Ola", "Nord", "GB", []string{"ola@nord.io"}, []string{"07911 123457"}))
+	fs.zd.add(cust("5", "Ola", "Nord", "GB", []string{"ola.nord@work.io"}, []string{"+447911123457"}))
+	r, _ := newResolver(t, fs, identity.Rules{DefaultRegion: "GB", MaxPerKind: map[omnigate.IdentifierKind]int{omnigate.KindEmail: 1}})
+	if _, err := r.ResolveRecord(ctx, omnigate.Commercetools, "ct-1"); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := r.Conflicts(ctx, 10)
+	if err != nil || len(cs) != 1 || !strings.Contains(cs[0].Evidence, "2 values of kind email, more than the 1 allowed") {
+		t.Fatalf("conflicts = %+v, %v; want the refused match", cs, err)
+	}
+}

@@ -677,3 +677,78 @@ func (m *Matcher) Group(crs []omnigate.CustomerRecord) [][]string {
 	}
 	return out
 }
+
+// refusal is a match the rules refused: two records of different groups
+// that share an identifier and would be one person but for a rule that
+// protects the customer (a limit per kind, two loyalty accounts).
+type refusal struct {
+	a, b *record
+	why  string
+}
+
+// refusals finds, among groups made by groupRecords, the pairs of groups
+// that a match would have joined but for a limit or a second loyalty
+// account: merges refused, for an agent to review. One per pair of groups.
+func (c *compiled) refusals(groups []*group) []refusal {
+	var out []refusal
+	for i := range groups {
+		for j := i + 1; j < len(groups); j++ {
+			if r, ok := c.refused(groups[i], groups[j]); ok {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func (c *compiled) refused(g, h *group) (refusal, bool) {
+	for _, a := range g.members {
+		for _, b := range h.members {
+			if len(shared(a, b)) == 0 {
+				continue
+			}
+			if matches(a, b) {
+				all := append(slices.Clone(g.members), h.members...)
+				if why := c.limitBroken(all); why != "" {
+					return refusal{a, b, why}, true
+				}
+				continue
+			}
+			if loyaltyConflict(a, b) && matchesBesidesLoyalty(a, b) {
+				return refusal{a, b, "they hold two loyalty accounts, and a customer holds one"}, true
+			}
+		}
+	}
+	return refusal{}, false
+}
+
+// limitBroken says which limit records together would break, "" for none.
+func (c *compiled) limitBroken(members []*record) string {
+	g := &group{members: members}
+	for _, k := range identifierKinds {
+		if n, max := g.values(k, nil), c.maxPerKind[k]; n > max {
+			return fmt.Sprintf("together they carry %d values of kind %s, more than the %d allowed", n, k, max)
+		}
+	}
+	return ""
+}
+
+// matchesBesidesLoyalty reports whether a and b would match if neither
+// held a loyalty account.
+func matchesBesidesLoyalty(a, b *record) bool {
+	strip := func(r *record) *record {
+		x := *r
+		x.ids = slices.DeleteFunc(slices.Clone(r.ids), func(id Identifier) bool { return id.Kind == omnigate.KindLoyalty })
+		return &x
+	}
+	return matches(strip(a), strip(b))
+}
+
+// sharedList names the identifiers two records share, for evidence.
+func sharedList(a, b *record) string {
+	var parts []string
+	for _, id := range shared(a, b) {
+		parts = append(parts, string(id.Kind)+" "+id.Value)
+	}
+	return strings.Join(parts, ", ")
+}
