@@ -68,6 +68,10 @@ type Identity struct {
 	// agent's merge or link that would is refused as a conflict.
 	MaxEmails int `yaml:"max_emails" env:"OMNIGATE_IDENTITY_MAX_EMAILS"`
 	MaxPhones int `yaml:"max_phones" env:"OMNIGATE_IDENTITY_MAX_PHONES"`
+	// MaxLoyaltyIDs and MaxWebshopIDs do the same for loyalty accounts (one
+	// per person in most programs) and webshop accounts.
+	MaxLoyaltyIDs int `yaml:"max_loyalty_ids" env:"OMNIGATE_IDENTITY_MAX_LOYALTY_IDS"`
+	MaxWebshopIDs int `yaml:"max_webshop_ids" env:"OMNIGATE_IDENTITY_MAX_WEBSHOP_IDS"`
 	// Priority orders the identifier kinds, strongest first: a resolution
 	// searches them in this order and a link's evidence names them so.
 	// Kinds left out follow in the default order.
@@ -167,7 +171,7 @@ func Default() Config {
 		BatchWait:      500 * time.Microsecond,
 		LogLevel:       "info",
 		MongoDB:        MongoDB{Database: "omnigate", DataDir: "data/mongodb"},
-		Identity:       Identity{DefaultRegion: "GB", CacheSize: 20000, PollInterval: 500 * time.Millisecond, MaxEmails: 5, MaxPhones: 5},
+		Identity:       Identity{DefaultRegion: "GB", CacheSize: 20000, PollInterval: 500 * time.Millisecond, MaxEmails: 5, MaxPhones: 5, MaxLoyaltyIDs: 1, MaxWebshopIDs: 5},
 		Profile:        Profile{Name: FieldRule{Rule: view.RuleMostRecent}, Birthday: FieldRule{Rule: view.RuleMostRecent}},
 		Commercetools: Commercetools{
 			Source: src(9101), AuthURL: "http://127.0.0.1:9101", ProjectKey: "omnigate-demo",
@@ -291,6 +295,12 @@ func (c Config) Validate() error {
 	}
 	if c.Identity.MaxPhones < 1 || c.Identity.MaxPhones > 100 {
 		bad("identity.max_phones must be 1 to 100, got %d", c.Identity.MaxPhones)
+	}
+	if c.Identity.MaxLoyaltyIDs < 1 || c.Identity.MaxLoyaltyIDs > 100 {
+		bad("identity.max_loyalty_ids must be 1 to 100, got %d", c.Identity.MaxLoyaltyIDs)
+	}
+	if c.Identity.MaxWebshopIDs < 1 || c.Identity.MaxWebshopIDs > 100 {
+		bad("identity.max_webshop_ids must be 1 to 100, got %d", c.Identity.MaxWebshopIDs)
 	}
 	seenKind := map[string]bool{}
 	for _, k := range c.Identity.Priority {

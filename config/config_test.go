@@ -140,8 +140,15 @@ func TestIdentityLimits(t *testing.T) {
 	if c.Identity.MaxEmails != 5 || c.Identity.MaxPhones != 2 {
 		t.Fatalf("limits = %d emails, %d phones; want 5 and 2", c.Identity.MaxEmails, c.Identity.MaxPhones)
 	}
+	if c.Identity.MaxLoyaltyIDs != 1 || c.Identity.MaxWebshopIDs != 5 {
+		t.Fatalf("limits = %d loyalty ids, %d webshop ids; want 1 and 5", c.Identity.MaxLoyaltyIDs, c.Identity.MaxWebshopIDs)
+	}
 	c.Identity.MaxEmails = 0
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "identity.max_emails must be 1 to 100, got 0") {
+		t.Fatalf("Validate = %v", err)
+	}
+	c.Identity.MaxEmails, c.Identity.MaxLoyaltyIDs = 5, 0
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "identity.max_loyalty_ids must be 1 to 100, got 0") {
 		t.Fatalf("Validate = %v", err)
 	}
 }

@@ -192,7 +192,10 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Connect
 		DefaultRegion: cfg.Identity.DefaultRegion,
 		BlockedEmails: append(append([]string{}, cfg.Identity.BlockedEmails...), blockedEmails...),
 		BlockedPhones: append(append([]string{}, cfg.Identity.BlockedPhones...), blockedPhones...),
-		MaxPerKind:    map[omnigate.IdentifierKind]int{omnigate.KindEmail: cfg.Identity.MaxEmails, omnigate.KindPhone: cfg.Identity.MaxPhones},
+		MaxPerKind: map[omnigate.IdentifierKind]int{
+			omnigate.KindEmail: cfg.Identity.MaxEmails, omnigate.KindPhone: cfg.Identity.MaxPhones,
+			omnigate.KindLoyalty: cfg.Identity.MaxLoyaltyIDs, omnigate.KindCommercetoolsID: cfg.Identity.MaxWebshopIDs,
+		},
 	}
 	for _, k := range cfg.Identity.Priority {
 		c.Rules.Priority = append(c.Rules.Priority, omnigate.IdentifierKind(k))
