@@ -18,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/omnigate/omnigate"
 )
 
 // Client sends GraphQL requests to one gateway.
@@ -49,6 +51,9 @@ func (c *Client) Query(ctx context.Context, query string, vars map[string]any, o
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/graphql-response+json")
+	if id := omnigate.RequestID(ctx); id != "" {
+		req.Header.Set(omnigate.RequestIDHeader, id)
+	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return err
@@ -118,6 +123,10 @@ type Load struct {
 // Sample is what one run measured on the client side.
 type Sample struct {
 	Latencies []time.Duration
+	// IDs are the request ids of the answered queries, in the order of
+	// Latencies: each query carries its own (X-Request-Id), so that the
+	// simulator's trace can tell how long the systems worked on it.
+	IDs       []string
 	Errors    int
 	// FirstError is the first error's text, to show what went wrong.
 	FirstError string
@@ -140,7 +149,13 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 		s         Sample
 		exhausted atomic.Bool
 	)
-	record := func(d time.Duration, err error) {
+	var seq atomic.Int64
+	// query gives each query a request id of its own.
+	query := func(step Step) (string, error) {
+		id := fmt.Sprintf("%s-%d", sc.Name, seq.Add(1))
+		return id, step(omnigate.WithRequestID(ctx, id))
+	}
+	record := func(id string, d time.Duration, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -151,6 +166,7 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 			return
 		}
 		s.Latencies = append(s.Latencies, d)
+		s.IDs = append(s.IDs, id)
 	}
 	start := time.Now()
 	end := start.Add(load.Duration)
@@ -161,12 +177,12 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 			wg.Go(func() {
 				for time.Now().Before(end) && ctx.Err() == nil {
 					t := time.Now()
-					err := step(ctx)
+					id, err := query(step)
 					if errors.Is(err, ErrExhausted) {
 						exhausted.Store(true)
 						return
 					}
-					record(time.Since(t), err)
+					record(id, time.Since(t), err)
 				}
 			})
 		}
@@ -201,12 +217,12 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 						mu.Unlock()
 						continue
 					}
-					err := step(ctx)
+					id, err := query(step)
 					if errors.Is(err, ErrExhausted) {
 						exhausted.Store(true)
 						continue
 					}
-					record(time.Since(at), err)
+					record(id, time.Since(at), err)
 				}
 			})
 		}
@@ -280,4 +296,20 @@ func Rounds(median0, medianL, latency time.Duration) int {
 		return 0
 	}
 	return max(0, int(math.Round(float64(medianL-median0)/float64(latency))))
+}
+
+// Own returns, for each answered query, its latency minus the time the
+// channel systems were answering its calls (busy, from the simulator's
+// trace): the gateway's own time on the query, queueing included. Queries
+// the trace knows no call of are left out.
+func Own(s Sample, busy func(id string) (time.Duration, int)) []time.Duration {
+	out := make([]time.Duration, 0, len(s.Latencies))
+	for i, d := range s.Latencies {
+		b, n := busy(s.IDs[i])
+		if n == 0 {
+			continue
+		}
+		out = append(out, max(d-b, 0))
+	}
+	return out
 }

@@ -244,3 +244,42 @@ func TestCustomerListAndStats(t *testing.T) {
 		t.Fatalf("first: 5000 gave %+v", r.Errors)
 	}
 }
+
+// A request's id reaches every call the gateway makes to a channel system
+// for it, the identity searches and the fields' loaders alike, and comes
+// back in the response.
+func TestRequestIDReachesTheSystems(t *testing.T) {
+	e := setup(t)
+	email, _ := e.identityPerson(t)
+	e.sim.Harness.Trace().Enable(true)
+	defer e.sim.Harness.Trace().Enable(false)
+	q := `query($e: String!) { customerByEmail(email: $e) { orders(first: 1) { totalCount } cart { itemCount } emailMarketing { openRate } tickets(first: 1) { totalCount } } }`
+	body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"e": email}})
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Request-Id", "trace-me-1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Request-Id"); got != "trace-me-1" {
+		t.Fatalf("response request id %q", got)
+	}
+	busy, calls := e.sim.Harness.Trace().Busy("trace-me-1")
+	if calls < 4 || busy <= 0 {
+		t.Fatalf("the systems saw %d calls (busy %v) with the request's id; want one per system at least", calls, busy)
+	}
+	// A client's id that cannot be passed on is replaced.
+	req, _ = http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Request-Id", "has spaces")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Request-Id"); got == "" || got == "has spaces" {
+		t.Fatalf("response request id %q; want a new one", got)
+	}
+}

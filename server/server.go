@@ -89,6 +89,7 @@ func New(o Options) http.Handler {
 	}
 	timeout := o.RequestTimeout
 	api = limitRequest(api, maxBody, timeout)
+	api = requestID(api)
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", api)
@@ -123,6 +124,20 @@ func limitRequest(next http.Handler, maxBody int64, timeout time.Duration) http.
 			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// requestID takes the client's X-Request-Id, or makes one, answers with it
+// and puts it in the request's context, for the calls to the channel
+// systems to carry.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(omnigate.RequestIDHeader)
+		if !omnigate.ValidRequestID(id) {
+			id = omnigate.NewRequestID()
+		}
+		w.Header().Set(omnigate.RequestIDHeader, id)
+		next.ServeHTTP(w, r.WithContext(omnigate.WithRequestID(r.Context(), id)))
 	})
 }
 

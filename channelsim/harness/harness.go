@@ -10,6 +10,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // Harness holds the counters, faults and rate limits of all systems.
@@ -17,11 +18,12 @@ type Harness struct {
 	stats  *Stats
 	faults *Faults
 	limits *Limits
+	trace  *Trace
 }
 
 // New returns a harness with no faults and no rate limits.
 func New() *Harness {
-	return &Harness{stats: newStats(), faults: newFaults(), limits: newLimits()}
+	return &Harness{stats: newStats(), faults: newFaults(), limits: newLimits(), trace: &Trace{}}
 }
 
 // Stats returns the request counters.
@@ -105,6 +107,10 @@ func Keys(r *http.Request, n int) {
 
 func (m *Mux) wrap(endpoint string, fn http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if m.h.trace.enabled() {
+			from := time.Now()
+			defer func() { m.h.trace.add(r.Header.Get("X-Request-Id"), from, time.Now()) }()
+		}
 		name := m.sys.Name
 		m.h.stats.add(name, endpoint, 1)
 		if ok, retry := m.h.limits.allow(name); !ok {

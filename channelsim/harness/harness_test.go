@@ -239,3 +239,51 @@ func TestControlHandler(t *testing.T) {
 		t.Fatalf("reset: %d", resp.StatusCode)
 	}
 }
+
+// The trace adds up, per request id, the time some call was being
+// answered: overlapping calls count once.
+func TestTraceBusyTime(t *testing.T) {
+	tr := &Trace{}
+	t0 := time.Unix(0, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	tr.add("q", at(0), at(10))
+	tr.add("q", at(20), at(25))
+	tr.add("q", at(5), at(15))
+	tr.add("other", at(0), at(100))
+	if busy, n := tr.Busy("q"); busy != 20*time.Millisecond || n != 3 {
+		t.Fatalf("busy %v over %d calls; want 20ms over 3", busy, n)
+	}
+	if busy, n := tr.Busy("none"); busy != 0 || n != 0 {
+		t.Fatalf("unknown id: %v, %d", busy, n)
+	}
+
+	// Through the mux: only with a request id, only while on.
+	h := New()
+	m := h.NewMux(System{Name: "shop", WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+		w.WriteHeader(status)
+	}})
+	m.Handle("GET /fast", "fast", func(w http.ResponseWriter, r *http.Request) {})
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	get := func(id string) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/fast", nil)
+		req.Header.Set("X-Request-Id", id)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	get("q1")
+	if _, n := h.Trace().Busy("q1"); n != 0 {
+		t.Fatalf("recorded %d calls while off", n)
+	}
+	h.Trace().Enable(true)
+	start := time.Now()
+	get("q1")
+	get("q1")
+	elapsed := time.Since(start)
+	if busy, n := h.Trace().Busy("q1"); n != 2 || busy <= 0 || busy > elapsed {
+		t.Fatalf("q1: %d calls busy %v; want 2 calls, busy within the %v they took", n, busy, elapsed)
+	}
+}

@@ -162,6 +162,9 @@ func (c *Client) once(ctx context.Context, r Request, payload []byte, buf *bytes
 	if payload != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if id := omnigate.RequestID(ctx); id != "" {
+		req.Header.Set(omnigate.RequestIDHeader, id)
+	}
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
 	}
