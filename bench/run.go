@@ -126,8 +126,8 @@ type Sample struct {
 	// IDs are the request ids of the answered queries, in the order of
 	// Latencies: each query carries its own (X-Request-Id), so that the
 	// simulator's trace can tell how long the systems worked on it.
-	IDs       []string
-	Errors    int
+	IDs    []string
+	Errors int
 	// FirstError is the first error's text, to show what went wrong.
 	FirstError string
 	// Late counts queries of an open-loop run that could not even be

@@ -121,9 +121,9 @@ type Result struct {
 	Latency bench.Percentiles `json:"latency"`
 	// Rounds is the estimated number of sequential upstream rounds on the
 	// critical path; Overhead is the latency minus Rounds × the latency.
-	Rounds          int                `json:"upstream_rounds"`
-	CalibrationMs   [2]float64         `json:"calibration_median_ms"`
-	Overhead        bench.Percentiles  `json:"overhead"`
+	Rounds        int               `json:"upstream_rounds"`
+	CalibrationMs [2]float64        `json:"calibration_median_ms"`
+	Overhead      bench.Percentiles `json:"overhead"`
 	// GatewayTime is each query's latency minus the time the systems were
 	// answering its calls, from the simulator's trace of its request id.
 	GatewayTime     bench.Percentiles  `json:"gateway_time"`
