@@ -25,12 +25,16 @@ import (
 // plan behind, and the next resolver to start (RecoverOps) runs it again to
 // the end. The plan is deleted when it is done.
 //
-// A moved record's link is changed with a compare-and-set on its golden id,
-// then its copy is written to its new customer and removed from the old.
-// A resolution that copies a record while an agent moves it checks the
-// links it copied afterwards and removes strays (dropStrays), and merges
-// move only links still pointing at the merged customer, so a record ends
-// up in exactly one customer whatever the interleaving.
+// Agents' changes take turns (lockChanges). A moved record's link is
+// pointed at its new customer, its copy written there and removed from the
+// old, and the move checks at the end that its link still names the new
+// customer (a merge running beside may have written over it) and moves it
+// again if not. A resolution that copies a record while an agent moves it
+// checks the links it copied afterwards and removes strays (dropStrays),
+// and merges move only links still pointing at the merged customer, so a
+// record ends up in exactly one customer whatever the interleaving. Every
+// write selects by _id alone: any other filter makes embedded FerretDB
+// decode the whole collection.
 //
 // The customers an agent split are kept apart: the resolver records a
 // conflict instead of merging them again. An agent's merge lifts that.
