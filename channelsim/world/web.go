@@ -82,7 +82,9 @@ func (g *gen) webAccount(pl *plan, a webAccountPlan) {
 	p := &g.w.People[pl.i]
 	email := a.email
 	if a.noisy {
-		email = g.typedEmail(a.email, webEmailNoise)
+		// The webshop trims what is typed at sign-up; case and Gmail
+		// spellings stay as typed.
+		email = strings.TrimSpace(g.typedEmail(a.email, webEmailNoise))
 	}
 	key := strings.ToLower(strings.TrimSpace(email))
 	if g.webEmails[key] {
@@ -254,7 +256,7 @@ func (g *gen) webOrder(pl *plan, c *WebCustomer, t time.Time) {
 	if g.chance(0.04) {
 		// Checked out as a guest, without signing in.
 		o.CustomerID = ""
-		o.CustomerEmail = g.typedEmail(p.Email, webEmailNoise)
+		o.CustomerEmail = strings.TrimSpace(g.typedEmail(p.Email, webEmailNoise))
 	}
 	if g.chance(0.1) {
 		// Click and collect from the home store.
