@@ -11,38 +11,15 @@ import (
 	"github.com/omnigate/omnigate"
 	sim "github.com/omnigate/omnigate/channelsim/commercetools"
 	"github.com/omnigate/omnigate/channelsim/harness"
+	"github.com/omnigate/omnigate/sources/internal/listtest"
 )
 
 // walk lists every page from cursor on with limit, returning the ids in the
 // order they came and the cursor each page returned.
 func walk(t *testing.T, c *Client, cursor string, limit int) (ids, cursors []string) {
 	t.Helper()
-	for pages := 0; ; pages++ {
-		recs, next, err := c.ListCustomers(context.Background(), cursor, limit)
-		if err != nil {
-			t.Fatalf("ListCustomers(%q, %d): %v", cursor, limit, err)
-		}
-		if limit > 0 && len(recs) > limit {
-			t.Fatalf("page of %d records for limit %d", len(recs), limit)
-		}
-		for _, r := range recs {
-			if r.System != omnigate.Commercetools {
-				t.Fatalf("record %s has system %q", r.ID, r.System)
-			}
-			ids = append(ids, r.ID)
-		}
-		if next == "" {
-			return ids, cursors
-		}
-		if len(recs) == 0 {
-			t.Fatalf("an empty page with a next cursor %q", next)
-		}
-		cursors = append(cursors, next)
-		cursor = next
-		if pages > 1000 {
-			t.Fatal("the walk does not end")
-		}
-	}
+	recs, cursors := listtest.Walk(t, c, cursor, limit)
+	return listtest.IDs(recs), cursors
 }
 
 func TestListCustomersWalksEveryRecordOnce(t *testing.T) {

@@ -11,39 +11,8 @@ import (
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/channelsim/harness"
 	sim "github.com/omnigate/omnigate/channelsim/klaviyo"
+	"github.com/omnigate/omnigate/sources/internal/listtest"
 )
-
-// walkList lists every page from cursor on with limit, returning the
-// records in the order they came and the cursor each page returned.
-func walkList(t *testing.T, c *Client, cursor string, limit int) (recs []omnigate.CustomerRecord, cursors []string) {
-	t.Helper()
-	for pages := 0; ; pages++ {
-		got, next, err := c.ListCustomers(context.Background(), cursor, limit)
-		if err != nil {
-			t.Fatalf("ListCustomers(%q, %d): %v", cursor, limit, err)
-		}
-		if limit > 0 && len(got) > limit {
-			t.Fatalf("page of %d records for limit %d", len(got), limit)
-		}
-		recs = append(recs, got...)
-		if next == "" {
-			return recs, cursors
-		}
-		cursors = append(cursors, next)
-		cursor = next
-		if pages > 1000 {
-			t.Fatal("the walk does not end")
-		}
-	}
-}
-
-func listedIDs(rs []omnigate.CustomerRecord) []string {
-	out := make([]string, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, r.ID)
-	}
-	return out
-}
 
 func TestListCustomersWalksEveryProfileOnce(t *testing.T) {
 	d := generated(23, 0, 0)
@@ -55,8 +24,8 @@ func TestListCustomersWalksEveryProfileOnce(t *testing.T) {
 	}
 	slices.Sort(want)
 
-	recs, cursors := walkList(t, e.c, "", 5)
-	got := listedIDs(recs)
+	recs, cursors := listtest.Walk(t, e.c, "", 5)
+	got := listtest.IDs(recs)
 	if !slices.Equal(got, want) {
 		t.Fatalf("walk with limit 5:\n got %v\nwant %v", got, want)
 	}
@@ -64,15 +33,15 @@ func TestListCustomersWalksEveryProfileOnce(t *testing.T) {
 		t.Errorf("23 profiles in pages of 5: %d cursors, %d calls", len(cursors), e.stats("profiles.list").Calls)
 	}
 	// The same walk again gives the same order.
-	if again, _ := walkList(t, e.c, "", 5); !slices.Equal(listedIDs(again), got) {
-		t.Errorf("second walk differs: %v", listedIDs(again))
+	if again, _ := listtest.Walk(t, e.c, "", 5); !slices.Equal(listtest.IDs(again), got) {
+		t.Errorf("second walk differs: %v", listtest.IDs(again))
 	}
 	// Resuming from a cursor returned mid-walk, with a new connector as
 	// after a restart and another page size, continues right after the
 	// profiles already seen.
 	fresh := setupClient(t, e)
-	if rest, _ := walkList(t, fresh, cursors[1], 7); !slices.Equal(listedIDs(rest), want[10:]) {
-		t.Errorf("resumed:\n got %v\nwant %v", listedIDs(rest), want[10:])
+	if rest, _ := listtest.Walk(t, fresh, cursors[1], 7); !slices.Equal(listtest.IDs(rest), want[10:]) {
+		t.Errorf("resumed:\n got %v\nwant %v", listtest.IDs(rest), want[10:])
 	}
 	// Limits out of Klaviyo's range are clamped to its largest page.
 	for _, limit := range []int{0, -1, 500} {
@@ -96,13 +65,13 @@ func TestListCustomersWalksEveryProfileOnce(t *testing.T) {
 func TestListCustomersFixture(t *testing.T) {
 	d := fixture(t)
 	e := setup(t, d)
-	recs, _ := walkList(t, e.c, "", 1)
+	recs, _ := listtest.Walk(t, e.c, "", 1)
 	var want []string
 	for _, p := range d.Profiles {
 		want = append(want, p.ID)
 	}
 	slices.Sort(want)
-	if got := listedIDs(recs); !slices.Equal(got, want) {
+	if got := listtest.IDs(recs); !slices.Equal(got, want) {
 		t.Errorf("fixture walk:\n got %v\nwant %v", got, want)
 	}
 }

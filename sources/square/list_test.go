@@ -13,31 +13,8 @@ import (
 	"github.com/omnigate/omnigate/channelsim/harness"
 	sim "github.com/omnigate/omnigate/channelsim/square"
 	"github.com/omnigate/omnigate/channelsim/world"
+	"github.com/omnigate/omnigate/sources/internal/listtest"
 )
-
-// walk lists every page from cursor on with limit, returning the records
-// in the order they came and the cursor each page returned.
-func walk(t *testing.T, c *Client, cursor string, limit int) (recs []omnigate.CustomerRecord, cursors []string) {
-	t.Helper()
-	for pages := 0; ; pages++ {
-		got, next, err := c.ListCustomers(context.Background(), cursor, limit)
-		if err != nil {
-			t.Fatalf("ListCustomers(%q, %d): %v", cursor, limit, err)
-		}
-		if limit > 0 && len(got) > limit {
-			t.Fatalf("page of %d records for limit %d", len(got), limit)
-		}
-		recs = append(recs, got...)
-		if next == "" {
-			return recs, cursors
-		}
-		cursors = append(cursors, next)
-		cursor = next
-		if pages > 1000 {
-			t.Fatal("the walk does not end")
-		}
-	}
-}
 
 // listWorld has 23 profiles created over time, stored out of that order,
 // and one without public information, which Square does not list.
@@ -65,8 +42,8 @@ func TestListCustomersWalksEveryRecordOnce(t *testing.T) {
 		t.Fatalf("the dataset has %d public profiles, want 23", len(want))
 	}
 
-	recs, cursors := walk(t, c, "", 5)
-	got := idsInOrder(recs)
+	recs, cursors := listtest.Walk(t, c, "", 5)
+	got := listtest.IDs(recs)
 	if len(got) != len(want) || len(cursors) != 4 {
 		t.Fatalf("walk with limit 5: %d records over %d cursors, want 23 over 4", len(got), len(cursors))
 	}
@@ -82,15 +59,15 @@ func TestListCustomersWalksEveryRecordOnce(t *testing.T) {
 		}
 	}
 	// The same walk again gives the same order.
-	again, _ := walk(t, c, "", 5)
-	if !slices.Equal(idsInOrder(again), got) {
-		t.Errorf("second walk differs:\n got %v\nwant %v", idsInOrder(again), got)
+	again, _ := listtest.Walk(t, c, "", 5)
+	if !slices.Equal(listtest.IDs(again), got) {
+		t.Errorf("second walk differs:\n got %v\nwant %v", listtest.IDs(again), got)
 	}
 	// Resuming from a cursor returned mid-walk, with a new connector as
 	// after a restart, continues right after the records already seen.
-	rest, _ := walk(t, e.client(t), cursors[1], 5)
-	if !slices.Equal(idsInOrder(rest), got[10:]) {
-		t.Errorf("resumed:\n got %v\nwant %v", idsInOrder(rest), got[10:])
+	rest, _ := listtest.Walk(t, e.client(t), cursors[1], 5)
+	if !slices.Equal(listtest.IDs(rest), got[10:]) {
+		t.Errorf("resumed:\n got %v\nwant %v", listtest.IDs(rest), got[10:])
 	}
 	// Limits out of Square's range are clamped to its largest page.
 	for _, limit := range []int{0, -3, 1000} {
@@ -137,13 +114,4 @@ func TestListCustomersErrors(t *testing.T) {
 	if calls := e.stats("customers.list").Calls; calls != 2 {
 		t.Errorf("%d calls, want 2 (one retry)", calls)
 	}
-}
-
-// idsInOrder is the records' ids in the order given.
-func idsInOrder(rs []omnigate.CustomerRecord) []string {
-	out := make([]string, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, r.ID)
-	}
-	return out
 }

@@ -15,39 +15,8 @@ import (
 	"github.com/omnigate/omnigate/channelsim/harness"
 	"github.com/omnigate/omnigate/channelsim/world"
 	sim "github.com/omnigate/omnigate/channelsim/zendesk"
+	"github.com/omnigate/omnigate/sources/internal/listtest"
 )
-
-// walkList lists every page from cursor on with limit, returning the
-// records in the order they came and the cursor each page returned.
-func walkList(t *testing.T, c *Client, cursor string, limit int) (recs []omnigate.CustomerRecord, cursors []string) {
-	t.Helper()
-	for pages := 0; ; pages++ {
-		got, next, err := c.ListCustomers(context.Background(), cursor, limit)
-		if err != nil {
-			t.Fatalf("ListCustomers(%q, %d): %v", cursor, limit, err)
-		}
-		if limit > 0 && len(got) > limit {
-			t.Fatalf("page of %d records for limit %d", len(got), limit)
-		}
-		recs = append(recs, got...)
-		if next == "" {
-			return recs, cursors
-		}
-		cursors = append(cursors, next)
-		cursor = next
-		if pages > 1000 {
-			t.Fatal("the walk does not end")
-		}
-	}
-}
-
-func listedIDs(rs []omnigate.CustomerRecord) []string {
-	out := make([]string, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, r.ID)
-	}
-	return out
-}
 
 // listWorld is smallWorld with 18 more users, stored out of id order.
 func listWorld() *world.World {
@@ -81,16 +50,16 @@ func TestListCustomersWalksEveryEndUserOnce(t *testing.T) {
 		wantIDs[i] = strconv.FormatInt(id, 10)
 	}
 
-	recs, cursors := walkList(t, e.c, "", 5)
-	got := listedIDs(recs)
+	recs, cursors := listtest.Walk(t, e.c, "", 5)
+	got := listtest.IDs(recs)
 	if !slices.Equal(got, wantIDs) {
 		t.Fatalf("walk with limit 5:\n got %v\nwant %v", got, wantIDs)
 	}
 	if len(cursors) != 4 || e.stats("users.list").Calls != 5 {
 		t.Errorf("23 users in pages of 5: %d cursors, %d calls", len(cursors), e.stats("users.list").Calls)
 	}
-	if again, _ := walkList(t, e.c, "", 5); !slices.Equal(listedIDs(again), got) {
-		t.Errorf("second walk differs: %v", listedIDs(again))
+	if again, _ := listtest.Walk(t, e.c, "", 5); !slices.Equal(listtest.IDs(again), got) {
+		t.Errorf("second walk differs: %v", listtest.IDs(again))
 	}
 	// Resuming from a cursor returned mid-walk, with a new connector as
 	// after a restart and another page size, continues right after the
@@ -99,8 +68,8 @@ func TestListCustomersWalksEveryEndUserOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rest, _ := walkList(t, fresh, cursors[1], 7); !slices.Equal(listedIDs(rest), wantIDs[10:]) {
-		t.Errorf("resumed:\n got %v\nwant %v", listedIDs(rest), wantIDs[10:])
+	if rest, _ := listtest.Walk(t, fresh, cursors[1], 7); !slices.Equal(listtest.IDs(rest), wantIDs[10:]) {
+		t.Errorf("resumed:\n got %v\nwant %v", listtest.IDs(rest), wantIDs[10:])
 	}
 	// Limits out of Zendesk's range are clamped to its largest page.
 	for _, limit := range []int{0, -1, 1000} {
