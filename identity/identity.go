@@ -508,7 +508,7 @@ func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record
 			continue
 		}
 		ev := fmt.Sprintf("records %s and %s match (%s) but were kept apart: %s", ref.a.key, ref.b.key, sharedList(ref.a, ref.b), ref.why)
-		id := "rf_" + digest(min(ref.a.key, ref.b.key) + "\x00" + max(ref.a.key, ref.b.key))[:24]
+		id := refusalID(ref.a.key, ref.b.key)
 		if err := r.store.recordConflictOnce(ctx, id, ResolverActor, []string{min(ga, gb), max(ga, gb)}, []string{ref.a.key, ref.b.key}, ev, ch); err != nil {
 			return "", internal(err)
 		}

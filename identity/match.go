@@ -1,6 +1,8 @@
 package identity
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -751,4 +753,11 @@ func sharedList(a, b *record) string {
 		parts = append(parts, string(id.Kind)+" "+id.Value)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// refusalID names the conflict of a refused match between two records,
+// the same whichever resolution meets it, so that it is recorded once.
+func refusalID(a, b string) string {
+	sum := sha256.Sum256([]byte(min(a, b) + "\x00" + max(a, b)))
+	return "rf_" + hex.EncodeToString(sum[:12])
 }
