@@ -105,32 +105,45 @@ type Loader[V any] struct {
 
 // Fill fetches the keys not yet loaded or loading, in one call to the
 // source, and caches one result per key. It returns the source's error, which
-// is cached for each key too.
+// is cached for each key too. The keys are in the cache, pending, from the
+// start: a Load of one of them while the call is under way waits for its
+// answer instead of making a call of its own.
 func (l *Loader[V]) Fill(ctx context.Context, keys []string) error {
 	seen := make(map[string]bool, len(keys))
 	missing := make([]string, 0, len(keys))
+	var (
+		done = make(chan struct{})
+		vals []V
+		err  error
+	)
 	for _, k := range keys {
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
 		if _, ok := l.cache.Get(ctx, k); !ok {
+			i := len(missing)
 			missing = append(missing, k)
+			l.cache.Set(ctx, k, func() (V, error) {
+				<-done
+				if err != nil || i >= len(vals) {
+					var zero V
+					if err == nil { // the fetch panicked
+						return zero, omnigate.Errorf(omnigate.EINTERNAL, "loader: no result for %q", k)
+					}
+					return zero, err
+				}
+				return vals[i], nil
+			})
 		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
-	vals, err := l.fetch(ctx, missing)
+	defer close(done)
+	vals, err = l.fetch(ctx, missing)
 	if err == nil && len(vals) != len(missing) {
 		err = omnigate.Errorf(omnigate.EINTERNAL, "loader: %d results for %d keys", len(vals), len(missing))
-	}
-	for i, k := range missing {
-		var v V
-		if err == nil {
-			v = vals[i]
-		}
-		l.cache.Set(ctx, k, func() (V, error) { return v, err })
 	}
 	return err
 }

@@ -118,3 +118,48 @@ func TestEveryRequestHasItsOwnLoaders(t *testing.T) {
 		t.Fatalf("%d calls: the second request must not see the first one's cache", src.calls.Load())
 	}
 }
+
+// gatedOrders answers only once released, and says when it is asked.
+type gatedOrders struct {
+	countingOrders
+	asked1  chan struct{}
+	once    sync.Once
+	release chan struct{}
+}
+
+func (g *gatedOrders) OrdersByCustomer(ctx context.Context, ids []string) (map[string][]omnigate.Order, error) {
+	g.once.Do(func() { close(g.asked1) })
+	<-g.release
+	return g.countingOrders.OrdersByCustomer(ctx, ids)
+}
+
+func TestLoadDuringFillWaitsForItsCall(t *testing.T) {
+	for _, failing := range []bool{false, true} {
+		src := &gatedOrders{asked1: make(chan struct{}), release: make(chan struct{})}
+		boom := omnigate.SourceError(omnigate.Square, omnigate.EUNAVAILABLE, "down", nil)
+		if failing {
+			src.err = boom
+		}
+		l := New(&Sources{Orders: map[omnigate.System]omnigate.OrderSource{omnigate.Square: src}, Wait: time.Millisecond}).Orders[omnigate.Square]
+		ctx := context.Background()
+		filled := make(chan error, 1)
+		go func() { filled <- l.Fill(ctx, []string{"a", "b"}) }()
+		<-src.asked1
+		// The fill's call is under way: a load of one of its keys joins it.
+		thunk := l.Load(ctx, "b")
+		close(src.release)
+		got, err := thunk()
+		if fillErr := <-filled; failing != (fillErr != nil) {
+			t.Fatalf("failing %v: fill returned %v", failing, fillErr)
+		}
+		switch {
+		case failing && !errors.Is(err, boom):
+			t.Fatalf("load during a failing fill: %v, want the fill's error", err)
+		case !failing && (err != nil || len(got) != 1 || got[0].ID != "o-b"):
+			t.Fatalf("load during the fill: %v %v", got, err)
+		}
+		if n := src.calls.Load(); n != 1 {
+			t.Fatalf("failing %v: %d calls, want the fill's one", failing, n)
+		}
+	}
+}

@@ -202,12 +202,14 @@ func loadJourney(ctx context.Context, c *identity.Customer) (view.TimelineInput,
 }
 
 // prefetch loads, with one call per source, everything that the selected
-// fields of a list of customers will ask for. Left to the dataloaders, the
-// items' loads would reach them at different times (gqlgen resolves list
+// fields of customers will ask for. Left to the dataloaders, the items'
+// loads of a list would reach them at different times (gqlgen resolves list
 // items in waves, bounded by its worker limit) and be sent in several
-// batches; filled here, the field resolvers find every result, or the
-// source's error, in the loaders' caches.
-func prefetch(ctx context.Context, cs []*identity.Customer) {
+// batches; and each load would wait for the batch window, after gqlgen has
+// reached its field. Filled here, the field resolvers find every result, or
+// the source's error, in the loaders' caches, or wait for a call under way.
+// With wait false it returns at once, the calls running on.
+func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
 	need := map[string]bool{}
 	lists := false
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
@@ -265,5 +267,7 @@ func prefetch(ctx context.Context, cs []*identity.Customer) {
 	if ls.Tickets != nil && (all || need["tickets"]) {
 		fill(ls.Tickets, omnigate.Zendesk)
 	}
-	wg.Wait()
+	if wait {
+		wg.Wait()
+	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/graph/model"
+	"github.com/omnigate/omnigate/identity"
 	"github.com/omnigate/omnigate/loaders"
 	"github.com/omnigate/omnigate/view"
 )
@@ -136,15 +137,37 @@ func deref1[T any](p *T, def T) T {
 
 // existing returns the customer with a golden id, or nil when there is none.
 func existing(ctx context.Context, id string) (*model.Customer, error) {
-	c, err := loaders.For(ctx).Customer.Load(ctx, id)()
+	c, err := rootCustomer(ctx, id)
 	if err != nil || c == nil {
 		return nil, err
 	}
 	return &model.Customer{ID: c.ID}, nil
 }
 
+// existingWithFields is existing for a root field whose selection is a
+// Customer's: it also starts fetching, in the background, what the selected
+// fields will ask each system for, as soon as the customer's records are
+// known, rather than when gqlgen reaches each field.
+func existingWithFields(ctx context.Context, id string) (*model.Customer, error) {
+	c, err := rootCustomer(ctx, id)
+	if err != nil || c == nil {
+		return nil, err
+	}
+	prefetch(ctx, []*identity.Customer{c}, false)
+	return &model.Customer{ID: c.ID}, nil
+}
+
+// rootCustomer loads one golden customer at once. A root field has no
+// siblings to batch with, so the loader's batch window would only add to
+// the latency; the result is cached in the loader like any other.
+func rootCustomer(ctx context.Context, id string) (*identity.Customer, error) {
+	l := loaders.For(ctx).Customer
+	_ = l.Fill(ctx, []string{id}) // the error is cached; Load returns it
+	return l.Load(ctx, id)()
+}
+
 // found turns a resolution into a customer; not found is null, not an error.
-func found(id string, err error) (*model.Customer, error) {
+func found(ctx context.Context, id string, err error) (*model.Customer, error) {
 	if err != nil {
 		var oe *omnigate.Error
 		if errors.As(err, &oe) && oe.Code == omnigate.ENOTFOUND {
@@ -152,7 +175,7 @@ func found(id string, err error) (*model.Customer, error) {
 		}
 		return nil, err
 	}
-	return &model.Customer{ID: id}, nil
+	return existingWithFields(ctx, id)
 }
 
 func validRegion(region string) bool {

@@ -19,11 +19,12 @@ import (
 )
 
 func (r *queryResolver) Customer(ctx context.Context, id string) (*model.Customer, error) {
-	return existing(ctx, id)
+	return existingWithFields(ctx, id)
 }
 
 func (r *queryResolver) CustomerByEmail(ctx context.Context, email string) (*model.Customer, error) {
-	return found(r.Identity.ResolveIdentifier(ctx, omnigate.KindEmail, email))
+	id, err := r.Identity.ResolveIdentifier(ctx, omnigate.KindEmail, email)
+	return found(ctx, id, err)
 }
 
 func (r *queryResolver) CustomerByPhone(ctx context.Context, phone string, region *string) (*model.Customer, error) {
@@ -39,14 +40,16 @@ func (r *queryResolver) CustomerByPhone(ctx context.Context, phone string, regio
 		}
 		value = phonenumbers.Format(num, phonenumbers.E164)
 	}
-	return found(r.Identity.ResolveIdentifier(ctx, omnigate.KindPhone, value))
+	id, err := r.Identity.ResolveIdentifier(ctx, omnigate.KindPhone, value)
+	return found(ctx, id, err)
 }
 
 func (r *queryResolver) CustomerBySystemID(ctx context.Context, system model.System, id string) (*model.Customer, error) {
 	if strings.TrimSpace(id) == "" {
 		return nil, omnigate.Errorf(omnigate.EINVALID, "id: must not be empty")
 	}
-	return found(r.Identity.ResolveRecord(ctx, systemFrom(system), id))
+	golden, err := r.Identity.ResolveRecord(ctx, systemFrom(system), id)
+	return found(ctx, golden, err)
 }
 
 func (r *queryResolver) Customers(ctx context.Context, ids []string) ([]*model.Customer, error) {
@@ -70,7 +73,7 @@ func (r *queryResolver) Customers(ctx context.Context, ids []string) ([]*model.C
 		}
 		found[i] = c
 	}
-	prefetch(ctx, found)
+	prefetch(ctx, found, true)
 	out := make([]*model.Customer, len(ids))
 	for i, c := range found {
 		if c != nil {

@@ -398,14 +398,30 @@ func fieldset(attrs any, fields []string) any {
 	if len(fields) == 0 {
 		return attrs
 	}
+	m, ok := generic(attrs)
+	if !ok {
+		return attrs
+	}
+	return prune(m, fieldTree(fields))
+}
+
+// generic is attrs as JSON objects, arrays and values, as a client reads
+// them.
+func generic(attrs any) (map[string]any, bool) {
 	b, err := json.Marshal(attrs)
 	if err != nil {
-		return attrs
+		return nil, false
 	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
-		return attrs
+		return nil, false
 	}
+	return m, true
+}
+
+// fieldTree is a sparse fieldset as a tree of the members it keeps: true for
+// a whole member, a map for some of its members.
+func fieldTree(fields []string) map[string]any {
 	tree := map[string]any{}
 	for _, f := range fields {
 		node := tree
@@ -426,7 +442,7 @@ func fieldset(attrs any, fields []string) any {
 			node = next
 		}
 	}
-	return prune(m, tree)
+	return tree
 }
 
 // requiredInMarketing are the members a marketing consent object must

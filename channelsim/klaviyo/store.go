@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	api "github.com/omnigate/omnigate/apis/klaviyo"
@@ -24,6 +25,21 @@ type eventRec struct {
 	ts        float64
 	profileID string
 	metricID  string
+	// attrs is e.Attributes in generic form, made on first use: events
+	// never change, and a sparse fieldset is pruned from it.
+	attrs atomic.Pointer[map[string]any]
+}
+
+// genericAttrs returns the event's attributes in generic form.
+func (r *eventRec) genericAttrs() (map[string]any, bool) {
+	if m := r.attrs.Load(); m != nil {
+		return *m, true
+	}
+	m, ok := generic(r.e.Attributes)
+	if ok {
+		r.attrs.Store(&m)
+	}
+	return m, ok
 }
 
 type listRec struct {

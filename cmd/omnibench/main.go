@@ -28,6 +28,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -70,7 +71,7 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.people, "people", world.DefaultPeople, "people in the generated world")
 	flag.Int64Var(&o.seed, "seed", world.DefaultSeed, "world seed")
 	flag.StringVar(&o.out, "out", "bench-results.json", "JSON results file")
-	flag.StringVar(&o.profile, "profile", "", "if set, take a CPU profile of the gateway during each scenario into DIR/<scenario>.pprof, and a heap profile halfway into DIR/<scenario>.heap.pprof")
+	flag.StringVar(&o.profile, "profile", "", "if set, take a CPU profile of the gateway during each scenario into DIR/<scenario>.pprof, a heap profile halfway into DIR/<scenario>.heap.pprof, and a CPU profile of omnibench itself (simulator and load generator) into DIR/<scenario>.omnibench.pprof")
 	flag.IntVar(&o.calibration, "calibration", 10, "queries run one at a time, with and without latency, to count a scenario's sequential upstream rounds")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -342,6 +343,22 @@ func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario
 			}
 		})
 		defer heapDone.Stop()
+		// omnibench's own process too: the simulator and the load
+		// generator share the CPUs with the gateway.
+		self, err := os.Create(filepath.Join(o.profile, sc.Name+".omnibench.pprof"))
+		if err != nil {
+			return r, err
+		}
+		defer self.Close()
+		if err := pprof.StartCPUProfile(self); err != nil {
+			return r, err
+		}
+		stopSelf := time.AfterFunc(o.duration, pprof.StopCPUProfile)
+		defer func() {
+			if stopSelf.Stop() {
+				pprof.StopCPUProfile()
+			}
+		}()
 	}
 
 	log.Info("running", "scenario", sc.Name, "rounds", r.Rounds, "duration", o.duration)

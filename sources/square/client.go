@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -73,7 +74,17 @@ type Client struct {
 
 	catMu      sync.Mutex
 	variations map[string]variationInfo
+
+	// firstSale remembers the location of a customer's first sale. That
+	// sale never changes once made (Square keeps orders and their
+	// created_at), so the entry is never stale; customers without a sale
+	// are not remembered.
+	firstSale *lru.Cache[string, string]
 }
+
+// firstSaleEntries bounds the first-sale locations remembered, about 100
+// bytes each.
+const firstSaleEntries = 50_000
 
 // Compile-time checks of the capabilities the connector provides.
 var (
@@ -139,7 +150,11 @@ func New(cfg Config, hc *http.Client) (*Client, error) {
 	if cfg.CatalogTTL == 0 {
 		cfg.CatalogTTL = 10 * time.Minute
 	}
-	c := &Client{cfg: cfg, variations: map[string]variationInfo{}}
+	first, err := lru.New[string, string](firstSaleEntries)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{cfg: cfg, variations: map[string]variationInfo{}, firstSale: first}
 	token, version := cfg.AccessToken, cfg.SquareVersion
 	c.up = &upstream.Client{
 		System:  omnigate.Square,

@@ -280,6 +280,21 @@ func TestGetCustomersBatchesByHundred(t *testing.T) {
 	if l := e.stats("locations.list"); l.Calls != 1 {
 		t.Fatalf("locations listed %d times, want once", l.Calls)
 	}
+
+	// A first sale does not change: read again, the records keep their
+	// countries without a second round of order searches.
+	again, err := c.GetCustomers(context.Background(), ids[:250])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := e.stats("orders.search"); o.Calls != 50 {
+		t.Fatalf("order searches after a second read: %d, want still 50", o.Calls)
+	}
+	for id, r := range got {
+		if again[id].Country != r.Country {
+			t.Fatalf("%s: country %q on the second read, %q on the first", id, again[id].Country, r.Country)
+		}
+	}
 }
 
 func TestOrdersAndCartsByCustomer(t *testing.T) {

@@ -132,12 +132,22 @@ func (c *Client) ordersOf(ctx context.Context, customerIDs []string, state strin
 
 // firstSaleLocations returns, for each customer that has sales, the location
 // of the first one: the store where the profile was most likely typed in.
+// A first sale is remembered: it does not change, and looking it up is a
+// second round of calls after the profile's.
 func (c *Client) firstSaleLocations(ctx context.Context, customerIDs, locationIDs []string) (map[string]string, error) {
 	var mu sync.Mutex
 	first := map[string]string{}
 	firstAt := map[string]time.Time{}
+	var missing []string
+	for _, id := range customerIDs {
+		if loc, ok := c.firstSale.Get(id); ok {
+			first[id] = loc
+		} else {
+			missing = append(missing, id)
+		}
+	}
 	g, gctx := c.group(ctx)
-	for _, cids := range chunks(customerIDs, maxOrderCustomers) {
+	for _, cids := range chunks(missing, maxOrderCustomers) {
 		for _, lids := range chunks(locationIDs, maxOrderLocations) {
 			g.Go(func() error {
 				// Oldest first: one page holds every customer's first sale
@@ -169,6 +179,11 @@ func (c *Client) firstSaleLocations(ctx context.Context, customerIDs, locationID
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	for _, id := range missing {
+		if loc, ok := first[id]; ok {
+			c.firstSale.Add(id, loc)
+		}
 	}
 	return first, nil
 }
