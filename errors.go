@@ -18,6 +18,7 @@ const (
 	EREJECTED    = "SOURCE_REJECTED"     // a system refused the request (4xx)
 	EINTERNAL    = "INTERNAL"            // a bug or a store failure; details are logged, not shown
 	ECONFLICT    = "CONFLICT"            // a change was refused because it conflicts
+	EBUSY        = "GATEWAY_BUSY"        // no room for the request's customers before its deadline; try again
 )
 
 // Error is an error with a code, the system it came from (if any) and a

@@ -31,6 +31,16 @@ type Config struct {
 	RequestTimeout time.Duration `yaml:"request_timeout" env:"OMNIGATE_REQUEST_TIMEOUT"`
 	// MaxCustomers bounds customers(ids:).
 	MaxCustomers int `yaml:"max_customers" env:"OMNIGATE_MAX_CUSTOMERS"`
+	// MaxInFlight bounds the customers all requests may be reading at once
+	// (0: no bound); requests beyond it wait their turn. It bounds memory.
+	MaxInFlight int `yaml:"max_customers_in_flight" env:"OMNIGATE_MAX_CUSTOMERS_IN_FLIGHT"`
+	// MemoryLimitMiB is a soft limit on the gateway's Go memory, in MiB
+	// (runtime/debug.SetMemoryLimit): the collector works harder near it.
+	// 0 leaves the runtime's default (GOMEMLIMIT, else none).
+	MemoryLimitMiB int `yaml:"memory_limit_mib" env:"OMNIGATE_MEMORY_LIMIT_MIB"`
+	// GCPercent is the collector's GOGC (0: the runtime's default, GOGC
+	// or 100).
+	GCPercent int `yaml:"gc_percent" env:"OMNIGATE_GC_PERCENT"`
 	// BatchWait is how long a loader waits for more keys.
 	BatchWait time.Duration `yaml:"batch_wait" env:"OMNIGATE_BATCH_WAIT"`
 	// LogLevel is debug, info, warn or error.
@@ -168,6 +178,9 @@ func Default() Config {
 		Listen:         "127.0.0.1:8080",
 		RequestTimeout: 10 * time.Second,
 		MaxCustomers:   1000,
+		MaxInFlight:    1000,
+		MemoryLimitMiB: 100,
+		GCPercent:      200,
 		BatchWait:      500 * time.Microsecond,
 		LogLevel:       "info",
 		MongoDB:        MongoDB{Database: "omnigate", DataDir: "data/mongodb"},
@@ -317,6 +330,15 @@ func (c Config) Validate() error {
 	}
 	if c.MaxCustomers < 1 {
 		bad("max_customers must be at least 1")
+	}
+	if c.MemoryLimitMiB < 0 {
+		bad("memory_limit_mib must not be negative (0: the runtime's default), got %d", c.MemoryLimitMiB)
+	}
+	if c.GCPercent < 0 {
+		bad("gc_percent must not be negative (0: the runtime's default), got %d", c.GCPercent)
+	}
+	if c.MaxInFlight < 0 {
+		bad("max_customers_in_flight must not be negative (0: no bound), got %d", c.MaxInFlight)
 	}
 	if c.BatchWait < 0 || c.BatchWait > 50*time.Millisecond {
 		bad("batch_wait must be between 0 and 50ms, got %v", c.BatchWait)

@@ -117,10 +117,11 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Connect
 		IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true,
 	}}
 	src := &loaders.Sources{
-		Finders: map[omnigate.System]omnigate.CustomerFinder{},
-		Orders:  map[omnigate.System]omnigate.OrderSource{},
-		Carts:   map[omnigate.System]omnigate.CartSource{},
-		Wait:    cfg.BatchWait,
+		Finders:     map[omnigate.System]omnigate.CustomerFinder{},
+		Orders:      map[omnigate.System]omnigate.OrderSource{},
+		Carts:       map[omnigate.System]omnigate.CartSource{},
+		Wait:        cfg.BatchWait,
+		MaxInFlight: cfg.MaxInFlight,
 	}
 	reported := map[string]func(context.Context) error{}
 	var blockedPhones, blockedEmails []string

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/identity"
@@ -46,6 +47,9 @@ type Sources struct {
 	Tickets  omnigate.TicketSource
 	// Wait is the batch window; DefaultWait when zero.
 	Wait time.Duration
+	// MaxInFlight bounds the customers that requests may be reading at
+	// once, over all requests; 0 means no bound. See Admit.
+	MaxInFlight int
 }
 
 // Loaders are one request's loaders.
@@ -65,6 +69,11 @@ type Loaders struct {
 
 	memoMu sync.Mutex
 	memo   map[any]*memoEntry
+
+	room     *semaphore.Weighted // shared by every request; nil: no bound
+	roomMax  int64
+	admitMu  sync.Mutex
+	admitted int64 // room this request holds, given back when it ends
 }
 
 type memoEntry struct {
@@ -281,11 +290,56 @@ func (p *profilePool) get(ctx context.Context, ids []string) (map[string]omnigat
 
 type ctxKey struct{}
 
-// Middleware puts a fresh set of loaders into every request's context.
+// Middleware puts a fresh set of loaders into every request's context, and
+// gives back the room the request was admitted with (see Admit) when it
+// ends.
 func Middleware(s *Sources, next http.Handler) http.Handler {
+	var room *semaphore.Weighted
+	if s.MaxInFlight > 0 {
+		room = semaphore.NewWeighted(int64(s.MaxInFlight))
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), New(s))))
+		l := New(s)
+		l.room, l.roomMax = room, int64(s.MaxInFlight)
+		defer l.release()
+		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), l)))
 	})
+}
+
+// Admit waits until there is room for n more customers in flight in the
+// gateway, and holds that room until the request ends. What a request reads
+// about its customers (answers of every system, decoded, then the response)
+// is most of the gateway's memory; bounding the customers in flight bounds
+// it, and requests beyond the bound wait their turn instead (first come,
+// first served). A request waits once: fields resolved after its first
+// admission go ahead, so that two fields of one request never wait for
+// each other. n above the bound waits for the whole of it. Waiting ends
+// with the request's deadline, as a GATEWAY_BUSY error.
+func Admit(ctx context.Context, n int) error {
+	l := For(ctx)
+	if l.room == nil || n <= 0 {
+		return nil
+	}
+	l.admitMu.Lock()
+	defer l.admitMu.Unlock()
+	if l.admitted > 0 {
+		return nil
+	}
+	w := min(int64(n), l.roomMax)
+	if err := l.room.Acquire(ctx, w); err != nil {
+		return omnigate.Errorf(omnigate.EBUSY, "the gateway had no room for %d more customers before the request's deadline; try again", n)
+	}
+	l.admitted = w
+	return nil
+}
+
+func (l *Loaders) release() {
+	l.admitMu.Lock()
+	defer l.admitMu.Unlock()
+	if l.admitted > 0 {
+		l.room.Release(l.admitted)
+		l.admitted = 0
+	}
 }
 
 // WithLoaders returns a context that carries l.

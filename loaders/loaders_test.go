@@ -3,6 +3,8 @@ package loaders
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -163,3 +165,81 @@ func TestLoadDuringFillWaitsForItsCall(t *testing.T) {
 		}
 	}
 }
+
+func TestAdmitBoundsCustomersInFlight(t *testing.T) {
+	// A handler that admits its customers, says so, and holds them until
+	// told to end.
+	type req struct {
+		n        int
+		timeout  time.Duration
+		admitted chan error
+		end      chan struct{}
+	}
+	h := Middleware(&Sources{MaxInFlight: 3}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.Context().Value(reqKey{}).(*req)
+		ctx := r.Context()
+		if q.timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, q.timeout)
+			defer cancel()
+		}
+		err := Admit(ctx, q.n)
+		if err == nil {
+			// A second field of the same request never waits.
+			err = Admit(ctx, 3)
+		}
+		q.admitted <- err
+		<-q.end
+	}))
+	start := func(n int, timeout time.Duration) *req {
+		q := &req{n: n, timeout: timeout, admitted: make(chan error, 1), end: make(chan struct{})}
+		r := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+		r = r.WithContext(context.WithValue(r.Context(), reqKey{}, q))
+		go h.ServeHTTP(httptest.NewRecorder(), r)
+		return q
+	}
+
+	a := start(2, 0)
+	if err := <-a.admitted; err != nil {
+		t.Fatalf("first request: %v", err)
+	}
+	b := start(1, 0)
+	if err := <-b.admitted; err != nil {
+		t.Fatalf("second request, within the bound: %v", err)
+	}
+	// The bound is reached: a third request waits, and gives up at its
+	// deadline with an error that says so.
+	late := start(1, 20*time.Millisecond)
+	err := <-late.admitted
+	var oe *omnigate.Error
+	if !errors.As(err, &oe) || oe.Code != omnigate.EBUSY {
+		t.Fatalf("request beyond the bound: %v, want %s", err, omnigate.EBUSY)
+	}
+	close(late.end)
+	// More than the bound waits for all of it: until both others end.
+	big := start(5, 0)
+	close(a.end)
+	select {
+	case err := <-big.admitted:
+		t.Fatalf("admitted (%v) while another request still holds room", err)
+	default:
+	}
+	close(b.end)
+	select {
+	case err := <-big.admitted:
+		if err != nil {
+			t.Fatalf("request above the bound, alone: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a request above the bound was never admitted once alone")
+	}
+	close(big.end)
+	// Its room came back when it ended.
+	again := start(3, 10*time.Second)
+	if err := <-again.admitted; err != nil {
+		t.Fatalf("after every request ended: %v", err)
+	}
+	close(again.end)
+}
+
+type reqKey struct{}

@@ -161,6 +161,9 @@ func existingWithFields(ctx context.Context, id string) (*model.Customer, error)
 // siblings to batch with, so the loader's batch window would only add to
 // the latency; the result is cached in the loader like any other.
 func rootCustomer(ctx context.Context, id string) (*identity.Customer, error) {
+	if err := loaders.Admit(ctx, 1); err != nil {
+		return nil, err
+	}
 	l := loaders.For(ctx).Customer
 	_ = l.Fill(ctx, []string{id}) // the error is cached; Load returns it
 	return l.Load(ctx, id)()

@@ -137,6 +137,9 @@ func (r *queryResolver) CustomerList(ctx context.Context, first *int, after *str
 	if err != nil {
 		return nil, err
 	}
+	if err := loaders.Admit(ctx, len(ids)); err != nil {
+		return nil, err
+	}
 	return customerPage(ids, total, more, after != nil && *after != ""), nil
 }
 

@@ -60,6 +60,9 @@ func (r *queryResolver) Customers(ctx context.Context, ids []string) ([]*model.C
 	if len(ids) > max {
 		return nil, omnigate.Errorf(omnigate.EINVALID, "ids: %d ids asked, at most %d allowed", len(ids), max)
 	}
+	if err := loaders.Admit(ctx, len(ids)); err != nil {
+		return nil, err
+	}
 	l := loaders.For(ctx).Customer
 	thunks := make([]dataloader.Thunk[*identity.Customer], len(ids))
 	for i, id := range ids {

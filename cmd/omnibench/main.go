@@ -71,7 +71,7 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.people, "people", world.DefaultPeople, "people in the generated world")
 	flag.Int64Var(&o.seed, "seed", world.DefaultSeed, "world seed")
 	flag.StringVar(&o.out, "out", "bench-results.json", "JSON results file")
-	flag.StringVar(&o.profile, "profile", "", "if set, take a CPU profile of the gateway during each scenario into DIR/<scenario>.pprof, a heap profile halfway into DIR/<scenario>.heap.pprof, and a CPU profile of omnibench itself (simulator and load generator) into DIR/<scenario>.omnibench.pprof")
+	flag.StringVar(&o.profile, "profile", "", "if set, take a CPU profile of the gateway during each scenario into DIR/<scenario>.pprof, heap profiles at the start and halfway into DIR/<scenario>.heap0.pprof and .heap.pprof, and a CPU profile of omnibench itself (simulator and load generator) into DIR/<scenario>.omnibench.pprof")
 	flag.IntVar(&o.calibration, "calibration", 10, "queries run one at a time, with and without latency, to count a scenario's sequential upstream rounds")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -335,7 +335,12 @@ func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario
 		r.Profile = filepath.Join(o.profile, sc.Name+".pprof")
 		profDone = make(chan error, 1)
 		go func() { profDone <- gw.cpuProfile(ctx, max(1, int(o.duration.Seconds())-1), r.Profile) }()
-		// The heap in use halfway through, when the load is steady.
+		// The heap at the start and halfway through, when the load is
+		// steady: the allocations of the scenario alone are
+		// go tool pprof -sample_index=alloc_space -diff_base X.heap0.pprof X.heap.pprof.
+		if err := gw.fetch(ctx, "/debug/pprof/heap", filepath.Join(o.profile, sc.Name+".heap0.pprof")); err != nil {
+			log.Warn("heap profile", "err", err)
+		}
 		heapOut := filepath.Join(o.profile, sc.Name+".heap.pprof")
 		heapDone := time.AfterFunc(o.duration/2, func() {
 			if err := gw.fetch(ctx, "/debug/pprof/heap", heapOut); err != nil {
