@@ -1,0 +1,111 @@
+package commercetools
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	ct "github.com/omnigate/omnigate/apis/commercetools"
+	sim "github.com/omnigate/omnigate/channelsim/commercetools"
+	"github.com/omnigate/omnigate/channelsim/harness"
+	"github.com/omnigate/omnigate/channelsim/world"
+	"github.com/omnigate/omnigate/sources/internal/capture"
+)
+
+// The decode benchmarks time json.Unmarshal of one real answer of each of
+// the webshop's hot endpoints (what a customer 360 asks) into the types the
+// connector decodes into. The answers come from the simulator serving a
+// generated world, fetched once by the connector itself for the customer
+// with the most orders (the most active carts for the carts query).
+
+// benchBodies are the answers, by endpoint: "orders", "carts", "customers".
+var benchBodies = sync.OnceValues(func() (map[string]capture.Answer, error) {
+	w, err := world.Generate(world.Options{People: 300, Seed: 1})
+	if err != nil {
+		return nil, err
+	}
+	srv := httptest.NewServer(sim.New(harness.New(), sim.FromWorld(w), sim.DemoCredentials))
+	defer srv.Close()
+	rec := capture.New(srv.Client().Transport)
+	creds := sim.DemoCredentials
+	c, err := New(Config{BaseURL: srv.URL, ProjectKey: creds.ProjectKey, ClientID: creds.ClientID, ClientSecret: creds.ClientSecret,
+		Timeout: 5 * time.Second}, &http.Client{Transport: rec})
+	if err != nil {
+		return nil, err
+	}
+	orders, carts := map[string]int{}, map[string]int{}
+	for _, o := range w.WebOrders {
+		if o.CustomerID != "" {
+			orders[o.CustomerID]++
+		}
+	}
+	for _, k := range w.WebCarts {
+		if k.CustomerID != "" && k.State == ct.CartActive {
+			carts[k.CustomerID]++
+		}
+	}
+	ctx := context.Background()
+	buyer := capture.Most(orders)
+	if _, err := c.OrdersByCustomer(ctx, []string{buyer}); err != nil {
+		return nil, err
+	}
+	if _, err := c.CartsByCustomer(ctx, []string{capture.Most(carts)}); err != nil {
+		return nil, err
+	}
+	if _, err := c.GetCustomers(ctx, []string{buyer}); err != nil {
+		return nil, err
+	}
+	out := map[string]capture.Answer{}
+	for _, resource := range []string{"orders", "carts", "customers"} {
+		out[resource] = rec.Largest("/" + creds.ProjectKey + "/" + resource)
+	}
+	return out, nil
+})
+
+// benchDecode times decoding one endpoint's answer into a fresh page of T.
+func benchDecode[T any](b *testing.B, endpoint string) {
+	body := capture.Body(b, benchBodies, endpoint)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		var page ct.PagedQueryResponse[T]
+		if err := json.Unmarshal(body, &page); err != nil {
+			b.Fatal(err)
+		}
+		if len(page.Results) == 0 {
+			b.Fatalf("%s: the answer decodes to no results", endpoint)
+		}
+	}
+}
+
+func BenchmarkDecodeOrders(b *testing.B)    { benchDecode[ct.Order](b, "orders") }
+func BenchmarkDecodeCarts(b *testing.B)     { benchDecode[ct.Cart](b, "carts") }
+func BenchmarkDecodeCustomers(b *testing.B) { benchDecode[ct.Customer](b, "customers") }
+
+// BenchmarkDecodeCustomersConvert times decoding the customers answer and
+// converting every customer into a record, as GetCustomers does.
+func BenchmarkDecodeCustomersConvert(b *testing.B) {
+	body := capture.Body(b, benchBodies, "customers")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		var page ct.PagedQueryResponse[ct.Customer]
+		if err := json.Unmarshal(body, &page); err != nil {
+			b.Fatal(err)
+		}
+		if len(page.Results) == 0 {
+			b.Fatal("customers: the answer decodes to no results")
+		}
+		for _, cu := range page.Results {
+			if customerRecord(cu).ID == "" {
+				b.Fatal("customers: a record without an id")
+			}
+		}
+	}
+}

@@ -1,0 +1,150 @@
+package klaviyo
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	api "github.com/omnigate/omnigate/apis/klaviyo"
+	"github.com/omnigate/omnigate/channelsim/harness"
+	sim "github.com/omnigate/omnigate/channelsim/klaviyo"
+	"github.com/omnigate/omnigate/channelsim/world"
+	"github.com/omnigate/omnigate/sources/internal/capture"
+)
+
+// The decode benchmarks time json.Unmarshal of one real answer of each of
+// email marketing's hot endpoints (what a customer 360 asks) into the types
+// the connector decodes into: the lean event page and the profile
+// collection. The answers come from the simulator serving a generated
+// world, fetched once by the connector itself for the profile with the
+// most events.
+
+// benchBodies are the answers, by endpoint: "events" and "profiles".
+var benchBodies = sync.OnceValues(func() (map[string]capture.Answer, error) {
+	w, err := world.Generate(world.Options{People: 300, Seed: 1})
+	if err != nil {
+		return nil, err
+	}
+	srv := httptest.NewServer(sim.New(harness.New(), sim.FromWorld(w), sim.DemoCredentials))
+	defer srv.Close()
+	rec := capture.New(srv.Client().Transport)
+	c, err := New(Config{BaseURL: srv.URL, APIKey: sim.DemoCredentials.APIKey, Revision: sim.DemoCredentials.Revision,
+		Timeout: 5 * time.Second}, &http.Client{Transport: rec})
+	if err != nil {
+		return nil, err
+	}
+	events := map[string]int{}
+	for _, e := range w.EmailEvents {
+		if e.ProfileID != "" {
+			events[e.ProfileID]++
+		}
+	}
+	ctx := context.Background()
+	reader := capture.Most(events)
+	if _, err := c.EventsByProfile(ctx, []string{reader}); err != nil {
+		return nil, err
+	}
+	if _, _, err := c.ProfilesAndRecords(ctx, []string{reader}); err != nil {
+		return nil, err
+	}
+	return map[string]capture.Answer{"events": rec.Largest("/api/events"), "profiles": rec.Largest("/api/profiles")}, nil
+})
+
+func BenchmarkDecodeEvents(b *testing.B) {
+	body := capture.Body(b, benchBodies, "events")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		var page eventPage
+		if err := json.Unmarshal(body, &page); err != nil {
+			b.Fatal(err)
+		}
+		if len(page.Data) == 0 {
+			b.Fatal("events: the answer decodes to no events")
+		}
+	}
+}
+
+func BenchmarkDecodeProfiles(b *testing.B) {
+	body := capture.Body(b, benchBodies, "profiles")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		var page api.ProfileCollection
+		if err := json.Unmarshal(body, &page); err != nil {
+			b.Fatal(err)
+		}
+		if len(page.Data) == 0 {
+			b.Fatal("profiles: the answer decodes to no profiles")
+		}
+	}
+}
+
+// BenchmarkDecodeEventsConvert times decoding the events answer and
+// converting every event whose metric the page includes, as
+// EventsByProfile does (it decodes a metric once per client; here, once per
+// page).
+func BenchmarkDecodeEventsConvert(b *testing.B) {
+	body := capture.Body(b, benchBodies, "events")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		var page eventPage
+		if err := json.Unmarshal(body, &page); err != nil {
+			b.Fatal(err)
+		}
+		kinds := make(map[string]Metric, len(page.Included))
+		for _, r := range page.Included {
+			if r.Type != api.TypeMetric {
+				continue
+			}
+			m, err := r.AsMetric()
+			if err != nil {
+				b.Fatal(err)
+			}
+			kinds[m.ID] = metricOf(m)
+		}
+		n := 0
+		for i := range page.Data {
+			e := &page.Data[i]
+			if m := kinds[e.Relationships.Metric.Data.ID]; m.Kind != "" && e.emailEvent("P", m.Kind).ID != "" {
+				n++
+			}
+		}
+		if n == 0 {
+			b.Fatal("events: no event converts")
+		}
+	}
+}
+
+// BenchmarkDecodeProfilesConvert times decoding the profiles answer and
+// converting every profile into an email profile and a record, as
+// ProfilesAndRecords does.
+func BenchmarkDecodeProfilesConvert(b *testing.B) {
+	body := capture.Body(b, benchBodies, "profiles")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		var page api.ProfileCollection
+		if err := json.Unmarshal(body, &page); err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for _, p := range page.Data {
+			if emailProfile(p).ID != "" && customerRecord(p).ID != "" {
+				n++
+			}
+		}
+		if n == 0 {
+			b.Fatal("profiles: no profile converts")
+		}
+	}
+}

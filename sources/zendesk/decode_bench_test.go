@@ -1,0 +1,139 @@
+package zendesk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	api "github.com/omnigate/omnigate/apis/zendesk"
+	"github.com/omnigate/omnigate/channelsim/harness"
+	"github.com/omnigate/omnigate/channelsim/world"
+	sim "github.com/omnigate/omnigate/channelsim/zendesk"
+	"github.com/omnigate/omnigate/sources/internal/capture"
+)
+
+// The decode benchmarks time json.Unmarshal of one real answer of each of
+// the support desk's hot endpoints (what a customer 360 asks) into the
+// types the connector decodes into. The answers come from the simulator
+// serving a generated world, fetched once by the connector itself for the
+// requester with the most tickets.
+
+// benchBodies are the answers, by endpoint: "tickets" (a user's requested
+// tickets) and "users" (show_many).
+var benchBodies = sync.OnceValues(func() (map[string]capture.Answer, error) {
+	w, err := world.Generate(world.Options{People: 300, Seed: 1})
+	if err != nil {
+		return nil, err
+	}
+	srv := httptest.NewServer(sim.New(harness.New(), sim.FromWorld(w), sim.DemoCredentials))
+	defer srv.Close()
+	rec := capture.New(srv.Client().Transport)
+	c, err := New(Config{BaseURL: srv.URL, Email: sim.DemoCredentials.Email, APIToken: sim.DemoCredentials.APIToken,
+		Timeout: 5 * time.Second}, &http.Client{Transport: rec})
+	if err != nil {
+		return nil, err
+	}
+	tickets := map[int64]int{}
+	for _, t := range w.Tickets {
+		tickets[t.RequesterID]++
+	}
+	requester := capture.Most(tickets)
+	ctx := context.Background()
+	id := strconv.FormatInt(requester, 10)
+	if _, err := c.TicketsByRequester(ctx, []string{id}); err != nil {
+		return nil, err
+	}
+	if _, err := c.GetCustomers(ctx, []string{id}); err != nil {
+		return nil, err
+	}
+	return map[string]capture.Answer{
+		"tickets": rec.Largest(fmt.Sprintf("/api/v2/users/%d/tickets/requested.json", requester)),
+		"users":   rec.Largest("/api/v2/users/show_many.json"),
+	}, nil
+})
+
+func BenchmarkDecodeTickets(b *testing.B) {
+	body := capture.Body(b, benchBodies, "tickets")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		var page api.TicketsCursorPage
+		if err := json.Unmarshal(body, &page); err != nil {
+			b.Fatal(err)
+		}
+		if len(page.Tickets) == 0 {
+			b.Fatal("tickets: the answer decodes to no tickets")
+		}
+	}
+}
+
+func BenchmarkDecodeUsers(b *testing.B) {
+	body := capture.Body(b, benchBodies, "users")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		var page api.UsersPage
+		if err := json.Unmarshal(body, &page); err != nil {
+			b.Fatal(err)
+		}
+		if len(page.Users) == 0 {
+			b.Fatal("users: the answer decodes to no users")
+		}
+	}
+}
+
+// BenchmarkDecodeTicketsConvert times decoding the tickets answer and
+// converting every ticket, as TicketsByRequester does.
+func BenchmarkDecodeTicketsConvert(b *testing.B) {
+	body := capture.Body(b, benchBodies, "tickets")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		var page api.TicketsCursorPage
+		if err := json.Unmarshal(body, &page); err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for _, t := range page.Tickets {
+			if toTicket(t).ID != "" {
+				n++
+			}
+		}
+		if n == 0 {
+			b.Fatal("tickets: no ticket converts")
+		}
+	}
+}
+
+// BenchmarkDecodeUsersConvert times decoding the show_many answer and
+// converting every user into a record, as GetCustomers does.
+func BenchmarkDecodeUsersConvert(b *testing.B) {
+	body := capture.Body(b, benchBodies, "users")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		var page api.UsersPage
+		if err := json.Unmarshal(body, &page); err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for _, u := range page.Users {
+			if toRecord(u).ID != "" {
+				n++
+			}
+		}
+		if n == 0 {
+			b.Fatal("users: no user converts")
+		}
+	}
+}
