@@ -2,7 +2,6 @@ package commercetools
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -14,13 +13,15 @@ import (
 	"github.com/omnigate/omnigate/channelsim/harness"
 	"github.com/omnigate/omnigate/channelsim/world"
 	"github.com/omnigate/omnigate/sources/internal/capture"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
-// The decode benchmarks time json.Unmarshal of one real answer of each of
-// the webshop's hot endpoints (what a customer 360 asks) into the types the
-// connector decodes into. The answers come from the simulator serving a
-// generated world, fetched once by the connector itself for the customer
-// with the most orders (the most active carts for the carts query).
+// The decode benchmarks time upstream.Unmarshal (what every call decodes
+// with) of one real answer of each of the webshop's hot endpoints (what a
+// customer 360 asks) into the types the connector decodes into. The answers
+// come from the simulator serving a generated world, fetched once by the
+// connector itself for the customer with the most orders (the most active
+// carts for the carts query).
 
 // benchBodies are the answers, by endpoint: "orders", "carts", "customers".
 var benchBodies = sync.OnceValues(func() (map[string]capture.Answer, error) {
@@ -74,7 +75,7 @@ func benchDecode[T any](b *testing.B, endpoint string) {
 	b.ResetTimer()
 	for b.Loop() {
 		var page ct.PagedQueryResponse[T]
-		if err := json.Unmarshal(body, &page); err != nil {
+		if err := upstream.Unmarshal(body, &page); err != nil {
 			b.Fatal(err)
 		}
 		if len(page.Results) == 0 {
@@ -96,7 +97,7 @@ func BenchmarkDecodeCustomersConvert(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		var page ct.PagedQueryResponse[ct.Customer]
-		if err := json.Unmarshal(body, &page); err != nil {
+		if err := upstream.Unmarshal(body, &page); err != nil {
 			b.Fatal(err)
 		}
 		if len(page.Results) == 0 {

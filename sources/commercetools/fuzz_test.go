@@ -6,6 +6,7 @@ import (
 
 	ct "github.com/omnigate/omnigate/apis/commercetools"
 	sim "github.com/omnigate/omnigate/channelsim/commercetools"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // FuzzDecode feeds arbitrary bytes to every decoding the connector does of
@@ -28,13 +29,13 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"access_token":"t","token_type":"Bearer","expires_in":-5}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var cs ct.PagedQueryResponse[ct.Customer]
-		if json.Unmarshal(b, &cs) == nil {
+		if upstream.Unmarshal(b, &cs) == nil {
 			for _, c := range cs.Results {
 				customerRecord(c)
 			}
 		}
 		var os ct.PagedQueryResponse[ct.Order]
-		if json.Unmarshal(b, &os) == nil {
+		if upstream.Unmarshal(b, &os) == nil {
 			for _, o := range os.Results {
 				lineItems(o.LineItems, "de-DE")
 				storeKey(o.Store)
@@ -42,14 +43,14 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		var ps ct.PagedQueryResponse[ct.ProductProjection]
-		if json.Unmarshal(b, &ps) == nil {
+		if upstream.Unmarshal(b, &ps) == nil {
 			for _, p := range ps.Results {
 				localized(p.Name, "en-GB")
 				localized(p.Description, "")
 			}
 		}
 		var tok ct.TokenResponse
-		_ = json.Unmarshal(b, &tok)
+		_ = upstream.Unmarshal(b, &tok)
 		_ = errorMessage(400, b)
 	})
 }

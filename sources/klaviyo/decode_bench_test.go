@@ -2,7 +2,6 @@ package klaviyo
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -14,14 +13,15 @@ import (
 	sim "github.com/omnigate/omnigate/channelsim/klaviyo"
 	"github.com/omnigate/omnigate/channelsim/world"
 	"github.com/omnigate/omnigate/sources/internal/capture"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
-// The decode benchmarks time json.Unmarshal of one real answer of each of
-// email marketing's hot endpoints (what a customer 360 asks) into the types
-// the connector decodes into: the lean event page and the profile
-// collection. The answers come from the simulator serving a generated
-// world, fetched once by the connector itself for the profile with the
-// most events.
+// The decode benchmarks time upstream.Unmarshal (what every call decodes
+// with) of one real answer of each of email marketing's hot endpoints (what
+// a customer 360 asks) into the types the connector decodes into: the lean
+// event page and the profile collection. The answers come from the simulator
+// serving a generated world, fetched once by the connector itself for the
+// profile with the most events.
 
 // benchBodies are the answers, by endpoint: "events" and "profiles".
 var benchBodies = sync.OnceValues(func() (map[string]capture.Answer, error) {
@@ -61,7 +61,7 @@ func BenchmarkDecodeEvents(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		var page eventPage
-		if err := json.Unmarshal(body, &page); err != nil {
+		if err := upstream.Unmarshal(body, &page); err != nil {
 			b.Fatal(err)
 		}
 		if len(page.Data) == 0 {
@@ -77,7 +77,7 @@ func BenchmarkDecodeProfiles(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		var page api.ProfileCollection
-		if err := json.Unmarshal(body, &page); err != nil {
+		if err := upstream.Unmarshal(body, &page); err != nil {
 			b.Fatal(err)
 		}
 		if len(page.Data) == 0 {
@@ -97,7 +97,7 @@ func BenchmarkDecodeEventsConvert(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		var page eventPage
-		if err := json.Unmarshal(body, &page); err != nil {
+		if err := upstream.Unmarshal(body, &page); err != nil {
 			b.Fatal(err)
 		}
 		kinds := make(map[string]Metric, len(page.Included))
@@ -134,7 +134,7 @@ func BenchmarkDecodeProfilesConvert(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		var page api.ProfileCollection
-		if err := json.Unmarshal(body, &page); err != nil {
+		if err := upstream.Unmarshal(body, &page); err != nil {
 			b.Fatal(err)
 		}
 		n := 0

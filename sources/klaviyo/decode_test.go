@@ -1,11 +1,11 @@
 package klaviyo
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/omnigate/omnigate"
 	api "github.com/omnigate/omnigate/apis/klaviyo"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // FuzzDecode feeds arbitrary bodies to everything that reads Klaviyo's
@@ -34,7 +34,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var pc api.ProfileCollection
-		if json.Unmarshal(b, &pc) == nil {
+		if upstream.Unmarshal(b, &pc) == nil {
 			for _, p := range pc.Data {
 				_ = customerRecord(p)
 				_ = emailProfile(p)
@@ -43,7 +43,7 @@ func FuzzDecode(f *testing.F) {
 			_ = nextOf(pc.Links)
 		}
 		var ec api.EventCollection
-		if json.Unmarshal(b, &ec) == nil {
+		if upstream.Unmarshal(b, &ec) == nil {
 			for _, e := range ec.Data {
 				for _, k := range []omnigate.EmailEventKind{omnigate.EmailReceived, omnigate.EmailClicked, omnigate.PlacedOrder} {
 					_ = emailEvent(e, "P", k)
@@ -57,15 +57,15 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		var mc api.MetricCollection
-		if json.Unmarshal(b, &mc) == nil {
+		if upstream.Unmarshal(b, &mc) == nil {
 			for _, m := range mc.Data {
 				_ = metricOf(m)
 			}
 		}
 		var rc api.RelationshipCollection
-		_ = json.Unmarshal(b, &rc)
+		_ = upstream.Unmarshal(b, &rc)
 		var lc api.ListCollection
-		_ = json.Unmarshal(b, &lc)
+		_ = upstream.Unmarshal(b, &lc)
 		_ = errorMessage(b, "pk_key")
 	})
 }

@@ -2,7 +2,6 @@ package square
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -14,14 +13,15 @@ import (
 	sim "github.com/omnigate/omnigate/channelsim/square"
 	"github.com/omnigate/omnigate/channelsim/world"
 	"github.com/omnigate/omnigate/sources/internal/capture"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
-// The decode benchmarks time json.Unmarshal of one real answer of each of
-// the point of sale's hot endpoints (what a customer 360 asks) into the
-// types the connector decodes into. The answers come from the simulator
-// serving a generated world, fetched once by the connector itself for the
-// customer with the most sales (the most parked sales for the carts
-// search).
+// The decode benchmarks time upstream.Unmarshal (what every call decodes
+// with) of one real answer of each of the point of sale's hot endpoints
+// (what a customer 360 asks) into the types the connector decodes into. The
+// answers come from the simulator serving a generated world, fetched once by
+// the connector itself for the customer with the most sales (the most parked
+// sales for the carts search).
 
 // benchBodies are the answers, by endpoint: "orders" (completed sales),
 // "carts" (parked sales) and "customers" (bulk retrieve).
@@ -73,7 +73,7 @@ func benchDecodeOrders(b *testing.B, endpoint string) {
 	b.ResetTimer()
 	for b.Loop() {
 		var resp apis.SearchOrdersResponse
-		if err := json.Unmarshal(body, &resp); err != nil {
+		if err := upstream.Unmarshal(body, &resp); err != nil {
 			b.Fatal(err)
 		}
 		if len(resp.Orders) == 0 {
@@ -92,7 +92,7 @@ func BenchmarkDecodeCustomers(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		var resp apis.BulkRetrieveCustomersResponse
-		if err := json.Unmarshal(body, &resp); err != nil {
+		if err := upstream.Unmarshal(body, &resp); err != nil {
 			b.Fatal(err)
 		}
 		n := 0
@@ -117,7 +117,7 @@ func BenchmarkDecodeCustomersConvert(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		var resp apis.BulkRetrieveCustomersResponse
-		if err := json.Unmarshal(body, &resp); err != nil {
+		if err := upstream.Unmarshal(body, &resp); err != nil {
 			b.Fatal(err)
 		}
 		n := 0

@@ -1,11 +1,11 @@
 package square
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
 	apis "github.com/omnigate/omnigate/apis/square"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // FuzzDecode feeds arbitrary bytes to everything that reads Square's
@@ -21,7 +21,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		const token = "EAAAEsecret-token"
 		var orders apis.SearchOrdersResponse
-		if json.Unmarshal(b, &orders) == nil {
+		if upstream.Unmarshal(b, &orders) == nil {
 			skus := map[string]variationInfo{"V1": {SKU: "S1"}}
 			for _, o := range orders.Orders {
 				_ = toOrder(o, Location{}, skus)
@@ -29,7 +29,7 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		var cs apis.SearchCustomersResponse
-		if json.Unmarshal(b, &cs) == nil {
+		if upstream.Unmarshal(b, &cs) == nil {
 			for _, c := range cs.Customers {
 				r := customerRecord(c, "GB")
 				for _, p := range r.Phones {
@@ -39,9 +39,9 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		var bulk apis.BulkRetrieveCustomersResponse
-		_ = json.Unmarshal(b, &bulk)
+		_ = upstream.Unmarshal(b, &bulk)
 		var counts apis.BatchRetrieveInventoryCountsResponse
-		if json.Unmarshal(b, &counts) == nil {
+		if upstream.Unmarshal(b, &counts) == nil {
 			for _, c := range counts.Counts {
 				_ = quantity(c.Quantity)
 				_ = parseTime(c.CalculatedAt)

@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/omnigate/omnigate"
 )
 
@@ -96,7 +98,7 @@ func (c *Client) Do(ctx context.Context, r Request, out any) error {
 			if out == nil {
 				return nil
 			}
-			if err := json.Unmarshal(body, out); err != nil {
+			if err := Unmarshal(body, out); err != nil {
 				last = omnigate.SourceError(c.System, omnigate.EBADRESPONSE, "the answer could not be read", err)
 				continue
 			}
@@ -133,6 +135,21 @@ func (c *Client) Do(ctx context.Context, r Request, out any) error {
 		}
 	}
 	return last
+}
+
+// Unmarshal decodes a system's JSON answer into out, as encoding/json would
+// (struct fields match without regard to case, unknown members are
+// skipped, Unmarshaler and TextUnmarshaler methods are called), with
+// github.com/goccy/go-json: decoding answers was a fifth of the gateway's
+// CPU, and it decodes them about three times as fast. A decoder panic on a
+// malformed answer is an error, not a crash.
+func Unmarshal(body []byte, out any) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("decoding the answer failed: %v", p)
+		}
+	}()
+	return gojson.Unmarshal(body, out)
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

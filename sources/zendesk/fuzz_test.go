@@ -1,12 +1,12 @@
 package zendesk
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 
 	api "github.com/omnigate/omnigate/apis/zendesk"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // FuzzDecodeVendorJSON feeds arbitrary bytes to everything that reads
@@ -34,7 +34,7 @@ func FuzzDecodeVendorJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = errorMessage(400, b)
 		var users api.UsersPage
-		if json.Unmarshal(b, &users) == nil {
+		if upstream.Unmarshal(b, &users) == nil {
 			for _, u := range users.Users {
 				_ = toRecord(u)
 				if u.Phone != nil {
@@ -43,19 +43,19 @@ func FuzzDecodeVendorJSON(f *testing.F) {
 			}
 		}
 		var search api.SearchUsersPage
-		if json.Unmarshal(b, &search) == nil {
+		if upstream.Unmarshal(b, &search) == nil {
 			for _, u := range search.Results {
 				_ = toRecord(u.User)
 			}
 		}
 		var offset api.TicketsPage
-		if json.Unmarshal(b, &offset) == nil {
+		if upstream.Unmarshal(b, &offset) == nil {
 			for _, tk := range offset.Tickets {
 				_ = toTicket(tk)
 			}
 		}
 		var cursor api.TicketsCursorPage
-		if json.Unmarshal(b, &cursor) == nil {
+		if upstream.Unmarshal(b, &cursor) == nil {
 			for _, tk := range cursor.Tickets {
 				_ = toTicket(tk)
 			}
