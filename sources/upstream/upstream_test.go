@@ -145,3 +145,42 @@ func TestUnreachable(t *testing.T) {
 		t.Fatalf("closed port: %v (%s)", err, code(err))
 	}
 }
+
+// stamp is a member with its own text decoding, as vendor timestamps have.
+type stamp struct{ t time.Time }
+
+func (s *stamp) UnmarshalText(b []byte) error {
+	t, err := time.Parse(time.RFC3339, string(b))
+	s.t = t
+	return err
+}
+
+// Unmarshal keeps encoding/json's rules, which the connectors' types rely
+// on: fields match without regard to case, unknown members are skipped,
+// TextUnmarshaler is called, and malformed answers are errors.
+func TestUnmarshalKeepsEncodingJSONRules(t *testing.T) {
+	var v struct {
+		GivenName string  `json:"given_name"`
+		Count     int     `json:"count"`
+		At        stamp   `json:"at"`
+		Tags      []string
+		Missing   *string `json:"missing"`
+	}
+	body := `{"GIVEN_NAME":"Amelia","count":3,"at":"2024-01-10T12:00:00Z","tags":["a","b"],"unknown":{"deep":[1,2,{"x":null}]}}`
+	if err := Unmarshal([]byte(body), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.GivenName != "Amelia" || v.Count != 3 || !v.At.t.Equal(time.Date(2024, 1, 10, 12, 0, 0, 0, time.UTC)) ||
+		len(v.Tags) != 2 || v.Missing != nil {
+		t.Fatalf("decoded %+v", v)
+	}
+	for _, bad := range []string{``, `{`, `{"count":"three"}`, `{"at":"yesterday"}`, `[1,2]`, `{"count":1}}`} {
+		var w struct {
+			Count int   `json:"count"`
+			At    stamp `json:"at"`
+		}
+		if err := Unmarshal([]byte(bad), &w); err == nil {
+			t.Errorf("%q decoded without an error", bad)
+		}
+	}
+}
