@@ -1,7 +1,10 @@
 package klaviyo
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
+	"strings"
 
 	api "github.com/omnigate/omnigate/apis/klaviyo"
 	"github.com/omnigate/omnigate/channelsim/harness"
@@ -19,6 +22,7 @@ const metricsPerPage = 200
 type eventView struct {
 	fields        []string
 	tree          map[string]any // fields as a tree, when given
+	treeKey       string         // fields sorted and joined
 	metricFields  []string
 	profileFields []string
 	metric        bool
@@ -38,6 +42,9 @@ func eventViewOf(r *http.Request) (eventView, string, error) {
 	}
 	if len(v.fields) > 0 {
 		v.tree = fieldTree(v.fields)
+		sorted := slices.Clone(v.fields)
+		slices.Sort(sorted)
+		v.treeKey = strings.Join(sorted, ",")
 	}
 	if v.metricFields, err = fieldsParam(q, "metric", metricRoots...); err != nil {
 		return v, "fields[metric]", err
@@ -66,18 +73,26 @@ func eventResource(r *http.Request, rec *eventRec, v eventView) resource {
 }
 
 // eventAttrs are an event's attributes pruned to the fieldset asked for.
-// Pruning reads the prepared generic form: events are listed by the
-// hundred, and turning each into that form again on every call was most of
-// the simulator's work.
+// The pruned attributes are kept encoded on the event for the next call
+// with the same fieldset: events are listed by the hundred, and pruning and
+// encoding each again on every call was most of the simulator's work.
 func eventAttrs(rec *eventRec, v eventView) any {
 	if v.tree == nil {
 		return rec.e.Attributes
 	}
-	m, ok := rec.genericAttrs()
+	if c := rec.attrs.Load(); c != nil && c.fields == v.treeKey {
+		return c.json
+	}
+	m, ok := generic(rec.e.Attributes)
 	if !ok {
 		return rec.e.Attributes
 	}
-	return prune(m, v.tree)
+	b, err := json.Marshal(prune(m, v.tree))
+	if err != nil {
+		return rec.e.Attributes
+	}
+	rec.attrs.Store(&encodedAttrs{fields: v.treeKey, json: b})
+	return json.RawMessage(b)
 }
 
 func metricResource(r *http.Request, m *api.Metric, fields []string) resource {

@@ -25,21 +25,15 @@ type eventRec struct {
 	ts        float64
 	profileID string
 	metricID  string
-	// attrs is e.Attributes in generic form, made on first use: events
-	// never change, and a sparse fieldset is pruned from it.
-	attrs atomic.Pointer[map[string]any]
+	// attrs is e.Attributes pruned to the last sparse fieldset asked for,
+	// encoded: events never change, and clients ask for the same fields
+	// call after call.
+	attrs atomic.Pointer[encodedAttrs]
 }
 
-// genericAttrs returns the event's attributes in generic form.
-func (r *eventRec) genericAttrs() (map[string]any, bool) {
-	if m := r.attrs.Load(); m != nil {
-		return *m, true
-	}
-	m, ok := generic(r.e.Attributes)
-	if ok {
-		r.attrs.Store(&m)
-	}
-	return m, ok
+type encodedAttrs struct {
+	fields string // the fieldset, sorted and joined
+	json   json.RawMessage
 }
 
 type listRec struct {
