@@ -14054,7 +14054,7 @@ func (ec *executionContext) marshalNCart2githubᚗcomᚋomnigateᚋomnigateᚋgr
 }
 
 func (ec *executionContext) marshalNCart2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCartᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Cart) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCart2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCart(ctx, sel, v[i])
@@ -14074,7 +14074,7 @@ func (ec *executionContext) marshalNCartLineOrigin2githubᚗcomᚋomnigateᚋomn
 }
 
 func (ec *executionContext) marshalNCartLineOrigin2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCartLineOriginᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CartLineOrigin) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCartLineOrigin2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCartLineOrigin(ctx, sel, v[i])
@@ -14094,7 +14094,7 @@ func (ec *executionContext) marshalNChannelConsent2githubᚗcomᚋomnigateᚋomn
 }
 
 func (ec *executionContext) marshalNChannelConsent2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐChannelConsentᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChannelConsent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNChannelConsent2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐChannelConsent(ctx, sel, v[i])
@@ -14114,7 +14114,7 @@ func (ec *executionContext) marshalNConsent2githubᚗcomᚋomnigateᚋomnigate�
 }
 
 func (ec *executionContext) marshalNConsent2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐConsentᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Consent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConsent2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐConsent(ctx, sel, v[i])
@@ -14218,7 +14218,7 @@ func (ec *executionContext) marshalNEmailEvent2githubᚗcomᚋomnigateᚋomnigat
 }
 
 func (ec *executionContext) marshalNEmailEvent2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐEmailEventᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EmailEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmailEvent2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐEmailEvent(ctx, sel, v[i])
@@ -14313,7 +14313,7 @@ func (ec *executionContext) marshalNIdentity2githubᚗcomᚋomnigateᚋomnigate�
 }
 
 func (ec *executionContext) marshalNIdentity2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Identity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentity2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentity(ctx, sel, v[i])
@@ -14343,7 +14343,7 @@ func (ec *executionContext) marshalNIdentityChange2githubᚗcomᚋomnigateᚋomn
 }
 
 func (ec *executionContext) marshalNIdentityChange2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentityChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityChange2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChange(ctx, sel, v[i])
@@ -14379,7 +14379,7 @@ func (ec *executionContext) marshalNIdentityConflict2githubᚗcomᚋomnigateᚋo
 }
 
 func (ec *executionContext) marshalNIdentityConflict2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentityConflict) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityConflict2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityConflict(ctx, sel, v[i])
@@ -14407,7 +14407,7 @@ func (ec *executionContext) marshalNIdentitySuggestion2githubᚗcomᚋomnigate�
 }
 
 func (ec *executionContext) marshalNIdentitySuggestion2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentitySuggestionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentitySuggestion) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentitySuggestion2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentitySuggestion(ctx, sel, v[i])
@@ -14441,7 +14441,7 @@ func (ec *executionContext) marshalNLineItem2githubᚗcomᚋomnigateᚋomnigate�
 }
 
 func (ec *executionContext) marshalNLineItem2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐLineItemᚄ(ctx context.Context, sel ast.SelectionSet, v []model.LineItem) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLineItem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐLineItem(ctx, sel, v[i])
@@ -14461,7 +14461,7 @@ func (ec *executionContext) marshalNMoney2githubᚗcomᚋomnigateᚋomnigateᚋg
 }
 
 func (ec *executionContext) marshalNMoney2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoneyᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Money) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMoney2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, sel, v[i])
@@ -14505,7 +14505,7 @@ func (ec *executionContext) marshalNOrderEdge2githubᚗcomᚋomnigateᚋomnigate
 }
 
 func (ec *executionContext) marshalNOrderEdge2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐOrderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OrderEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderEdge2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐOrderEdge(ctx, sel, v[i])
@@ -14533,7 +14533,7 @@ func (ec *executionContext) marshalNPersonName2githubᚗcomᚋomnigateᚋomnigat
 }
 
 func (ec *executionContext) marshalNPersonName2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐPersonNameᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PersonName) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPersonName2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐPersonName(ctx, sel, v[i])
@@ -14553,7 +14553,7 @@ func (ec *executionContext) marshalNPostalAddress2githubᚗcomᚋomnigateᚋomni
 }
 
 func (ec *executionContext) marshalNPostalAddress2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐPostalAddressᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PostalAddress) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPostalAddress2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐPostalAddress(ctx, sel, v[i])
@@ -14583,7 +14583,7 @@ func (ec *executionContext) marshalNSourcedValue2githubᚗcomᚋomnigateᚋomnig
 }
 
 func (ec *executionContext) marshalNSourcedValue2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSourcedValueᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SourcedValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourcedValue2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSourcedValue(ctx, sel, v[i])
@@ -14656,7 +14656,7 @@ func (ec *executionContext) marshalNSystemCount2githubᚗcomᚋomnigateᚋomniga
 }
 
 func (ec *executionContext) marshalNSystemCount2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemCountᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SystemCount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSystemCount2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemCount(ctx, sel, v[i])
@@ -14676,7 +14676,7 @@ func (ec *executionContext) marshalNSystemRecord2githubᚗcomᚋomnigateᚋomnig
 }
 
 func (ec *executionContext) marshalNSystemRecord2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SystemRecord) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSystemRecord2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecord(ctx, sel, v[i])
@@ -14723,7 +14723,7 @@ func (ec *executionContext) marshalNTicketEdge2githubᚗcomᚋomnigateᚋomnigat
 }
 
 func (ec *executionContext) marshalNTicketEdge2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐTicketEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TicketEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTicketEdge2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐTicketEdge(ctx, sel, v[i])
@@ -14773,7 +14773,7 @@ func (ec *executionContext) marshalNTouchpointEdge2githubᚗcomᚋomnigateᚋomn
 }
 
 func (ec *executionContext) marshalNTouchpointEdge2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐTouchpointEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TouchpointEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTouchpointEdge2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐTouchpointEdge(ctx, sel, v[i])
@@ -14811,7 +14811,7 @@ func (ec *executionContext) marshalNUnifiedCartLine2githubᚗcomᚋomnigateᚋom
 }
 
 func (ec *executionContext) marshalNUnifiedCartLine2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐUnifiedCartLineᚄ(ctx context.Context, sel ast.SelectionSet, v []model.UnifiedCartLine) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUnifiedCartLine2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐUnifiedCartLine(ctx, sel, v[i])
@@ -14831,7 +14831,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -14875,7 +14875,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -14903,7 +14903,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -14931,7 +14931,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -15175,7 +15175,7 @@ func (ec *executionContext) marshalOTouchpointKind2ᚕgithubᚗcomᚋomnigateᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTouchpointKind2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐTouchpointKind(ctx, sel, v[i])
@@ -15194,7 +15194,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -15213,7 +15213,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -15232,7 +15232,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -15251,7 +15251,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
