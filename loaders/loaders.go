@@ -118,6 +118,14 @@ type Loader[V any] struct {
 // start: a Load of one of them while the call is under way waits for its
 // answer instead of making a call of its own.
 func (l *Loader[V]) Fill(ctx context.Context, keys []string) error {
+	return l.Reserve(ctx, keys)()
+}
+
+// Reserve is Fill in two steps: it puts the keys not yet loaded or loading
+// in the cache, pending, before it returns, and returns the call that
+// fetches them. The caller must make the call (on another goroutine, say):
+// until then, loads of those keys wait.
+func (l *Loader[V]) Reserve(ctx context.Context, keys []string) func() error {
 	seen := make(map[string]bool, len(keys))
 	missing := make([]string, 0, len(keys))
 	var (
@@ -146,15 +154,17 @@ func (l *Loader[V]) Fill(ctx context.Context, keys []string) error {
 			})
 		}
 	}
-	if len(missing) == 0 {
-		return nil
+	return func() error {
+		if len(missing) == 0 {
+			return nil
+		}
+		defer close(done)
+		vals, err = l.fetch(ctx, missing)
+		if err == nil && len(vals) != len(missing) {
+			err = omnigate.Errorf(omnigate.EINTERNAL, "loader: %d results for %d keys", len(vals), len(missing))
+		}
+		return err
 	}
-	defer close(done)
-	vals, err = l.fetch(ctx, missing)
-	if err == nil && len(vals) != len(missing) {
-		err = omnigate.Errorf(omnigate.EINTERNAL, "loader: %d results for %d keys", len(vals), len(missing))
-	}
-	return err
 }
 
 // New makes a fresh set of loaders over the sources.

@@ -243,3 +243,21 @@ func TestAdmitBoundsCustomersInFlight(t *testing.T) {
 }
 
 type reqKey struct{}
+
+func TestLoadAfterReserveWaitsForTheReservedCall(t *testing.T) {
+	src := &countingOrders{}
+	l := newTestLoaders(src).Orders[omnigate.Square]
+	ctx := context.Background()
+	call := l.Reserve(ctx, []string{"a", "b"})
+	thunk := l.Load(ctx, "a") // before the call: joins it, starts no batch
+	if err := call(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := thunk()
+	if err != nil || len(got) != 1 || got[0].ID != "o-a" {
+		t.Fatalf("load after reserve: %v %v", got, err)
+	}
+	if n := src.calls.Load(); n != 1 || len(src.asked[0]) != 2 {
+		t.Fatalf("%d calls, asked %v; want the reserved call alone", n, src.asked)
+	}
+}

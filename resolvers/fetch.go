@@ -231,16 +231,18 @@ func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
 	ls := loaders.For(ctx)
 	var wg sync.WaitGroup
 	fill := func(l interface {
-		Fill(context.Context, []string) error
+		Reserve(context.Context, []string) func() error
 	}, sys omnigate.System) {
 		if len(keys[sys]) == 0 {
 			return
 		}
+		// Reserved here, before any field resolver can ask for them.
+		call := l.Reserve(ctx, keys[sys])
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			// The error is cached per key; the fields report it.
-			_ = l.Fill(ctx, keys[sys])
+			_ = call()
 		}()
 	}
 	for _, sys := range omnigate.Systems {
