@@ -160,9 +160,9 @@ func (s *stamp) UnmarshalText(b []byte) error {
 // TextUnmarshaler is called, and malformed answers are errors.
 func TestUnmarshalKeepsEncodingJSONRules(t *testing.T) {
 	var v struct {
-		GivenName string  `json:"given_name"`
-		Count     int     `json:"count"`
-		At        stamp   `json:"at"`
+		GivenName string `json:"given_name"`
+		Count     int    `json:"count"`
+		At        stamp  `json:"at"`
 		Tags      []string
 		Missing   *string `json:"missing"`
 	}
