@@ -184,3 +184,24 @@ func TestUnmarshalKeepsEncodingJSONRules(t *testing.T) {
 		}
 	}
 }
+
+// Decoded strings are copies: a string that points into the answer's bytes
+// would keep the whole answer alive for as long as it is kept (in a cache,
+// say), and the pooled buffer the answer was read into is reused.
+func TestUnmarshalCopiesStrings(t *testing.T) {
+	body := []byte(`{"id":"LOCATION-1","names":["Amelia"],"by":{"k":"v"}}`)
+	var v struct {
+		ID    string            `json:"id"`
+		Names []string          `json:"names"`
+		By    map[string]string `json:"by"`
+	}
+	if err := Unmarshal(body, &v); err != nil {
+		t.Fatal(err)
+	}
+	for i := range body {
+		body[i] = 'x'
+	}
+	if v.ID != "LOCATION-1" || v.Names[0] != "Amelia" || v.By["k"] != "v" {
+		t.Fatalf("decoded strings changed with the answer's bytes: %+v", v)
+	}
+}
