@@ -73,26 +73,70 @@ func eventResource(r *http.Request, rec *eventRec, v eventView) resource {
 }
 
 // eventAttrs are an event's attributes pruned to the fieldset asked for.
-// The pruned attributes are kept encoded on the event for the next call
-// with the same fieldset: events are listed by the hundred, and pruning and
-// encoding each again on every call was most of the simulator's work.
 func eventAttrs(rec *eventRec, v eventView) any {
 	if v.tree == nil {
 		return rec.e.Attributes
-	}
-	if c := rec.attrs.Load(); c != nil && c.fields == v.treeKey {
-		return c.json
 	}
 	m, ok := generic(rec.e.Attributes)
 	if !ok {
 		return rec.e.Attributes
 	}
-	b, err := json.Marshal(prune(m, v.tree))
-	if err != nil {
-		return rec.e.Attributes
+	return prune(m, v.tree)
+}
+
+// encodedEvent returns the event as a list of events shows it, encoded. It
+// is kept on the event for the next list with the same fieldset: events are
+// listed by the hundred, and pruning and encoding each again on every call
+// was most of the simulator's work.
+func encodeEvent(r *http.Request, rec *eventRec, v eventView) (json.RawMessage, error) {
+	key := base(r) + " " + v.treeKey
+	if c := rec.encoded.Load(); c != nil && c.key == key {
+		return c.json, nil
 	}
-	rec.attrs.Store(&encodedAttrs{fields: v.treeKey, json: b})
-	return json.RawMessage(b)
+	b, err := json.Marshal(eventResource(r, rec, v))
+	if err != nil {
+		return nil, err
+	}
+	rec.encoded.Store(&encodedEvent{key: key, json: b})
+	return b, nil
+}
+
+// writeEventPage writes a page of events: the events as encodeEvent keeps
+// them, joined, without encoding them again.
+func writeEventPage(w http.ResponseWriter, data []json.RawMessage, included []resource, links api.CollectionLinks) {
+	inc, err := json.Marshal(included)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "error", "A server error occurred.", nil)
+		return
+	}
+	ls, err := json.Marshal(links)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "error", "A server error occurred.", nil)
+		return
+	}
+	n := len(inc) + len(ls) + 64
+	for _, d := range data {
+		n += len(d) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"data":[`...)
+	for i, d := range data {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, d...)
+	}
+	b = append(b, ']')
+	if len(included) > 0 {
+		b = append(b, `,"included":`...)
+		b = append(b, inc...)
+	}
+	b = append(b, `,"links":`...)
+	b = append(b, ls...)
+	b = append(b, '}')
+	w.Header().Set("Content-Type", api.MediaType)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
 }
 
 func metricResource(r *http.Request, m *api.Metric, fields []string) resource {
@@ -171,13 +215,16 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request) {
 			page = append(page, recs[i])
 		}
 	}
-	out := collection{Data: make([]resource, 0, len(page))}
+	data := make([]json.RawMessage, 0, len(page))
 	for _, rec := range page {
-		out.Data = append(out.Data, eventResource(r, rec, view))
+		b, err := encodeEvent(r, rec, view)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "error", "A server error occurred.", nil)
+			return
+		}
+		data = append(data, b)
 	}
-	out.Included = s.included(r, page, view)
-	out.Links = collectionLinks(r, offset, size, n)
-	writeJSON(w, out)
+	writeEventPage(w, data, s.included(r, page, view), collectionLinks(r, offset, size, n))
 }
 
 // findEvents returns the events matching every condition, oldest first,

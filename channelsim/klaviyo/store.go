@@ -25,15 +25,15 @@ type eventRec struct {
 	ts        float64
 	profileID string
 	metricID  string
-	// attrs is e.Attributes pruned to the last sparse fieldset asked for,
-	// encoded: events never change, and clients ask for the same fields
-	// call after call.
-	attrs atomic.Pointer[encodedAttrs]
+	// encoded is the event as a list of events last showed it: events never
+	// change, and clients list the same events with the same fields, call
+	// after call.
+	encoded atomic.Pointer[encodedEvent]
 }
 
-type encodedAttrs struct {
-	fields string // the fieldset, sorted and joined
-	json   json.RawMessage
+type encodedEvent struct {
+	key  string // the server's base URL and the fieldset
+	json json.RawMessage
 }
 
 type listRec struct {
