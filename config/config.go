@@ -150,6 +150,9 @@ type Square struct {
 	Source        `yaml:",inline"`
 	AccessToken   string `yaml:"access_token"`
 	SquareVersion string `yaml:"square_version"`
+	// CatalogSync is how often the gateway reads the whole catalog's SKUs
+	// in the background; 0 turns it off.
+	CatalogSync time.Duration `yaml:"catalog_sync"`
 }
 
 // Klaviyo is email marketing.
@@ -190,7 +193,7 @@ func Default() Config {
 			Source: src(9101), AuthURL: "http://127.0.0.1:9101", ProjectKey: "omnigate-demo",
 			ClientID: "omnigate-demo-client", ClientSecret: "omnigate-demo-secret", Scope: "manage_project:omnigate-demo",
 		},
-		Square:  Square{Source: src(9102), AccessToken: "EAAAEomnigate-demo-access-token", SquareVersion: "2025-08-20"},
+		Square:  Square{Source: src(9102), AccessToken: "EAAAEomnigate-demo-access-token", SquareVersion: "2025-08-20", CatalogSync: 5 * time.Minute},
 		Klaviyo: Klaviyo{Source: src(9103), APIKey: "pk_omnigate_demo_private_key_0000000000", Revision: "2026-07-15"},
 		Zendesk: Zendesk{Source: src(9104), Subdomain: "omnigate-demo", Email: "agent@omnigate.example", APIToken: "omnigate-demo-zendesk-token"},
 	}
@@ -330,6 +333,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxCustomers < 1 {
 		bad("max_customers must be at least 1")
+	}
+	if c.Square.CatalogSync < 0 {
+		bad("square.catalog_sync must not be negative (0: off), got %v", c.Square.CatalogSync)
 	}
 	if c.MemoryLimitMiB < 0 {
 		bad("memory_limit_mib must not be negative (0: the runtime's default), got %d", c.MemoryLimitMiB)

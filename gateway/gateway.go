@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/omnigate/omnigate"
@@ -34,6 +35,9 @@ type Gateway struct {
 	Identity *identity.Resolver
 	DB       *mongodb.DB
 	log      *slog.Logger
+
+	stop       context.CancelFunc // ends the background work
+	background sync.WaitGroup
 }
 
 // New connects everything the configuration names. It fails only for what
@@ -83,6 +87,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 		RequestTimeout: cfg.RequestTimeout,
 		Logger:         log,
 	})
+	bg, stop := context.WithCancel(context.Background())
+	g.stop = stop
+	for _, f := range conn.Background {
+		g.background.Go(func() { f(bg) })
+	}
 	ok = true
 	return g, nil
 }
@@ -102,6 +111,9 @@ type Connectors struct {
 	StoreContacts int
 	// Reported are the systems' reachability checks, for /readyz.
 	Reported map[string]func(context.Context) error
+	// Background is work to run while the gateway serves, until its
+	// context ends: keeping the point of sale's catalog of SKUs warm.
+	Background []func(context.Context)
 }
 
 // Connect builds the connectors the configuration enables. The gateway and
@@ -124,6 +136,7 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Connect
 		MaxInFlight: cfg.MaxInFlight,
 	}
 	reported := map[string]func(context.Context) error{}
+	var background []func(context.Context)
 	var blockedPhones, blockedEmails []string
 	if c := cfg.Commercetools; c.Enabled {
 		ct, err := commercetools.New(commercetools.Config{
@@ -146,6 +159,9 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Connect
 		}
 		src.Finders[omnigate.Square], src.Orders[omnigate.Square], src.Carts[omnigate.Square] = sq, sq, sq
 		reported["square"] = reachable(hc, c.BaseURL)
+		if every := c.CatalogSync; every > 0 {
+			background = append(background, func(ctx context.Context) { sq.KeepCatalog(ctx, every, log) })
+		}
 		// A store's own phone and email are typed in for walk-in customers;
 		// they must never link those customers together.
 		lctx, cancel := context.WithTimeout(ctx, c.Timeout)
@@ -183,7 +199,7 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Connect
 		reported["zendesk"] = reachable(hc, c.BaseURL)
 	}
 
-	c := &Connectors{Sources: src, Reported: reported, StoreContacts: len(blockedPhones) + len(blockedEmails)}
+	c := &Connectors{Sources: src, Reported: reported, Background: background, StoreContacts: len(blockedPhones) + len(blockedEmails)}
 	for _, sys := range omnigate.Systems {
 		if f := src.Finders[sys]; f != nil {
 			c.Finders = append(c.Finders, f)
@@ -204,9 +220,13 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Connect
 	return c, nil
 }
 
-// Close stops the identity map's change polling and releases MongoDB (and
-// stops embedded FerretDB).
+// Close stops the background work and the identity map's change polling
+// and releases MongoDB (and stops embedded FerretDB).
 func (g *Gateway) Close(ctx context.Context) error {
+	if g.stop != nil {
+		g.stop()
+		g.background.Wait()
+	}
 	if g.Identity != nil {
 		g.Identity.Close()
 	}

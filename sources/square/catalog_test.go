@@ -1,0 +1,103 @@
+package square
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestSyncCatalogSparesLookupsAfterSales(t *testing.T) {
+	e := setup(t, shopWorld())
+	c := e.client(t)
+	ctx := context.Background()
+	n, err := c.SyncCatalog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("the sync read no variations")
+	}
+	orders, err := c.OrdersByCustomer(ctx, []string{custAlice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := orders[custAlice][0].Lines[0]
+	if got.SKU != "SKU-MUG-10" || got.Name != "Enamel Mug" {
+		t.Fatalf("line after a sync: %+v", got)
+	}
+	carts, err := c.CartsByCustomer(ctx, []string{custAlice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sku := carts[custAlice][0].Lines[0].SKU; sku != "SKU-MUG-1" {
+		t.Fatalf("parked sale line after a sync: SKU %q", sku)
+	}
+	if calls := e.stats("catalog.batch-retrieve").Calls; calls != 0 {
+		t.Fatalf("%d catalog lookups after a sync, want none", calls)
+	}
+}
+
+// syncLog is a logger's output, safe to read while it is written.
+type syncLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestKeepCatalogSyncsUntilItsContextEnds(t *testing.T) {
+	e := setup(t, shopWorld())
+	c := e.client(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.KeepCatalog(ctx, time.Hour, slog.New(slog.NewTextHandler(&syncLog{}, nil)))
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for e.stats("catalog.search").Calls == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no catalog sync started")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("KeepCatalog went on after its context ended")
+	}
+
+	// A failing sync is logged, and the loop goes on to the next one.
+	down := e.client(t, func(cfg *Config) { cfg.BaseURL = "http://127.0.0.1:1"; cfg.Retries = 0 })
+	logs := &syncLog{}
+	ctx, cancel = context.WithCancel(context.Background())
+	done = make(chan struct{})
+	go func() {
+		defer close(done)
+		down.KeepCatalog(ctx, time.Millisecond, slog.New(slog.NewTextHandler(logs, nil)))
+	}()
+	deadline = time.Now().Add(10 * time.Second)
+	for strings.Count(logs.String(), "square catalog sync failed") < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("failed syncs not logged and retried: %q", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+}
