@@ -4,14 +4,19 @@ import (
 	"context"
 	"errors"
 	"expvar"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/omnigate/omnigate/channelsim/world"
 )
@@ -173,5 +178,40 @@ func TestPick(t *testing.T) {
 	}
 	if normEmail(" J.Doe+news@GoogleMail.com ") != "jdoe@gmail.com" {
 		t.Errorf("normEmail: %q", normEmail(" J.Doe+news@GoogleMail.com "))
+	}
+}
+
+func TestPinKeepsEveryThreadOnItsCPUs(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("pinning to one CPU of several needs at least 2 CPUs")
+	}
+	all := make([]int, runtime.NumCPU())
+	for i := range all {
+		all[i] = i
+	}
+	t.Cleanup(func() {
+		if err := Pin(0, all); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := Pin(0, []int{1}); err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		tid, _ := strconv.Atoi(task.Name())
+		var set unix.CPUSet
+		if err := unix.SchedGetaffinity(tid, &set); err != nil {
+			t.Fatal(err)
+		}
+		if set.Count() != 1 || !set.IsSet(1) {
+			t.Fatalf("thread %d may run on %d CPUs after pinning to CPU 1", tid, set.Count())
+		}
+	}
+	if err := Pin(0, nil); err == nil {
+		t.Fatal("pinning to no CPU was accepted")
 	}
 }

@@ -3,12 +3,15 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // clockTicks is Linux's USER_HZ, the unit of the CPU times in
@@ -117,4 +120,38 @@ func LoadAverage() (float64, error) {
 		return 0, fmt.Errorf("/proc/loadavg: empty")
 	}
 	return strconv.ParseFloat(f[0], 64)
+}
+
+// Pin keeps every thread of process pid (0: this process) on the given CPUs
+// (Linux sched_setaffinity). Threads a pinned thread starts later inherit
+// its CPUs; the threads are set twice over, so that one started while the
+// first pass ran is not missed.
+func Pin(pid int, cpus []int) error {
+	if len(cpus) == 0 {
+		return fmt.Errorf("pin: no CPUs given")
+	}
+	if pid == 0 {
+		pid = os.Getpid()
+	}
+	var set unix.CPUSet
+	set.Zero()
+	for _, c := range cpus {
+		set.Set(c)
+	}
+	for range 2 {
+		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+		if err != nil {
+			return fmt.Errorf("pin: %w", err)
+		}
+		for _, t := range tasks {
+			tid, err := strconv.Atoi(t.Name())
+			if err != nil {
+				continue
+			}
+			if err := unix.SchedSetaffinity(tid, &set); err != nil && !errors.Is(err, unix.ESRCH) {
+				return fmt.Errorf("pin: thread %d of process %d: %w", tid, pid, err)
+			}
+		}
+	}
+	return nil
 }

@@ -56,6 +56,16 @@ type options struct {
 	seed              int64
 	out, profile      string
 	calibration       int
+	pin               bool
+}
+
+// cpuRange is the CPUs from lo up to hi, hi excluded.
+func cpuRange(lo, hi int) []int {
+	var out []int
+	for c := lo; c < hi; c++ {
+		out = append(out, c)
+	}
+	return out
 }
 
 var scenarioNames = []string{"c360-id", "c360-email-cold", "c360-email-warm", "batch50", "timeline-pages", "phone-cart"}
@@ -72,6 +82,7 @@ func parseFlags() (options, error) {
 	flag.Int64Var(&o.seed, "seed", world.DefaultSeed, "world seed")
 	flag.StringVar(&o.out, "out", "bench-results.json", "JSON results file")
 	flag.StringVar(&o.profile, "profile", "", "if set, take a CPU profile of the gateway during each scenario into DIR/<scenario>.pprof, heap profiles at the start and halfway into DIR/<scenario>.heap0.pprof and .heap.pprof, and a CPU profile of omnibench itself (simulator and load generator) into DIR/<scenario>.omnibench.pprof")
+	flag.BoolVar(&o.pin, "pin", false, "run the gateway on the second half of the CPUs and omnibench (simulator and load generator) on the first half, so that the gateway's figures are its own CPUs' (Linux)")
 	flag.IntVar(&o.calibration, "calibration", 10, "queries run one at a time, with and without latency, to count a scenario's sequential upstream rounds")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -88,6 +99,8 @@ func parseFlags() (options, error) {
 		return o, fmt.Errorf("--rate must not be negative, got %v", o.rate)
 	case o.people < 100 || o.people > world.MaxPeople:
 		return o, fmt.Errorf("--people must be between 100 and %d, got %d", world.MaxPeople, o.people)
+	case o.pin && runtime.NumCPU() < 2:
+		return o, fmt.Errorf("--pin needs at least 2 CPUs, this machine has %d", runtime.NumCPU())
 	case o.calibration < 3:
 		return o, fmt.Errorf("--calibration must be at least 3, got %d", o.calibration)
 	}
@@ -215,6 +228,17 @@ func run() error {
 	defer gw.stop()
 	startup := time.Since(started)
 	log.Info("gateway ready", "url", gw.url, "pid", gw.cmd.Process.Pid, "startup", startup.Round(time.Millisecond))
+	if o.pin {
+		half := runtime.NumCPU() / 2
+		mine, its := cpuRange(0, half), cpuRange(half, runtime.NumCPU())
+		if err := bench.Pin(gw.cmd.Process.Pid, its); err != nil {
+			return err
+		}
+		if err := bench.Pin(0, mine); err != nil {
+			return err
+		}
+		log.Info("pinned", "gateway_cpus", its, "omnibench_cpus", mine)
+	}
 
 	client := bench.NewClient(gw.url+"/graphql", max(o.concurrency, int(o.rate))+8)
 	setLatency := func(d time.Duration) error {
@@ -254,6 +278,10 @@ func run() error {
 	mode := fmt.Sprintf("closed loop, %d workers", o.concurrency)
 	if o.rate > 0 {
 		mode = fmt.Sprintf("open loop, %.0f queries/s", o.rate)
+	}
+	if o.pin {
+		half := runtime.NumCPU() / 2
+		mode += fmt.Sprintf(", gateway pinned to CPUs %v and omnibench to CPUs %v", cpuRange(half, runtime.NumCPU()), cpuRange(0, half))
 	}
 	rep := Report{
 		Started: started, GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Latency: o.latency.String(), Duration: o.duration.String(),
