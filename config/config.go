@@ -43,6 +43,9 @@ type Config struct {
 	GCPercent int `yaml:"gc_percent" env:"OMNIGATE_GC_PERCENT"`
 	// BatchWait is how long a loader waits for more keys.
 	BatchWait time.Duration `yaml:"batch_wait" env:"OMNIGATE_BATCH_WAIT"`
+	// SlowRequest: requests at least this long are logged with their calls
+	// to the channel systems; 0 logs none.
+	SlowRequest time.Duration `yaml:"slow_request" env:"OMNIGATE_SLOW_REQUEST"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level" env:"OMNIGATE_LOG_LEVEL"`
 
@@ -182,6 +185,7 @@ func Default() Config {
 		RequestTimeout: 10 * time.Second,
 		MaxCustomers:   1000,
 		MaxInFlight:    1000,
+		SlowRequest:    time.Second,
 		MemoryLimitMiB: 100,
 		GCPercent:      200,
 		BatchWait:      500 * time.Microsecond,
@@ -336,6 +340,9 @@ func (c Config) Validate() error {
 	}
 	if c.Square.CatalogSync < 0 {
 		bad("square.catalog_sync must not be negative (0: off), got %v", c.Square.CatalogSync)
+	}
+	if c.SlowRequest < 0 {
+		bad("slow_request must not be negative (0: log none), got %v", c.SlowRequest)
 	}
 	if c.MemoryLimitMiB < 0 {
 		bad("memory_limit_mib must not be negative (0: the runtime's default), got %d", c.MemoryLimitMiB)

@@ -85,6 +85,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 		Required:       map[string]func(context.Context) error{"mongodb": db.Ping},
 		Reported:       conn.Reported,
 		RequestTimeout: cfg.RequestTimeout,
+		SlowRequest:    cfg.SlowRequest,
 		Logger:         log,
 	})
 	bg, stop := context.WithCancel(context.Background())

@@ -48,7 +48,11 @@ type Options struct {
 	RequestTimeout time.Duration
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes int64
-	Logger       *slog.Logger
+	// SlowRequest: a request that takes at least this long is logged at
+	// warn level with its id and its calls to the channel systems (when,
+	// for how long); 0 logs none.
+	SlowRequest time.Duration
+	Logger      *slog.Logger
 }
 
 // DefaultComplexityLimit allows a 360 query over a list of 1,000 customers
@@ -89,6 +93,7 @@ func New(o Options) http.Handler {
 	}
 	timeout := o.RequestTimeout
 	api = limitRequest(api, maxBody, timeout)
+	api = slowRequests(api, o.SlowRequest, log)
 	api = requestID(api)
 
 	mux := http.NewServeMux()
@@ -138,6 +143,22 @@ func requestID(next http.Handler) http.Handler {
 		}
 		w.Header().Set(omnigate.RequestIDHeader, id)
 		next.ServeHTTP(w, r.WithContext(omnigate.WithRequestID(r.Context(), id)))
+	})
+}
+
+// slowRequests logs the requests that take at least threshold, with their
+// calls to the channel systems: where a slow request spent its time.
+func slowRequests(next http.Handler, threshold time.Duration, log *slog.Logger) http.Handler {
+	if threshold <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, calls := omnigate.WithCallLog(r.Context())
+		start := time.Now()
+		next.ServeHTTP(w, r.WithContext(ctx))
+		if took := time.Since(start); took >= threshold {
+			log.Warn("slow request", "request_id", omnigate.RequestID(ctx), "took", took.Round(10*time.Microsecond), "calls", calls.String())
+		}
 	})
 }
 

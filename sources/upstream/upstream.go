@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,7 +66,12 @@ type Request struct {
 
 // Do sends the request and decodes a 2xx JSON answer into out (when not nil).
 // Every error it returns is an *omnigate.Error naming the system.
-func (c *Client) Do(ctx context.Context, r Request, out any) error {
+func (c *Client) Do(ctx context.Context, r Request, out any) (err error) {
+	start := time.Now()
+	defer func() {
+		path, _, _ := strings.Cut(r.Path, "?")
+		omnigate.RecordCall(ctx, c.System, r.Method+" "+path, start, err != nil)
+	}()
 	if c.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.Timeout)

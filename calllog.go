@@ -1,0 +1,76 @@
+package omnigate
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// CallLog records the calls one request made to the channel systems, for
+// the slow-request log: which system, what, when (from the request's start)
+// and for how long.
+type CallLog struct {
+	start time.Time
+	mu    sync.Mutex
+	calls []Call
+}
+
+// Call is one call to a channel system.
+type Call struct {
+	System System
+	What   string        // method and path, without the query string
+	At     time.Duration // from the start of the request
+	Took   time.Duration
+	Failed bool
+}
+
+type callLogKey struct{}
+
+// WithCallLog returns ctx carrying a fresh call log started now.
+func WithCallLog(ctx context.Context) (context.Context, *CallLog) {
+	l := &CallLog{start: time.Now()}
+	return context.WithValue(ctx, callLogKey{}, l), l
+}
+
+// RecordCall adds a call that started at start to the call log ctx carries,
+// if any.
+func RecordCall(ctx context.Context, sys System, what string, start time.Time, failed bool) {
+	l, _ := ctx.Value(callLogKey{}).(*CallLog)
+	if l == nil {
+		return
+	}
+	c := Call{System: sys, What: what, At: start.Sub(l.start), Took: time.Since(start), Failed: failed}
+	l.mu.Lock()
+	l.calls = append(l.calls, c)
+	l.mu.Unlock()
+}
+
+// Calls returns the calls recorded so far, in the order they started.
+func (l *CallLog) Calls() []Call {
+	l.mu.Lock()
+	out := slices.Clone(l.calls)
+	l.mu.Unlock()
+	slices.SortStableFunc(out, func(a, b Call) int { return int(a.At - b.At) })
+	return out
+}
+
+// String is the calls on one line: "square POST /v2/orders/search at
+// 600µs took 21.3ms; ...".
+func (l *CallLog) String() string {
+	var b strings.Builder
+	for i, c := range l.Calls() {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s %s at %s took %s", c.System, c.What, round(c.At), round(c.Took))
+		if c.Failed {
+			b.WriteString(" (failed)")
+		}
+	}
+	return b.String()
+}
+
+func round(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }

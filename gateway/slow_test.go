@@ -1,0 +1,95 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/channelsim"
+	"github.com/omnigate/omnigate/channelsim/world"
+	"github.com/omnigate/omnigate/config"
+	"github.com/omnigate/omnigate/gateway"
+)
+
+// lockedBuffer is a log's output, safe to read while it is written.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestSlowRequestsAreLoggedWithTheirCalls(t *testing.T) {
+	w, err := world.Generate(world.Options{People: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := channelsim.Start(channelsim.Options{Data: channelsim.FromWorld(w)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	cfg := config.Default()
+	cfg.MongoDB.DataDir = t.TempDir()
+	cfg.Commercetools.BaseURL = sim.URLs["commercetools"]
+	cfg.Commercetools.AuthURL = sim.URLs["commercetools"]
+	cfg.Square.BaseURL = sim.URLs["square"]
+	cfg.Klaviyo.BaseURL = sim.URLs["klaviyo"]
+	cfg.Zendesk.BaseURL = sim.URLs["zendesk"]
+	cfg.Square.CatalogSync = 0
+	cfg.SlowRequest = time.Nanosecond // every request is slow
+	logs := &lockedBuffer{}
+	gw, err := gateway.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close(context.Background())
+	srv := httptest.NewServer(gw.Handler)
+	defer srv.Close()
+
+	email := w.WebCustomers[0].Email
+	body := `{"query":"query($e: String!) { customerByEmail(email: $e) { id orders(first: 5) { totalCount } } }","variables":{"e":"` + strings.TrimSpace(email) + `"}}`
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(omnigate.RequestIDHeader, "slow-test-1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var line string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "slow request") && strings.Contains(l, "request_id=slow-test-1") {
+			line = l
+		}
+	}
+	if line == "" {
+		t.Fatalf("no slow-request line for the request; log:\n%s", logs.String())
+	}
+	// The webshop was searched for the email and asked for the orders.
+	for _, want := range []string{"commercetools GET /omnigate-demo/customers", "commercetools GET /omnigate-demo/orders", " took "} {
+		if !strings.Contains(line, want) {
+			t.Errorf("slow-request line lacks %q: %s", want, line)
+		}
+	}
+	if strings.Contains(line, "where=") || strings.Contains(line, strings.ToLower(strings.TrimSpace(email))) {
+		t.Errorf("the slow-request line holds a query string or the customer's email: %s", line)
+	}
+}
