@@ -13,9 +13,11 @@ import (
 	"github.com/omnigate/omnigate/gateway"
 )
 
-// The gateway reads Square's catalog in the background from its start, with
-// no query asking, and Close ends that work.
-func TestCatalogSyncRunsInTheBackground(t *testing.T) {
+// smallGateway starts a simulator with a small world of its own, which
+// stops with the test, and a gateway on it, configured by mod and logging
+// to logs, which the caller closes.
+func smallGateway(t *testing.T, mod func(*config.Config), logs io.Writer) (*channelsim.Sim, *gateway.Gateway, *world.World) {
+	t.Helper()
 	w, err := world.Generate(world.Options{People: 50})
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +26,7 @@ func TestCatalogSyncRunsInTheBackground(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sim.Close()
+	t.Cleanup(func() { _ = sim.Close() })
 	cfg := config.Default()
 	cfg.MongoDB.DataDir = t.TempDir()
 	cfg.Commercetools.BaseURL = sim.URLs["commercetools"]
@@ -32,11 +34,18 @@ func TestCatalogSyncRunsInTheBackground(t *testing.T) {
 	cfg.Square.BaseURL = sim.URLs["square"]
 	cfg.Klaviyo.BaseURL = sim.URLs["klaviyo"]
 	cfg.Zendesk.BaseURL = sim.URLs["zendesk"]
-	cfg.Square.CatalogSync = 20 * time.Millisecond
-	gw, err := gateway.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	mod(&cfg)
+	gw, err := gateway.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sim, gw, w
+}
+
+// The gateway reads Square's catalog in the background from its start, with
+// no query asking, and Close ends that work.
+func TestCatalogSyncRunsInTheBackground(t *testing.T) {
+	sim, gw, _ := smallGateway(t, func(cfg *config.Config) { cfg.Square.CatalogSync = 20 * time.Millisecond }, io.Discard)
 	searches := func() int64 { return sim.Harness.Stats().Snapshot()["square"]["catalog.search"].Calls }
 	deadline := time.Now().Add(10 * time.Second)
 	for searches() < 2 {

@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,10 +11,7 @@ import (
 	"time"
 
 	"github.com/omnigate/omnigate"
-	"github.com/omnigate/omnigate/channelsim"
-	"github.com/omnigate/omnigate/channelsim/world"
 	"github.com/omnigate/omnigate/config"
-	"github.com/omnigate/omnigate/gateway"
 )
 
 // lockedBuffer is a log's output, safe to read while it is written.
@@ -37,29 +33,11 @@ func (l *lockedBuffer) String() string {
 }
 
 func TestSlowRequestsAreLoggedWithTheirCalls(t *testing.T) {
-	w, err := world.Generate(world.Options{People: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := channelsim.Start(channelsim.Options{Data: channelsim.FromWorld(w)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	cfg := config.Default()
-	cfg.MongoDB.DataDir = t.TempDir()
-	cfg.Commercetools.BaseURL = sim.URLs["commercetools"]
-	cfg.Commercetools.AuthURL = sim.URLs["commercetools"]
-	cfg.Square.BaseURL = sim.URLs["square"]
-	cfg.Klaviyo.BaseURL = sim.URLs["klaviyo"]
-	cfg.Zendesk.BaseURL = sim.URLs["zendesk"]
-	cfg.Square.CatalogSync = 0
-	cfg.SlowRequest = time.Nanosecond // every request is slow
 	logs := &lockedBuffer{}
-	gw, err := gateway.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, gw, w := smallGateway(t, func(cfg *config.Config) {
+		cfg.Square.CatalogSync = 0
+		cfg.SlowRequest = time.Nanosecond // every request is slow
+	}, logs)
 	defer gw.Close(context.Background())
 	srv := httptest.NewServer(gw.Handler)
 	defer srv.Close()
