@@ -13,7 +13,6 @@ import (
 	"github.com/omnigate/omnigate/channelsim/harness"
 	"github.com/omnigate/omnigate/channelsim/world"
 	"github.com/omnigate/omnigate/sources/internal/capture"
-	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // The decode benchmarks time upstream.Unmarshal (what every call decodes
@@ -69,19 +68,8 @@ var benchBodies = sync.OnceValues(func() (map[string]capture.Answer, error) {
 
 // benchDecode times decoding one endpoint's answer into a fresh page of T.
 func benchDecode[T any](b *testing.B, endpoint string) {
-	body := capture.Body(b, benchBodies, endpoint)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var page ct.PagedQueryResponse[T]
-		if err := upstream.Unmarshal(body, &page); err != nil {
-			b.Fatal(err)
-		}
-		if len(page.Results) == 0 {
-			b.Fatalf("%s: the answer decodes to no results", endpoint)
-		}
-	}
+	capture.Decode(b, capture.Body(b, benchBodies, endpoint), endpoint,
+		func(page *ct.PagedQueryResponse[T]) int { return len(page.Results) })
 }
 
 func BenchmarkDecodeOrders(b *testing.B)    { benchDecode[ct.Order](b, "orders") }
@@ -91,22 +79,13 @@ func BenchmarkDecodeCustomers(b *testing.B) { benchDecode[ct.Customer](b, "custo
 // BenchmarkDecodeCustomersConvert times decoding the customers answer and
 // converting every customer into a record, as GetCustomers does.
 func BenchmarkDecodeCustomersConvert(b *testing.B) {
-	body := capture.Body(b, benchBodies, "customers")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var page ct.PagedQueryResponse[ct.Customer]
-		if err := upstream.Unmarshal(body, &page); err != nil {
-			b.Fatal(err)
-		}
-		if len(page.Results) == 0 {
-			b.Fatal("customers: the answer decodes to no results")
-		}
-		for _, cu := range page.Results {
-			if customerRecord(cu).ID == "" {
-				b.Fatal("customers: a record without an id")
+	capture.Decode(b, capture.Body(b, benchBodies, "customers"), "customers",
+		func(page *ct.PagedQueryResponse[ct.Customer]) int {
+			for _, cu := range page.Results {
+				if customerRecord(cu).ID == "" {
+					b.Fatal("customers: a record without an id")
+				}
 			}
-		}
-	}
+			return len(page.Results)
+		})
 }

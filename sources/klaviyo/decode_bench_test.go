@@ -13,7 +13,6 @@ import (
 	sim "github.com/omnigate/omnigate/channelsim/klaviyo"
 	"github.com/omnigate/omnigate/channelsim/world"
 	"github.com/omnigate/omnigate/sources/internal/capture"
-	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // The decode benchmarks time upstream.Unmarshal (what every call decodes
@@ -55,35 +54,13 @@ var benchBodies = sync.OnceValues(func() (map[string]capture.Answer, error) {
 })
 
 func BenchmarkDecodeEvents(b *testing.B) {
-	body := capture.Body(b, benchBodies, "events")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var page eventPage
-		if err := upstream.Unmarshal(body, &page); err != nil {
-			b.Fatal(err)
-		}
-		if len(page.Data) == 0 {
-			b.Fatal("events: the answer decodes to no events")
-		}
-	}
+	capture.Decode(b, capture.Body(b, benchBodies, "events"), "events",
+		func(page *eventPage) int { return len(page.Data) })
 }
 
 func BenchmarkDecodeProfiles(b *testing.B) {
-	body := capture.Body(b, benchBodies, "profiles")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var page api.ProfileCollection
-		if err := upstream.Unmarshal(body, &page); err != nil {
-			b.Fatal(err)
-		}
-		if len(page.Data) == 0 {
-			b.Fatal("profiles: the answer decodes to no profiles")
-		}
-	}
+	capture.Decode(b, capture.Body(b, benchBodies, "profiles"), "profiles",
+		func(page *api.ProfileCollection) int { return len(page.Data) })
 }
 
 // BenchmarkDecodeEventsConvert times decoding the events answer and
@@ -91,60 +68,42 @@ func BenchmarkDecodeProfiles(b *testing.B) {
 // EventsByProfile does (it decodes a metric once per client; here, once per
 // page).
 func BenchmarkDecodeEventsConvert(b *testing.B) {
-	body := capture.Body(b, benchBodies, "events")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var page eventPage
-		if err := upstream.Unmarshal(body, &page); err != nil {
-			b.Fatal(err)
-		}
-		kinds := make(map[string]Metric, len(page.Included))
-		for _, r := range page.Included {
-			if r.Type != api.TypeMetric {
-				continue
+	capture.Decode(b, capture.Body(b, benchBodies, "events"), "events",
+		func(page *eventPage) int {
+			kinds := make(map[string]Metric, len(page.Included))
+			for _, r := range page.Included {
+				if r.Type != api.TypeMetric {
+					continue
+				}
+				m, err := r.AsMetric()
+				if err != nil {
+					b.Fatal(err)
+				}
+				kinds[m.ID] = metricOf(m)
 			}
-			m, err := r.AsMetric()
-			if err != nil {
-				b.Fatal(err)
+			n := 0
+			for i := range page.Data {
+				e := &page.Data[i]
+				if m := kinds[e.Relationships.Metric.Data.ID]; m.Kind != "" && e.emailEvent("P", m.Kind).ID != "" {
+					n++
+				}
 			}
-			kinds[m.ID] = metricOf(m)
-		}
-		n := 0
-		for i := range page.Data {
-			e := &page.Data[i]
-			if m := kinds[e.Relationships.Metric.Data.ID]; m.Kind != "" && e.emailEvent("P", m.Kind).ID != "" {
-				n++
-			}
-		}
-		if n == 0 {
-			b.Fatal("events: no event converts")
-		}
-	}
+			return n
+		})
 }
 
 // BenchmarkDecodeProfilesConvert times decoding the profiles answer and
 // converting every profile into an email profile and a record, as
 // ProfilesAndRecords does.
 func BenchmarkDecodeProfilesConvert(b *testing.B) {
-	body := capture.Body(b, benchBodies, "profiles")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var page api.ProfileCollection
-		if err := upstream.Unmarshal(body, &page); err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for _, p := range page.Data {
-			if emailProfile(p).ID != "" && customerRecord(p).ID != "" {
-				n++
+	capture.Decode(b, capture.Body(b, benchBodies, "profiles"), "profiles",
+		func(page *api.ProfileCollection) int {
+			n := 0
+			for _, p := range page.Data {
+				if emailProfile(p).ID != "" && customerRecord(p).ID != "" {
+					n++
+				}
 			}
-		}
-		if n == 0 {
-			b.Fatal("profiles: no profile converts")
-		}
-	}
+			return n
+		})
 }

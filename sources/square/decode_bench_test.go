@@ -13,7 +13,6 @@ import (
 	sim "github.com/omnigate/omnigate/channelsim/square"
 	"github.com/omnigate/omnigate/channelsim/world"
 	"github.com/omnigate/omnigate/sources/internal/capture"
-	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // The decode benchmarks time upstream.Unmarshal (what every call decodes
@@ -67,67 +66,38 @@ var benchBodies = sync.OnceValues(func() (map[string]capture.Answer, error) {
 })
 
 func benchDecodeOrders(b *testing.B, endpoint string) {
-	body := capture.Body(b, benchBodies, endpoint)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var resp apis.SearchOrdersResponse
-		if err := upstream.Unmarshal(body, &resp); err != nil {
-			b.Fatal(err)
-		}
-		if len(resp.Orders) == 0 {
-			b.Fatalf("%s: the answer decodes to no orders", endpoint)
-		}
-	}
+	capture.Decode(b, capture.Body(b, benchBodies, endpoint), endpoint,
+		func(resp *apis.SearchOrdersResponse) int { return len(resp.Orders) })
 }
 
 func BenchmarkDecodeOrders(b *testing.B) { benchDecodeOrders(b, "orders") }
 func BenchmarkDecodeCarts(b *testing.B)  { benchDecodeOrders(b, "carts") }
 
 func BenchmarkDecodeCustomers(b *testing.B) {
-	body := capture.Body(b, benchBodies, "customers")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var resp apis.BulkRetrieveCustomersResponse
-		if err := upstream.Unmarshal(body, &resp); err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for _, r := range resp.Responses {
-			if r.Customer != nil {
-				n++
+	capture.Decode(b, capture.Body(b, benchBodies, "customers"), "customers",
+		func(resp *apis.BulkRetrieveCustomersResponse) int {
+			n := 0
+			for _, r := range resp.Responses {
+				if r.Customer != nil {
+					n++
+				}
 			}
-		}
-		if n == 0 {
-			b.Fatal("customers: the answer decodes to no customers")
-		}
-	}
+			return n
+		})
 }
 
 // BenchmarkDecodeCustomersConvert times decoding the bulk retrieve answer
 // and converting every customer into a record, as GetCustomers does once
 // the country is known.
 func BenchmarkDecodeCustomersConvert(b *testing.B) {
-	body := capture.Body(b, benchBodies, "customers")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var resp apis.BulkRetrieveCustomersResponse
-		if err := upstream.Unmarshal(body, &resp); err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for _, r := range resp.Responses {
-			if r.Customer != nil && customerRecord(*r.Customer, "GB").ID != "" {
-				n++
+	capture.Decode(b, capture.Body(b, benchBodies, "customers"), "customers",
+		func(resp *apis.BulkRetrieveCustomersResponse) int {
+			n := 0
+			for _, r := range resp.Responses {
+				if r.Customer != nil && customerRecord(*r.Customer, "GB").ID != "" {
+					n++
+				}
 			}
-		}
-		if n == 0 {
-			b.Fatal("customers: the answer decodes to no customers")
-		}
-	}
+			return n
+		})
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/omnigate/omnigate/channelsim/world"
 	sim "github.com/omnigate/omnigate/channelsim/zendesk"
 	"github.com/omnigate/omnigate/sources/internal/capture"
-	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // The decode benchmarks time upstream.Unmarshal (what every call decodes
@@ -59,81 +58,41 @@ var benchBodies = sync.OnceValues(func() (map[string]capture.Answer, error) {
 })
 
 func BenchmarkDecodeTickets(b *testing.B) {
-	body := capture.Body(b, benchBodies, "tickets")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var page api.TicketsCursorPage
-		if err := upstream.Unmarshal(body, &page); err != nil {
-			b.Fatal(err)
-		}
-		if len(page.Tickets) == 0 {
-			b.Fatal("tickets: the answer decodes to no tickets")
-		}
-	}
+	capture.Decode(b, capture.Body(b, benchBodies, "tickets"), "tickets",
+		func(page *api.TicketsCursorPage) int { return len(page.Tickets) })
 }
 
 func BenchmarkDecodeUsers(b *testing.B) {
-	body := capture.Body(b, benchBodies, "users")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var page api.UsersPage
-		if err := upstream.Unmarshal(body, &page); err != nil {
-			b.Fatal(err)
-		}
-		if len(page.Users) == 0 {
-			b.Fatal("users: the answer decodes to no users")
-		}
-	}
+	capture.Decode(b, capture.Body(b, benchBodies, "users"), "users",
+		func(page *api.UsersPage) int { return len(page.Users) })
 }
 
 // BenchmarkDecodeTicketsConvert times decoding the tickets answer and
 // converting every ticket, as TicketsByRequester does.
 func BenchmarkDecodeTicketsConvert(b *testing.B) {
-	body := capture.Body(b, benchBodies, "tickets")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var page api.TicketsCursorPage
-		if err := upstream.Unmarshal(body, &page); err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for _, t := range page.Tickets {
-			if toTicket(t).ID != "" {
-				n++
+	capture.Decode(b, capture.Body(b, benchBodies, "tickets"), "tickets",
+		func(page *api.TicketsCursorPage) int {
+			n := 0
+			for _, t := range page.Tickets {
+				if toTicket(t).ID != "" {
+					n++
+				}
 			}
-		}
-		if n == 0 {
-			b.Fatal("tickets: no ticket converts")
-		}
-	}
+			return n
+		})
 }
 
 // BenchmarkDecodeUsersConvert times decoding the show_many answer and
 // converting every user into a record, as GetCustomers does.
 func BenchmarkDecodeUsersConvert(b *testing.B) {
-	body := capture.Body(b, benchBodies, "users")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	b.ResetTimer()
-	for b.Loop() {
-		var page api.UsersPage
-		if err := upstream.Unmarshal(body, &page); err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for _, u := range page.Users {
-			if toRecord(u).ID != "" {
-				n++
+	capture.Decode(b, capture.Body(b, benchBodies, "users"), "users",
+		func(page *api.UsersPage) int {
+			n := 0
+			for _, u := range page.Users {
+				if toRecord(u).ID != "" {
+					n++
+				}
 			}
-		}
-		if n == 0 {
-			b.Fatal("users: no user converts")
-		}
-	}
+			return n
+		})
 }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // Answer is one answer as the connector received it.
@@ -99,4 +101,22 @@ func Body(tb testing.TB, answers func() (map[string]Answer, error), endpoint str
 		tb.Fatalf("%s: no 2xx answer was captured (status %d, %d bytes)", endpoint, a.Status, len(a.Body))
 	}
 	return a.Body
+}
+
+// Decode runs b's timed loop: it decodes body into a fresh T with
+// upstream.Unmarshal, then use(&v) must return how many usable items it
+// found; zero fails the benchmark, naming what.
+func Decode[T any](b *testing.B, body []byte, what string, use func(*T) int) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		var v T
+		if err := upstream.Unmarshal(body, &v); err != nil {
+			b.Fatal(err)
+		}
+		if use(&v) == 0 {
+			b.Fatalf("%s: the answer decodes to nothing usable", what)
+		}
+	}
 }
