@@ -1,6 +1,7 @@
 package omnigate
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -35,14 +36,15 @@ func WithCallLog(ctx context.Context) (context.Context, *CallLog) {
 	return context.WithValue(ctx, callLogKey{}, l), l
 }
 
-// RecordCall adds a call that started at start to the call log ctx carries,
-// if any.
-func RecordCall(ctx context.Context, sys System, what string, start time.Time, failed bool) {
+// RecordCall adds a call (method and path, whose query string is left out)
+// that started at start to the call log ctx carries, if any.
+func RecordCall(ctx context.Context, sys System, method, path string, start time.Time, failed bool) {
 	l, _ := ctx.Value(callLogKey{}).(*CallLog)
 	if l == nil {
 		return
 	}
-	c := Call{System: sys, What: what, At: start.Sub(l.start), Took: time.Since(start), Failed: failed}
+	path, _, _ = strings.Cut(path, "?")
+	c := Call{System: sys, What: method + " " + path, At: start.Sub(l.start), Took: time.Since(start), Failed: failed}
 	l.mu.Lock()
 	l.calls = append(l.calls, c)
 	l.mu.Unlock()
@@ -53,7 +55,7 @@ func (l *CallLog) Calls() []Call {
 	l.mu.Lock()
 	out := slices.Clone(l.calls)
 	l.mu.Unlock()
-	slices.SortStableFunc(out, func(a, b Call) int { return int(a.At - b.At) })
+	slices.SortStableFunc(out, func(a, b Call) int { return cmp.Compare(a.At, b.At) })
 	return out
 }
 

@@ -228,9 +228,10 @@ func run() error {
 	defer gw.stop()
 	startup := time.Since(started)
 	log.Info("gateway ready", "url", gw.url, "pid", gw.cmd.Process.Pid, "startup", startup.Round(time.Millisecond))
+	// With --pin: omnibench's CPUs and the gateway's.
+	half := runtime.NumCPU() / 2
+	mine, its := cpuRange(0, half), cpuRange(half, runtime.NumCPU())
 	if o.pin {
-		half := runtime.NumCPU() / 2
-		mine, its := cpuRange(0, half), cpuRange(half, runtime.NumCPU())
 		if err := bench.Pin(gw.cmd.Process.Pid, its); err != nil {
 			return err
 		}
@@ -280,8 +281,7 @@ func run() error {
 		mode = fmt.Sprintf("open loop, %.0f queries/s", o.rate)
 	}
 	if o.pin {
-		half := runtime.NumCPU() / 2
-		mode += fmt.Sprintf(", gateway pinned to CPUs %v and omnibench to CPUs %v", cpuRange(half, runtime.NumCPU()), cpuRange(0, half))
+		mode += fmt.Sprintf(", gateway pinned to CPUs %v and omnibench to CPUs %v", its, mine)
 	}
 	rep := Report{
 		Started: started, GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Latency: o.latency.String(), Duration: o.duration.String(),

@@ -44,14 +44,7 @@ func (c *Client) SyncCatalog(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	c.catMu.Lock()
-	defer c.catMu.Unlock()
-	if len(c.variations)+len(got) > 100_000 {
-		c.variations = map[string]variationInfo{} // the bound variationsByID keeps too
-	}
-	for id, v := range got {
-		c.variations[id] = v
-	}
+	c.rememberVariations(got)
 	return len(got), nil
 }
 

@@ -94,13 +94,13 @@ func (c *Client) variationsBySKU(ctx context.Context, skus []string) (map[string
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	c.catMu.Lock()
+	found := map[string]variationInfo{}
 	for _, vs := range out {
 		for _, v := range vs {
-			c.variations[v.id] = v.variationInfo
+			found[v.id] = v.variationInfo
 		}
 	}
-	c.catMu.Unlock()
+	c.rememberVariations(found)
 	return out, nil
 }
 

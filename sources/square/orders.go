@@ -243,18 +243,32 @@ func (c *Client) variationsByID(ctx context.Context, ids []string) (map[string]v
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	c.catMu.Lock()
-	defer c.catMu.Unlock()
-	if len(c.variations) > 100_000 {
-		c.variations = map[string]variationInfo{} // a bound, not an eviction policy: catalogs are far smaller
-	}
+	looked := make(map[string]variationInfo, len(missing))
 	for _, id := range missing {
-		v := got[id]
+		v := got[id] // a variation the catalog does not have is kept as such
 		v.at = now
-		c.variations[id] = v
+		looked[id] = v
 		out[id] = v
 	}
+	c.rememberVariations(looked)
 	return out, nil
+}
+
+// maxVariations bounds the variations remembered: a bound, not an
+// eviction policy, as catalogs are far smaller.
+const maxVariations = 100_000
+
+// rememberVariations keeps variations' SKUs and names for order lines,
+// starting over when the bound would be passed.
+func (c *Client) rememberVariations(vs map[string]variationInfo) {
+	c.catMu.Lock()
+	defer c.catMu.Unlock()
+	if len(c.variations)+len(vs) > maxVariations {
+		c.variations = map[string]variationInfo{}
+	}
+	for id, v := range vs {
+		c.variations[id] = v
+	}
 }
 
 // quantity reads Square's decimal quantity as whole units, rounded.

@@ -17,7 +17,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -68,10 +67,7 @@ type Request struct {
 // Every error it returns is an *omnigate.Error naming the system.
 func (c *Client) Do(ctx context.Context, r Request, out any) (err error) {
 	start := time.Now()
-	defer func() {
-		path, _, _ := strings.Cut(r.Path, "?")
-		omnigate.RecordCall(ctx, c.System, r.Method+" "+path, start, err != nil)
-	}()
+	defer func() { omnigate.RecordCall(ctx, c.System, r.Method, r.Path, start, err != nil) }()
 	if c.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
