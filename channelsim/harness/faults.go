@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,8 +23,9 @@ type Fault struct {
 	System string `json:"system"`
 	// Endpoint narrows the fault to one endpoint name; empty means all.
 	Endpoint string `json:"endpoint,omitempty"`
-	// Latency is added to every call; Jitter adds a random extra between 0
-	// and Jitter.
+	// Latency is how long after a call arrives its answer is sent (at
+	// once if preparing it took longer): the system's own work is part of
+	// it. Jitter adds a random extra between 0 and Jitter.
 	Latency Duration `json:"latency,omitempty"`
 	Jitter  Duration `json:"jitter,omitempty"`
 	// ErrorRate of calls get ErrorStatus (default 500) with the vendor's
@@ -218,6 +220,7 @@ func (t *Faults) serve(sys System, endpoint string, w http.ResponseWriter, r *ht
 		fn(w, r)
 		return
 	}
+	arrived := time.Now()
 	var delay time.Duration
 	for _, f := range fs {
 		delay += time.Duration(f.Latency)
@@ -225,66 +228,123 @@ func (t *Faults) serve(sys System, endpoint string, w http.ResponseWriter, r *ht
 			delay += time.Duration(rand.Int64N(int64(f.Jitter) + 1))
 		}
 	}
-	if delay > 0 {
-		timer := time.NewTimer(delay)
-		select {
-		case <-timer.C:
-		case <-r.Context().Done():
-			timer.Stop()
+	f, kind := misbehaviour(fs)
+	if kind == answer && delay > 0 {
+		// A system's latency is the time its answer takes to arrive, its
+		// own work included: the answer is prepared at once and sent when
+		// the latency has passed since the call arrived. Prepared after the
+		// wait, the simulator's work on all of a query's calls would fall
+		// at the same moment as the gateway's work on their answers, on
+		// the same CPUs, and count as upstream latency.
+		buf := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
+		fn(buf, r)
+		if !sleepUntil(r.Context(), arrived.Add(delay)) {
 			return
 		}
+		for k, v := range buf.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(buf.status)
+		_, _ = w.Write(buf.body.Bytes())
+		return
 	}
+	if !sleepUntil(r.Context(), arrived.Add(delay)) {
+		return
+	}
+	switch kind {
+	case hang:
+		// The server notices a client that gave up only once the request
+		// body has been read; a hang is also bounded so that the simulator
+		// can always shut down.
+		_, _ = io.Copy(io.Discard, r.Body)
+		t := time.NewTimer(maxHang)
+		defer t.Stop()
+		select {
+		case <-r.Context().Done():
+		case <-t.C:
+		}
+	case drop:
+		dropConnection(w)
+	case rateLimit:
+		retry := f.RetryAfter
+		if retry == 0 {
+			retry = 1
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(retry))
+		sys.WriteError(w, r, http.StatusTooManyRequests, "rate limit exceeded, retry after "+strconv.Itoa(retry)+" seconds")
+	case failure:
+		status := f.ErrorStatus
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+		sys.WriteError(w, r, status, "injected failure")
+	case malformed:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
+	case truncated:
+		buf := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
+		fn(buf, r)
+		for k, v := range buf.header {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(buf.status)
+		b := buf.body.Bytes()
+		_, _ = w.Write(b[:len(b)/2])
+	default:
+		fn(w, r)
+	}
+}
+
+// What a call gets, in the order the kinds are tried.
+const (
+	answer = iota
+	hang
+	drop
+	rateLimit
+	failure
+	malformed
+	truncated
+)
+
+// misbehaviour draws, for one call, the first misbehaviour of fs that hits
+// (trying each fault's kinds in the order hang, drop, rate limit, error,
+// malformed, truncated) and the fault it comes from; answer when none does.
+func misbehaviour(fs []Fault) (Fault, int) {
 	for _, f := range fs {
 		switch {
 		case hit(f.HangRate):
-			// The server notices a client that gave up only once the
-			// request body has been read; a hang is also bounded so that
-			// the simulator can always shut down.
-			_, _ = io.Copy(io.Discard, r.Body)
-			t := time.NewTimer(maxHang)
-			defer t.Stop()
-			select {
-			case <-r.Context().Done():
-			case <-t.C:
-			}
-			return
+			return f, hang
 		case hit(f.DropRate):
-			dropConnection(w)
-			return
+			return f, drop
 		case hit(f.RateLimitRate):
-			retry := f.RetryAfter
-			if retry == 0 {
-				retry = 1
-			}
-			w.Header().Set("Retry-After", strconv.Itoa(retry))
-			sys.WriteError(w, r, http.StatusTooManyRequests, "rate limit exceeded, retry after "+strconv.Itoa(retry)+" seconds")
-			return
+			return f, rateLimit
 		case hit(f.ErrorRate):
-			status := f.ErrorStatus
-			if status == 0 {
-				status = http.StatusInternalServerError
-			}
-			sys.WriteError(w, r, status, "injected failure")
-			return
+			return f, failure
 		case hit(f.MalformedRate):
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
-			return
+			return f, malformed
 		case hit(f.TruncatedRate):
-			buf := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
-			fn(buf, r)
-			for k, v := range buf.header {
-				w.Header()[k] = v
-			}
-			w.Header().Del("Content-Length")
-			w.WriteHeader(buf.status)
-			b := buf.body.Bytes()
-			_, _ = w.Write(b[:len(b)/2])
-			return
+			return f, truncated
 		}
 	}
-	fn(w, r)
+	return Fault{}, answer
+}
+
+// sleepUntil waits until t, or until ctx ends (the client gave up): false.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func dropConnection(w http.ResponseWriter) {

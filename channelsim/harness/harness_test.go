@@ -287,3 +287,71 @@ func TestTraceBusyTime(t *testing.T) {
 		t.Fatalf("q1: %d calls busy %v; want 2 calls, busy within the %v they took", n, busy, elapsed)
 	}
 }
+
+// The latency is when the answer arrives, the system's own work included:
+// the handler runs as soon as the call arrives, its answer waits out the
+// rest.
+func TestLatencyIncludesTheSystemsWork(t *testing.T) {
+	h := New()
+	m := h.NewMux(testSystem())
+	prepared := make(chan time.Time, 1)
+	m.Handle("GET /v2/locations", "locations.list", func(w http.ResponseWriter, r *http.Request) {
+		prepared <- time.Now()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = io.WriteString(w, `{"locations":[]}`)
+	})
+	srv := httptest.NewServer(m)
+	t.Cleanup(srv.Close)
+	const latency = 400 * time.Millisecond
+	if err := h.Faults().Add(Fault{System: "square", Latency: Duration(latency)}); err != nil {
+		t.Fatal(err)
+	}
+
+	type answer struct {
+		at     time.Time
+		status int
+		body   string
+		err    error
+	}
+	answered := make(chan answer, 1)
+	sent := time.Now()
+	go func() {
+		resp, err := http.Get(srv.URL + "/v2/locations")
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		answered <- answer{time.Now(), resp.StatusCode, string(b), err}
+	}()
+	var ran time.Time
+	select {
+	case ran = <-prepared:
+	case a := <-answered:
+		t.Fatalf("answered (%v) before the handler ran", a.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler did not run")
+	}
+	a := <-answered
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	if a.status != http.StatusAccepted || a.body != `{"locations":[]}` {
+		t.Fatalf("got %d %q, want the handler's status and body", a.status, a.body)
+	}
+	if !ran.Before(a.at.Add(-latency / 2)) {
+		t.Fatalf("handler ran %v after the call was sent, answer came %v after: the work should come first", ran.Sub(sent), a.at.Sub(sent))
+	}
+	if d := a.at.Sub(sent); d < latency {
+		t.Fatalf("answered in %v, before the %v latency", d, latency)
+	}
+
+	// A client that gives up during the wait gets no answer.
+	c := &http.Client{Timeout: 50 * time.Millisecond}
+	if resp, err := c.Get(srv.URL + "/v2/locations"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("got %d, want a client timeout", resp.StatusCode)
+	}
+}
