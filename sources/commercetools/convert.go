@@ -172,21 +172,3 @@ func customerRecord(c ct.Customer) omnigate.CustomerRecord {
 	}
 	return r
 }
-
-func lineItems(lines []ct.LineItem, locale string) []omnigate.LineItem {
-	out := make([]omnigate.LineItem, 0, len(lines))
-	for _, l := range lines {
-		out = append(out, omnigate.LineItem{
-			SKU: l.Variant.SKU, Name: localized(l.Name, locale), Quantity: l.Quantity,
-			UnitPrice: money(l.Price.Value), Total: money(l.TotalPrice),
-		})
-	}
-	return out
-}
-
-func storeKey(s *ct.KeyReference) string {
-	if s == nil {
-		return ""
-	}
-	return s.Key
-}

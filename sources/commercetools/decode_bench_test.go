@@ -72,8 +72,8 @@ func benchDecode[T any](b *testing.B, endpoint string) {
 		func(page *ct.PagedQueryResponse[T]) int { return len(page.Results) })
 }
 
-func BenchmarkDecodeOrders(b *testing.B)    { benchDecode[ct.Order](b, "orders") }
-func BenchmarkDecodeCarts(b *testing.B)     { benchDecode[ct.Cart](b, "carts") }
+func BenchmarkDecodeOrders(b *testing.B)    { benchDecode[leanOrder](b, "orders") }
+func BenchmarkDecodeCarts(b *testing.B)     { benchDecode[leanCart](b, "carts") }
 func BenchmarkDecodeCustomers(b *testing.B) { benchDecode[ct.Customer](b, "customers") }
 
 // BenchmarkDecodeCustomersConvert times decoding the customers answer and

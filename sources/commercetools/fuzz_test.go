@@ -34,12 +34,17 @@ func FuzzDecode(f *testing.F) {
 				customerRecord(c)
 			}
 		}
-		var os ct.PagedQueryResponse[ct.Order]
+		var os ct.PagedQueryResponse[leanOrder]
 		if upstream.Unmarshal(b, &os) == nil {
 			for _, o := range os.Results {
 				lineItems(o.LineItems, "de-DE")
-				storeKey(o.Store)
-				money(o.TotalPrice)
+				o.TotalPrice.money()
+			}
+		}
+		var ks ct.PagedQueryResponse[leanCart]
+		if upstream.Unmarshal(b, &ks) == nil {
+			for _, k := range ks.Results {
+				lineItems(k.LineItems, "")
 			}
 		}
 		var ps ct.PagedQueryResponse[ct.ProductProjection]

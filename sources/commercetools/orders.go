@@ -42,13 +42,13 @@ func (c *Client) OrdersByCustomer(ctx context.Context, customerIDs []string) (ma
 	err := byCustomer(ctx, c, "orders", customerIDs,
 		func(chunk []string) string { return "customerId in " + ct.QuoteList(chunk) },
 		[]string{"createdAt desc", "id asc"},
-		func(orders []ct.Order) {
+		func(orders []leanOrder) {
 			res.update(func(m map[string][]omnigate.Order) {
 				for _, o := range orders {
 					m[o.CustomerID] = append(m[o.CustomerID], omnigate.Order{
 						System: omnigate.Commercetools, ID: o.ID, Number: o.OrderNumber, CustomerID: o.CustomerID,
-						Channel: omnigate.ChannelWebshop, StoreID: storeKey(o.Store), State: o.OrderState,
-						Lines: lineItems(o.LineItems, c.cfg.Locale), Total: money(o.TotalPrice),
+						Channel: omnigate.ChannelWebshop, StoreID: o.Store.Key, State: o.OrderState,
+						Lines: lineItems(o.LineItems, c.cfg.Locale), Total: o.TotalPrice.money(),
 						CreatedAt: o.CreatedAt, UpdatedAt: o.LastModifiedAt,
 					})
 				}
@@ -82,12 +82,12 @@ func (c *Client) CartsByCustomer(ctx context.Context, customerIDs []string) (map
 			return "customerId in " + ct.QuoteList(chunk) + " and cartState = " + ct.QuoteString(ct.CartActive)
 		},
 		[]string{"lastModifiedAt desc", "id asc"},
-		func(carts []ct.Cart) {
+		func(carts []leanCart) {
 			res.update(func(m map[string][]omnigate.Cart) {
 				for _, k := range carts {
 					m[k.CustomerID] = append(m[k.CustomerID], omnigate.Cart{
 						System: omnigate.Commercetools, ID: k.ID, CustomerID: k.CustomerID, Channel: omnigate.ChannelWebshop,
-						StoreID: storeKey(k.Store), Lines: lineItems(k.LineItems, c.cfg.Locale), Total: money(k.TotalPrice),
+						StoreID: k.Store.Key, Lines: lineItems(k.LineItems, c.cfg.Locale), Total: k.TotalPrice.money(),
 						CreatedAt: k.CreatedAt, UpdatedAt: k.LastModifiedAt,
 					})
 				}
