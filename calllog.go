@@ -11,13 +11,18 @@ import (
 )
 
 // CallLog records the calls one request made to the channel systems, for
-// the slow-request log: which system, what, when (from the request's start)
-// and for how long.
+// the slow-request log (which system, what, when from the request's start,
+// for how long) and for the Server-Timing header (how long the request
+// waited on the systems).
 type CallLog struct {
 	start time.Time
 	mu    sync.Mutex
 	calls []Call
+	waits []span
 }
+
+// span is a stretch of a request's time, from its start.
+type span struct{ from, to time.Duration }
 
 // Call is one call to a channel system.
 type Call struct {
@@ -49,6 +54,43 @@ func RecordCall(ctx context.Context, sys System, method, path string, start time
 	l.calls = append(l.calls, c)
 	l.mu.Unlock()
 }
+
+// RecordWait adds to the call log ctx carries, if any, a time the request
+// waited on a channel system: from start, when a call was sent, until now,
+// when its answer has been read whole (decoding it is the gateway's work).
+func RecordWait(ctx context.Context, start time.Time) {
+	l, _ := ctx.Value(callLogKey{}).(*CallLog)
+	if l == nil {
+		return
+	}
+	s := span{start.Sub(l.start), time.Since(l.start)}
+	l.mu.Lock()
+	l.waits = append(l.waits, s)
+	l.mu.Unlock()
+}
+
+// Upstream is how long, so far, at least one of the request's calls was
+// waiting on a channel system (the union of the waits): the upstream
+// latency on the request's critical path. Since is the request's time so
+// far; Since minus Upstream is the gateway's own.
+func (l *CallLog) Upstream() time.Duration {
+	l.mu.Lock()
+	ws := slices.Clone(l.waits)
+	l.mu.Unlock()
+	slices.SortFunc(ws, func(a, b span) int { return cmp.Compare(a.from, b.from) })
+	var total, end time.Duration
+	for _, w := range ws {
+		if w.to <= end {
+			continue
+		}
+		total += w.to - max(w.from, end)
+		end = w.to
+	}
+	return total
+}
+
+// Since is the time since the request started.
+func (l *CallLog) Since() time.Duration { return time.Since(l.start) }
 
 // Calls returns the calls recorded so far, in the order they started.
 func (l *CallLog) Calls() []Call {

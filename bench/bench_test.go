@@ -215,3 +215,59 @@ func TestPinKeepsEveryThreadOnItsCPUs(t *testing.T) {
 		t.Fatal("pinning to no CPU was accepted")
 	}
 }
+
+func TestServerTimingUpstream(t *testing.T) {
+	for h, want := range map[string]time.Duration{
+		`upstream;dur=21.734;desc="waiting on the channel systems", gateway;dur=1.02`: 21734 * time.Microsecond,
+		`gateway;dur=1, upstream ; dur=3`: 3 * time.Millisecond,
+		`upstream;desc="x";dur=0`:         0,
+	} {
+		got, ok := serverTimingUpstream(h)
+		if !ok || got != want {
+			t.Errorf("%q: %v %v, want %v", h, got, ok, want)
+		}
+	}
+	for _, h := range []string{"", "gateway;dur=1", "upstream", "upstream;dur=x", "upstream;dur=-1"} {
+		if got, ok := serverTimingUpstream(h); ok {
+			t.Errorf("%q: %v, want none", h, got)
+		}
+	}
+}
+
+// A query's latency ends when its response has been read whole, before
+// the load generator decodes it, and carries the gateway's upstream time.
+func TestQueryLatencyEndsWithTheResponse(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Server-Timing", `upstream;dur=7.5, gateway;dur=0.5`)
+		_, _ = io.WriteString(w, `{"data":{"customer":{"id":"c1"}}}`)
+	}))
+	defer srv.Close()
+	c := NewClient(srv.URL, 1)
+	const decoding = 300 * time.Millisecond
+	step := func(ctx context.Context) error {
+		var out struct{ Customer struct{ ID string } }
+		if err := c.Query(ctx, "{ customer { id } }", nil, &out); err != nil {
+			return err
+		}
+		if out.Customer.ID != "c1" {
+			return fmt.Errorf("decoded %+v", out)
+		}
+		time.Sleep(decoding) // the load generator's own work after the answer
+		return nil
+	}
+	start := time.Now()
+	d, up, err := timed(context.Background(), step, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up != 7500*time.Microsecond {
+		t.Errorf("upstream %v, want 7.5ms", up)
+	}
+	if total := time.Since(start); d >= total-decoding/2 {
+		t.Errorf("latency %v of %v in all: the step's work after the answer was counted", d, total)
+	}
+	s := Sample{Latencies: []time.Duration{20 * time.Millisecond, 5 * time.Millisecond, 9 * time.Millisecond}, Upstream: []time.Duration{19 * time.Millisecond, -1, 10 * time.Millisecond}}
+	if got := OverUpstream(s); len(got) != 2 || got[0] != time.Millisecond || got[1] != 0 {
+		t.Errorf("OverUpstream %v, want [1ms 0] (the unknown one left out, none below zero)", got)
+	}
+}

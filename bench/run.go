@@ -15,6 +15,8 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,6 +65,10 @@ func (c *Client) Query(ctx context.Context, query string, vars map[string]any, o
 	if err != nil {
 		return err
 	}
+	if a, _ := ctx.Value(answerKey{}).(*answer); a != nil {
+		a.at = time.Now()
+		a.upstream, a.known = serverTimingUpstream(resp.Header.Get("Server-Timing"))
+	}
 	var r struct {
 		Data   json.RawMessage `json:"data"`
 		Errors []struct {
@@ -85,6 +91,55 @@ func (c *Client) Query(ctx context.Context, query string, vars map[string]any, o
 		return json.Unmarshal(r.Data, out)
 	}
 	return nil
+}
+
+// answer is what a step's last query got: when its response had been read
+// whole (decoding it in the load generator is not the gateway's time), and
+// how long the request waited on the channel systems, by the gateway's
+// Server-Timing header.
+type answer struct {
+	at       time.Time
+	upstream time.Duration
+	known    bool
+}
+
+type answerKey struct{}
+
+// timed runs step and returns its latency from start until its response
+// was read whole, and the upstream wait the gateway reported (-1 if none).
+func timed(ctx context.Context, step Step, start time.Time) (time.Duration, time.Duration, error) {
+	a := &answer{}
+	err := step(context.WithValue(ctx, answerKey{}, a))
+	end := a.at
+	if end.IsZero() {
+		end = time.Now()
+	}
+	up := time.Duration(-1)
+	if a.known {
+		up = a.upstream
+	}
+	return end.Sub(start), up, err
+}
+
+// serverTimingUpstream reads the upstream metric's duration from a
+// Server-Timing header: "upstream;dur=21.7;desc=..., gateway;dur=1.1".
+func serverTimingUpstream(h string) (time.Duration, bool) {
+	for _, m := range strings.Split(h, ",") {
+		params := strings.Split(strings.TrimSpace(m), ";")
+		if strings.TrimSpace(params[0]) != "upstream" {
+			continue
+		}
+		for _, p := range params[1:] {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "dur="); ok {
+				ms, err := strconv.ParseFloat(v, 64)
+				if err != nil || ms < 0 {
+					return 0, false
+				}
+				return time.Duration(ms * float64(time.Millisecond)), true
+			}
+		}
+	}
+	return 0, false
 }
 
 // GraphQLError is the first error of a response that carried errors.
@@ -122,7 +177,13 @@ type Load struct {
 
 // Sample is what one run measured on the client side.
 type Sample struct {
+	// Latencies run from a query's start (closed loop: when sent; open
+	// loop: when scheduled) until its response was read whole.
 	Latencies []time.Duration
+	// Upstream is, in the order of Latencies, how long each request waited
+	// on the channel systems by the gateway's Server-Timing header; -1
+	// when the gateway did not say.
+	Upstream []time.Duration
 	// IDs are the request ids of the answered queries, in the order of
 	// Latencies: each query carries its own (X-Request-Id), so that the
 	// simulator's trace can tell how long the systems worked on it.
@@ -151,11 +212,12 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 	)
 	var seq atomic.Int64
 	// query gives each query a request id of its own.
-	query := func(step Step) (string, error) {
+	query := func(step Step, start time.Time) (string, time.Duration, time.Duration, error) {
 		id := fmt.Sprintf("%s-%d", sc.Name, seq.Add(1))
-		return id, step(omnigate.WithRequestID(ctx, id))
+		d, up, err := timed(omnigate.WithRequestID(ctx, id), step, start)
+		return id, d, up, err
 	}
-	record := func(id string, d time.Duration, err error) {
+	record := func(id string, d, up time.Duration, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -166,6 +228,7 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 			return
 		}
 		s.Latencies = append(s.Latencies, d)
+		s.Upstream = append(s.Upstream, up)
 		s.IDs = append(s.IDs, id)
 	}
 	start := time.Now()
@@ -176,13 +239,12 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 			step := sc.Worker(w)
 			wg.Go(func() {
 				for time.Now().Before(end) && ctx.Err() == nil {
-					t := time.Now()
-					id, err := query(step)
+					id, d, up, err := query(step, time.Now())
 					if errors.Is(err, ErrExhausted) {
 						exhausted.Store(true)
 						return
 					}
-					record(id, time.Since(t), err)
+					record(id, d, up, err)
 				}
 			})
 		}
@@ -217,12 +279,12 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 						mu.Unlock()
 						continue
 					}
-					id, err := query(step)
+					id, d, up, err := query(step, at)
 					if errors.Is(err, ErrExhausted) {
 						exhausted.Store(true)
 						continue
 					}
-					record(id, time.Since(at), err)
+					record(id, d, up, err)
 				}
 			})
 		}
@@ -279,11 +341,11 @@ func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 func Sequential(ctx context.Context, step Step, n int) ([]time.Duration, error) {
 	out := make([]time.Duration, 0, n)
 	for range n {
-		t := time.Now()
-		if err := step(ctx); err != nil {
+		d, _, err := timed(ctx, step, time.Now())
+		if err != nil {
 			return out, err
 		}
-		out = append(out, time.Since(t))
+		out = append(out, d)
 	}
 	return out, nil
 }
@@ -296,6 +358,21 @@ func Rounds(median0, medianL, latency time.Duration) int {
 		return 0
 	}
 	return max(0, int(math.Round(float64(medianL-median0)/float64(latency))))
+}
+
+// OverUpstream returns, for each answered query whose gateway reported it,
+// its latency minus the time its request waited on the channel systems
+// (Server-Timing upstream): the time no call of it was under way, which is
+// the gateway's own work, the network between client and gateway and,
+// under load, queueing.
+func OverUpstream(s Sample) []time.Duration {
+	out := make([]time.Duration, 0, len(s.Latencies))
+	for i, d := range s.Latencies {
+		if s.Upstream[i] >= 0 {
+			out = append(out, max(d-s.Upstream[i], 0))
+		}
+	}
+	return out
 }
 
 // Own returns, for each answered query, its latency minus the time the

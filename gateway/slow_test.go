@@ -3,6 +3,8 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/channelsim/harness"
 	"github.com/omnigate/omnigate/config"
 )
 
@@ -69,5 +72,43 @@ func TestSlowRequestsAreLoggedWithTheirCalls(t *testing.T) {
 	}
 	if strings.Contains(line, "where=") || strings.Contains(line, strings.ToLower(strings.TrimSpace(email))) {
 		t.Errorf("the slow-request line holds a query string or the customer's email: %s", line)
+	}
+}
+
+// Every GraphQL answer says in a Server-Timing header how long the request
+// waited on the channel systems and how long the gateway took besides.
+func TestServerTimingShowsTheWaitOnTheSystems(t *testing.T) {
+	sim, gw, w := smallGateway(t, func(cfg *config.Config) { cfg.Square.CatalogSync = 0 }, io.Discard)
+	defer gw.Close(context.Background())
+	srv := httptest.NewServer(gw.Handler)
+	defer srv.Close()
+	const latency = 40 * time.Millisecond
+	if err := sim.Harness.Faults().Add(harness.Fault{System: "commercetools", Latency: harness.Duration(latency)}); err != nil {
+		t.Fatal(err)
+	}
+
+	email := strings.TrimSpace(w.WebCustomers[0].Email)
+	body := `{"query":"query($e: String!) { customerByEmail(email: $e) { id orders(first: 5) { totalCount } } }","variables":{"e":"` + email + `"}}`
+	sent := time.Now()
+	resp, err := http.Post(srv.URL+"/graphql", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	took := time.Since(sent)
+	st := resp.Header.Get("Server-Timing")
+	var up, own float64
+	if _, err := fmt.Sscanf(st, `upstream;dur=%f;desc="waiting on the channel systems", gateway;dur=%f`, &up, &own); err != nil {
+		t.Fatalf("Server-Timing %q: %v", st, err)
+	}
+	upstream, gateway := time.Duration(up*1e6), time.Duration(own*1e6)
+	// The webshop was searched for the email, then asked for the orders:
+	// two calls one after the other.
+	if upstream < 2*latency {
+		t.Errorf("upstream %v, want at least two calls of %v", upstream, latency)
+	}
+	if gateway < 0 || upstream+gateway > took {
+		t.Errorf("upstream %v + gateway %v, want at most the %v the client waited", upstream, gateway, took)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"expvar"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
@@ -93,7 +94,7 @@ func New(o Options) http.Handler {
 	}
 	timeout := o.RequestTimeout
 	api = limitRequest(api, maxBody, timeout)
-	api = slowRequests(api, o.SlowRequest, log)
+	api = timing(api, o.SlowRequest, log)
 	api = requestID(api)
 
 	mux := http.NewServeMux()
@@ -146,21 +147,51 @@ func requestID(next http.Handler) http.Handler {
 	})
 }
 
-// slowRequests logs the requests that take at least threshold, with their
-// calls to the channel systems: where a slow request spent its time.
-func slowRequests(next http.Handler, threshold time.Duration, log *slog.Logger) http.Handler {
-	if threshold <= 0 {
-		return next
-	}
+// timing keeps each request's call log. It answers with a Server-Timing
+// header: upstream, how long the request waited on the channel systems (at
+// least one of its calls was sent and its answer not yet read), and gateway,
+// the rest of its time until the answer is written. A browser's developer
+// tools show both. It logs the requests that take at least threshold (0:
+// none) at warn level with their id and their calls.
+func timing(next http.Handler, threshold time.Duration, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, calls := omnigate.WithCallLog(r.Context())
-		start := time.Now()
-		next.ServeHTTP(w, r.WithContext(ctx))
-		if took := time.Since(start); took >= threshold {
+		next.ServeHTTP(&timingWriter{ResponseWriter: w, calls: calls}, r.WithContext(ctx))
+		if took := calls.Since(); threshold > 0 && took >= threshold {
 			log.Warn("slow request", "request_id", omnigate.RequestID(ctx), "took", took.Round(10*time.Microsecond), "calls", calls.String())
 		}
 	})
 }
+
+// timingWriter adds the Server-Timing header as the answer starts.
+type timingWriter struct {
+	http.ResponseWriter
+	calls *omnigate.CallLog
+	done  bool
+}
+
+func (t *timingWriter) header() {
+	if t.done {
+		return
+	}
+	t.done = true
+	up, total := t.calls.Upstream(), t.calls.Since()
+	t.ResponseWriter.Header().Set("Server-Timing", fmt.Sprintf(`upstream;dur=%.3f;desc="waiting on the channel systems", gateway;dur=%.3f`,
+		float64(up.Microseconds())/1e3, float64((total-up).Microseconds())/1e3))
+}
+
+func (t *timingWriter) WriteHeader(code int) {
+	t.header()
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *timingWriter) Write(b []byte) (int, error) {
+	t.header()
+	return t.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (t *timingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
 // ErrorPresenter turns any error into what a client may see: an
 // *omnigate.Error keeps its message with extensions {code, source}; GraphQL

@@ -200,11 +200,14 @@ func (c *Client) once(ctx context.Context, r Request, payload []byte, buf *bytes
 	if hc == nil {
 		hc = http.DefaultClient
 	}
+	sent := time.Now()
 	resp, err := hc.Do(req)
 	if err != nil {
+		omnigate.RecordWait(ctx, sent)
 		return nil, 0, nil, err
 	}
 	defer resp.Body.Close()
+	defer omnigate.RecordWait(ctx, sent)
 	max := c.MaxBody
 	if max <= 0 {
 		max = 32 << 20
