@@ -244,6 +244,7 @@ func (t *Faults) serve(sys System, endpoint string, w http.ResponseWriter, r *ht
 		for k, v := range buf.header {
 			w.Header()[k] = v
 		}
+		w.Header().Set("Content-Length", strconv.Itoa(buf.body.Len()))
 		w.WriteHeader(buf.status)
 		_, _ = w.Write(buf.body.Bytes())
 		return

@@ -3,6 +3,7 @@ package harness
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -324,6 +325,9 @@ func TestLatencyIncludesTheSystemsWork(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, err := io.ReadAll(resp.Body)
+		if err == nil && resp.ContentLength != int64(len(b)) {
+			err = fmt.Errorf("Content-Length %d for %d bytes", resp.ContentLength, len(b))
+		}
 		answered <- answer{time.Now(), resp.StatusCode, string(b), err}
 	}()
 	var ran time.Time
