@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"expvar"
 	"fmt"
@@ -219,8 +220,8 @@ func TestPinKeepsEveryThreadOnItsCPUs(t *testing.T) {
 func TestServerTimingUpstream(t *testing.T) {
 	for h, want := range map[string]time.Duration{
 		`upstream;dur=21.734;desc="waiting on the channel systems", gateway;dur=1.02`: 21734 * time.Microsecond,
-		`gateway;dur=1, upstream ; dur=3`: 3 * time.Millisecond,
-		`upstream;desc="x";dur=0`:         0,
+		`gateway;dur=1, upstream ; dur=3`:                                             3 * time.Millisecond,
+		`upstream;desc="x";dur=0`:                                                     0,
 	} {
 		got, ok := serverTimingUpstream(h)
 		if !ok || got != want {
@@ -269,5 +270,33 @@ func TestQueryLatencyEndsWithTheResponse(t *testing.T) {
 	s := Sample{Latencies: []time.Duration{20 * time.Millisecond, 5 * time.Millisecond, 9 * time.Millisecond}, Upstream: []time.Duration{19 * time.Millisecond, -1, 10 * time.Millisecond}}
 	if got := OverUpstream(s); len(got) != 2 || got[0] != time.Millisecond || got[1] != 0 {
 		t.Errorf("OverUpstream %v, want [1ms 0] (the unknown one left out, none below zero)", got)
+	}
+}
+
+// The probe sleeps until its input closes, then writes how late each
+// wake-up came, none early.
+func TestStallProbe(t *testing.T) {
+	in, stop := io.Pipe()
+	out := &strings.Builder{}
+	done := make(chan error, 1)
+	go func() { done <- RunStallProbe(in, out) }()
+	// The probe reports only at its end: let it sleep and wake for a
+	// while (the passing time is what it measures, not a thing awaited).
+	<-time.After(50 * stallPeriod)
+	stop.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var late []time.Duration
+	if err := json.Unmarshal([]byte(out.String()), &late); err != nil {
+		t.Fatalf("output %q: %v", out.String(), err)
+	}
+	if len(late) < 5 {
+		t.Fatalf("%d wake-ups in %v of 1 ms sleeps", len(late), 50*stallPeriod)
+	}
+	for _, d := range late {
+		if d < 0 {
+			t.Fatalf("negative lateness %v", d)
+		}
 	}
 }

@@ -41,6 +41,13 @@ import (
 )
 
 func main() {
+	if os.Getenv(bench.StallProbeEnv) == "1" {
+		if err := bench.RunStallProbe(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "omnibench stall probe:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "omnibench:", err)
 		os.Exit(1)
@@ -153,6 +160,10 @@ type Result struct {
 	KBPerQuery      float64            `json:"gateway_alloc_kb_per_query"`
 	PeakRSSMB       float64            `json:"gateway_peak_rss_mb"`
 	Profile         string             `json:"cpu_profile,omitempty"`
+	// MachineStalls is how late a process that only sleeps 1 ms at a time
+	// woke during the run: how long the machine kept a ready process from
+	// running.
+	MachineStalls bench.Percentiles `json:"machine_stalls"`
 	// LoadAverage is the machine's 1-minute load average at the end of the
 	// run: above the CPU count, other processes competed for the CPUs.
 	LoadAverage float64 `json:"machine_load_average_1m"`
@@ -183,6 +194,7 @@ var method = []string{
 	"Upstream calls per query: the simulator's per-endpoint call counters, reset before the run, divided by the queries.",
 	"Gateway CPU per query: user+system time of the gateway process (/proc/<pid>/stat, 10 ms ticks) over the run, divided by the queries; CPU cores = CPU time / wall time. omnibench's own process (load generator and simulator) is shown the same way, since it shares the CPUs.",
 	"Allocations per query: the gateway's runtime.MemStats Mallocs and TotalAlloc (from its /debug/vars) over the run, divided by the queries.",
+	"Machine stalls: during each run a separate process (omnibench started again as a probe) sleeps 1 ms at a time and records how late it wakes: how long the machine kept a ready process from running. No query's latency can be below such a stall when one falls on it.",
 	"Peak RSS: VmHWM of the gateway process (/proc/<pid>/status), reset before each scenario by writing 5 to /proc/<pid>/clear_refs (lifetime peak if that is refused).",
 }
 
@@ -399,7 +411,16 @@ func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario
 	}
 
 	log.Info("running", "scenario", sc.Name, "rounds", r.Rounds, "duration", o.duration)
+	probe, err := bench.StartStallProbe()
+	if err != nil {
+		return r, err
+	}
 	s := bench.Run(ctx, sc, bench.Load{Duration: o.duration, Concurrency: o.concurrency, Rate: o.rate})
+	stalls, err := probe.Stop()
+	if err != nil {
+		return r, err
+	}
+	r.MachineStalls = bench.Summarize(stalls, 0)
 
 	cpu1, err := bench.CPUTime(pid)
 	if err != nil {
@@ -525,6 +546,11 @@ func printMarkdown(w io.Writer, rep Report) {
 		fmt.Fprintf(w, " %s %.1f;", r.Scenario, r.LoadAverage)
 	}
 	fmt.Fprintf(w, " on %d CPUs.\n", rep.CPUs)
+	fmt.Fprint(w, "\nMachine stalls (how late a process that only sleeps 1 ms at a time woke during the run), p99 / max ms:")
+	for _, r := range rep.Results {
+		fmt.Fprintf(w, " %s %.2f / %.2f;", r.Scenario, r.MachineStalls.P99, r.MachineStalls.Max)
+	}
+	fmt.Fprintln(w)
 	for _, r := range rep.Results {
 		if r.Errors > 0 {
 			fmt.Fprintf(w, "\n%s: %d errors, first: %s\n", r.Scenario, r.Errors, r.FirstError)
