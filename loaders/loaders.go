@@ -70,6 +70,10 @@ type Loaders struct {
 	memoMu sync.Mutex
 	memo   map[any]*memoEntry
 
+	// sales are the systems whose source reads orders and carts in one
+	// call (Square: sales and parked sales are orders in two states).
+	sales map[omnigate.System]ordersAndCarts
+
 	room     *semaphore.Weighted // shared by every request; nil: no bound
 	roomMax  int64
 	admitMu  sync.Mutex
@@ -126,6 +130,11 @@ func (l *Loader[V]) Fill(ctx context.Context, keys []string) error {
 // fetches them. The caller must make the call (on another goroutine, say):
 // until then, loads of those keys wait.
 func (l *Loader[V]) Reserve(ctx context.Context, keys []string) func() error {
+	return l.reserveWith(ctx, keys, l.fetch)
+}
+
+// reserveWith is Reserve with the call fetch instead of the loader's own.
+func (l *Loader[V]) reserveWith(ctx context.Context, keys []string, fetch func(ctx context.Context, keys []string) ([]V, error)) func() error {
 	seen := make(map[string]bool, len(keys))
 	missing := make([]string, 0, len(keys))
 	var (
@@ -159,7 +168,7 @@ func (l *Loader[V]) Reserve(ctx context.Context, keys []string) func() error {
 			return nil
 		}
 		defer close(done)
-		vals, err = l.fetch(ctx, missing)
+		vals, err = fetch(ctx, missing)
 		if err == nil && len(vals) != len(missing) {
 			err = omnigate.Errorf(omnigate.EINTERNAL, "loader: %d results for %d keys", len(vals), len(missing))
 		}
@@ -203,6 +212,12 @@ func New(s *Sources) *Loaders {
 	}
 	for sys, src := range s.Carts {
 		l.Carts[sys] = newLoader(wait, byKey(src.CartsByCustomer, same[[]omnigate.Cart]))
+		if oc, ok := src.(ordersAndCarts); ok && any(s.Orders[sys]) == any(src) {
+			if l.sales == nil {
+				l.sales = map[omnigate.System]ordersAndCarts{}
+			}
+			l.sales[sys] = oc
+		}
 	}
 	if s.Email != nil {
 		l.Profiles = newLoader(wait, byKey(s.Email.Profiles, pointerTo[omnigate.EmailProfile]))
@@ -222,6 +237,49 @@ func New(s *Sources) *Loaders {
 		l.Tickets = newLoader(wait, byKey(s.Tickets.TicketsByRequester, same[[]omnigate.Ticket]))
 	}
 	return l
+}
+
+// ordersAndCarts is a source that reads customers' orders and carts in one
+// call (the Square connector).
+type ordersAndCarts interface {
+	OrdersAndCarts(ctx context.Context, ids []string) (map[string][]omnigate.Order, map[string][]omnigate.Cart, error)
+}
+
+// ReserveOrdersAndCarts is Reserve for the keys of one system in both its
+// Orders and its Carts loader, with one call for both, when the system's
+// source reads them at once (Square); ok is false when it cannot, and the
+// caller reserves them apart. The call's error is cached for each key of
+// both.
+func (l *Loaders) ReserveOrdersAndCarts(ctx context.Context, sys omnigate.System, keys []string) (call func() error, ok bool) {
+	src := l.sales[sys]
+	if src == nil || l.Orders[sys] == nil || l.Carts[sys] == nil {
+		return nil, false
+	}
+	var (
+		once   sync.Once
+		orders map[string][]omnigate.Order
+		carts  map[string][]omnigate.Cart
+		err    error
+	)
+	both := func(ctx context.Context) {
+		once.Do(func() { orders, carts, err = src.OrdersAndCarts(ctx, keys) })
+	}
+	co := l.Orders[sys].reserveWith(ctx, keys, byKey(func(ctx context.Context, _ []string) (map[string][]omnigate.Order, error) {
+		both(ctx)
+		return orders, err
+	}, same[[]omnigate.Order]))
+	cc := l.Carts[sys].reserveWith(ctx, keys, byKey(func(ctx context.Context, _ []string) (map[string][]omnigate.Cart, error) {
+		both(ctx)
+		return carts, err
+	}, same[[]omnigate.Cart]))
+	return func() error {
+		// The first makes the call; the second finds its answer.
+		if err := co(); err != nil {
+			_ = cc()
+			return err
+		}
+		return cc()
+	}, true
 }
 
 // withoutLists is an email source that can read profiles without their

@@ -90,3 +90,93 @@ func TestRecordsAndConsentsShareCalls(t *testing.T) {
 		t.Errorf("Profiles (with lists): %v, %d calls", err, src.other)
 	}
 }
+
+// squareLike reads orders and carts apart or in one call, as the Square
+// connector.
+type squareLike struct {
+	mu                  sync.Mutex
+	both, orders, carts int
+	err                 error
+}
+
+func (s *squareLike) OrdersByCustomer(_ context.Context, ids []string) (map[string][]omnigate.Order, error) {
+	s.mu.Lock()
+	s.orders++
+	s.mu.Unlock()
+	o, _, err := s.read(ids)
+	return o, err
+}
+
+func (s *squareLike) CartsByCustomer(_ context.Context, ids []string) (map[string][]omnigate.Cart, error) {
+	s.mu.Lock()
+	s.carts++
+	s.mu.Unlock()
+	_, c, err := s.read(ids)
+	return c, err
+}
+
+func (s *squareLike) OrdersAndCarts(_ context.Context, ids []string) (map[string][]omnigate.Order, map[string][]omnigate.Cart, error) {
+	s.mu.Lock()
+	s.both++
+	s.mu.Unlock()
+	return s.read(ids)
+}
+
+func (s *squareLike) read(ids []string) (map[string][]omnigate.Order, map[string][]omnigate.Cart, error) {
+	if s.err != nil {
+		return nil, nil, s.err
+	}
+	o, c := map[string][]omnigate.Order{}, map[string][]omnigate.Cart{}
+	for _, id := range ids {
+		o[id] = []omnigate.Order{{ID: "o-" + id, CustomerID: id}}
+		c[id] = []omnigate.Cart{{ID: "k-" + id, CustomerID: id}}
+	}
+	return o, c, nil
+}
+
+// Orders and carts reserved together cost one call, whose answers (or
+// error) both loaders keep; a source without the combined call is refused.
+func TestOrdersAndCartsShareOneCall(t *testing.T) {
+	src := &squareLike{}
+	sources := func(src *squareLike) *Sources {
+		return &Sources{
+			Orders: map[omnigate.System]omnigate.OrderSource{omnigate.Square: src},
+			Carts:  map[omnigate.System]omnigate.CartSource{omnigate.Square: src},
+			Wait:   time.Millisecond,
+		}
+	}
+	l := New(sources(src))
+	ctx := context.Background()
+	call, ok := l.ReserveOrdersAndCarts(ctx, omnigate.Square, []string{"a", "b"})
+	if !ok {
+		t.Fatal("the source reads both at once, but ReserveOrdersAndCarts refused")
+	}
+	if err := call(); err != nil {
+		t.Fatal(err)
+	}
+	os, err := l.Orders[omnigate.Square].Load(ctx, "b")()
+	if err != nil || len(os) != 1 || os[0].ID != "o-b" {
+		t.Fatalf("orders of b: %+v, %v", os, err)
+	}
+	cs, err := l.Carts[omnigate.Square].Load(ctx, "a")()
+	if err != nil || len(cs) != 1 || cs[0].ID != "k-a" {
+		t.Fatalf("carts of a: %+v, %v", cs, err)
+	}
+	if src.both != 1 || src.orders != 0 || src.carts != 0 {
+		t.Errorf("calls: %d combined, %d orders, %d carts; want one combined", src.both, src.orders, src.carts)
+	}
+
+	failing := &squareLike{err: omnigate.Errorf(omnigate.EUNAVAILABLE, "down")}
+	l = New(sources(failing))
+	call, _ = l.ReserveOrdersAndCarts(ctx, omnigate.Square, []string{"a"})
+	if err := call(); err == nil {
+		t.Fatal("the call's error was lost")
+	}
+	if _, err := l.Carts[omnigate.Square].Load(ctx, "a")(); err == nil || failing.both != 1 || failing.carts != 0 {
+		t.Errorf("carts after a failed combined call: %v, %d combined calls, %d cart calls", err, failing.both, failing.carts)
+	}
+
+	if _, ok := New(&Sources{Orders: map[omnigate.System]omnigate.OrderSource{omnigate.Square: src}}).ReserveOrdersAndCarts(ctx, omnigate.Square, []string{"a"}); ok {
+		t.Error("no carts source, but ReserveOrdersAndCarts accepted")
+	}
+}

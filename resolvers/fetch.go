@@ -245,14 +245,26 @@ func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
 			_ = call()
 		}()
 	}
+	wantOrders, wantCarts := all || need["orders"], all || need["cart"] || need["carts"]
 	for _, sys := range omnigate.Systems {
 		if l := ls.Records[sys]; l != nil && (all || need["name"] || need["names"] || need["emails"] || need["phones"] || need["addresses"] || need["birthday"]) {
 			fill(l, sys)
 		}
-		if l := ls.Orders[sys]; l != nil && (all || need["orders"]) {
+		if wantOrders && wantCarts && len(keys[sys]) > 0 {
+			// One call for both where the system reads them at once.
+			if call, ok := ls.ReserveOrdersAndCarts(ctx, sys, keys[sys]); ok {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_ = call()
+				}()
+				continue
+			}
+		}
+		if l := ls.Orders[sys]; l != nil && wantOrders {
 			fill(l, sys)
 		}
-		if l := ls.Carts[sys]; l != nil && (all || need["cart"] || need["carts"]) {
+		if l := ls.Carts[sys]; l != nil && wantCarts {
 			fill(l, sys)
 		}
 	}

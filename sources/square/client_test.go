@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -343,6 +344,19 @@ func TestOrdersAndCartsByCustomer(t *testing.T) {
 	}
 	if got, err := c.OrdersByCustomer(ctx, nil); err != nil || len(got) != 0 {
 		t.Fatalf("no ids: %v %v", got, err)
+	}
+
+	// Both at once: the same orders and carts from one search.
+	searches := e.stats("orders.search").Calls
+	bothOrders, bothCarts, err := c.OrdersAndCarts(ctx, []string{custAlice, custCarol})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.stats("orders.search").Calls - searches; n != 1 {
+		t.Errorf("OrdersAndCarts searched %d times, want 1", n)
+	}
+	if !reflect.DeepEqual(bothOrders[custAlice], alice) || len(bothOrders) != len(orders) || !reflect.DeepEqual(bothCarts, carts) {
+		t.Errorf("OrdersAndCarts gave orders %+v and carts %+v, want %+v and %+v", bothOrders, bothCarts, orders, carts)
 	}
 }
 

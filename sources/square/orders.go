@@ -32,35 +32,47 @@ const (
 // location, newest first, keyed by customer id. Customers without sales are
 // absent. One search covers up to 10 customers at up to 10 locations.
 func (c *Client) OrdersByCustomer(ctx context.Context, customerIDs []string) (map[string][]omnigate.Order, error) {
-	orders, locs, skus, err := c.ordersOf(ctx, customerIDs, apis.OrderCompleted)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]omnigate.Order{}
-	for _, o := range orders {
-		out[o.CustomerID] = append(out[o.CustomerID], toOrder(o, locs[o.LocationID], skus))
-	}
-	return out, nil
+	orders, _, err := c.sales(ctx, customerIDs, apis.OrderCompleted)
+	return orders, err
 }
 
 // CartsByCustomer returns the parked sales (OPEN orders) of many customers
 // at every location, newest first.
 func (c *Client) CartsByCustomer(ctx context.Context, customerIDs []string) (map[string][]omnigate.Cart, error) {
-	orders, locs, skus, err := c.ordersOf(ctx, customerIDs, apis.OrderOpen)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]omnigate.Cart{}
-	for _, o := range orders {
-		out[o.CustomerID] = append(out[o.CustomerID], toCart(o, locs[o.LocationID], skus))
-	}
-	return out, nil
+	_, carts, err := c.sales(ctx, customerIDs, apis.OrderOpen)
+	return carts, err
 }
 
-// ordersOf searches the orders in one state of many customers, in batches
-// of 10 customers × 10 locations, and resolves their lines' SKUs. Orders
-// come back newest first.
-func (c *Client) ordersOf(ctx context.Context, customerIDs []string, state string) ([]apis.Order, map[string]Location, map[string]variationInfo, error) {
+// OrdersAndCarts returns both, from one search for both states: what
+// OrdersByCustomer and CartsByCustomer give, for half the calls when a
+// request wants both.
+func (c *Client) OrdersAndCarts(ctx context.Context, customerIDs []string) (map[string][]omnigate.Order, map[string][]omnigate.Cart, error) {
+	return c.sales(ctx, customerIDs, apis.OrderCompleted, apis.OrderOpen)
+}
+
+// sales searches the orders of customers in the given states: completed
+// ones are sales, open ones parked sales (carts).
+func (c *Client) sales(ctx context.Context, customerIDs []string, states ...string) (map[string][]omnigate.Order, map[string][]omnigate.Cart, error) {
+	found, locs, skus, err := c.ordersOf(ctx, customerIDs, states)
+	if err != nil {
+		return nil, nil, err
+	}
+	orders, carts := map[string][]omnigate.Order{}, map[string][]omnigate.Cart{}
+	for _, o := range found {
+		switch o.State {
+		case apis.OrderCompleted:
+			orders[o.CustomerID] = append(orders[o.CustomerID], toOrder(o, locs[o.LocationID], skus))
+		case apis.OrderOpen:
+			carts[o.CustomerID] = append(carts[o.CustomerID], toCart(o, locs[o.LocationID], skus))
+		}
+	}
+	return orders, carts, nil
+}
+
+// ordersOf searches the orders in the given states of many customers, in
+// batches of 10 customers × 10 locations, and resolves their lines' SKUs.
+// Orders come back newest first.
+func (c *Client) ordersOf(ctx context.Context, customerIDs []string, states []string) ([]apis.Order, map[string]Location, map[string]variationInfo, error) {
 	customerIDs = uniq(customerIDs)
 	if len(customerIDs) == 0 {
 		return nil, nil, nil, nil
@@ -81,7 +93,7 @@ func (c *Client) ordersOf(ctx context.Context, customerIDs []string, state strin
 					Limit:       c.pageSize(maxOrdersPage),
 					Query: &apis.SearchOrdersQuery{
 						Filter: &apis.SearchOrdersFilter{
-							StateFilter:    &apis.SearchOrdersStateFilter{States: []string{state}},
+							StateFilter:    &apis.SearchOrdersStateFilter{States: states},
 							CustomerFilter: &apis.SearchOrdersCustomerFilter{CustomerIDs: cids},
 						},
 						Sort: &apis.SearchOrdersSort{SortField: apis.SortCreatedAt, SortOrder: apis.SortDesc},
