@@ -1,42 +1,23 @@
 package gateway_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/channelsim/harness"
 	"github.com/omnigate/omnigate/config"
+	"github.com/omnigate/omnigate/internal/logbuf"
 )
 
-// lockedBuffer is a log's output, safe to read while it is written.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestSlowRequestsAreLoggedWithTheirCalls(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &logbuf.Buffer{}
 	_, gw, w := smallGateway(t, func(cfg *config.Config) {
 		cfg.Square.CatalogSync = 0
 		cfg.SlowRequest = time.Nanosecond // every request is slow

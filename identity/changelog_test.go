@@ -1,7 +1,6 @@
 package identity_test
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -10,25 +9,8 @@ import (
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/identity"
+	"github.com/omnigate/omnigate/internal/logbuf"
 )
-
-// lockedBuffer is a log sink that many goroutines write to.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestConcurrentChangesAreAllLogged: embedded FerretDB's findOneAndUpdate
 // is not atomic, so change numbers drawn at once could collide; every change
@@ -39,7 +21,7 @@ func TestConcurrentChangesAreAllLogged(t *testing.T) {
 	for i := 0; i < people; i++ {
 		fs.ct.add(cust(fmt.Sprintf("ct-%d", i), "Given", fmt.Sprintf("Family%d", i), "GB", []string{fmt.Sprintf("person%d@example.org", i)}, nil))
 	}
-	var logs lockedBuffer
+	var logs logbuf.Buffer
 	db := openDB(t)
 	r, err := identity.NewResolver(t.Context(), db, fs.list(), identity.Rules{}, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {

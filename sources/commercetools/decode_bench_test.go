@@ -3,7 +3,6 @@ package commercetools
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -24,15 +23,15 @@ import (
 
 // benchBodies are the answers, by endpoint: "orders", "carts", "customers".
 var benchBodies = sync.OnceValues(func() (map[string]capture.Answer, error) {
-	w, err := world.Generate(world.Options{People: 300, Seed: 1})
+	w, url, rec, stop, err := capture.Serve(func(w *world.World) http.Handler {
+		return sim.New(harness.New(), sim.FromWorld(w), sim.DemoCredentials)
+	})
 	if err != nil {
 		return nil, err
 	}
-	srv := httptest.NewServer(sim.New(harness.New(), sim.FromWorld(w), sim.DemoCredentials))
-	defer srv.Close()
-	rec := capture.New(srv.Client().Transport)
+	defer stop()
 	creds := sim.DemoCredentials
-	c, err := New(Config{BaseURL: srv.URL, ProjectKey: creds.ProjectKey, ClientID: creds.ClientID, ClientSecret: creds.ClientSecret,
+	c, err := New(Config{BaseURL: url, ProjectKey: creds.ProjectKey, ClientID: creds.ClientID, ClientSecret: creds.ClientSecret,
 		Timeout: 5 * time.Second}, &http.Client{Transport: rec})
 	if err != nil {
 		return nil, err

@@ -1,13 +1,13 @@
 package square
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/omnigate/omnigate/internal/logbuf"
 )
 
 func TestSyncCatalogSparesLookupsAfterSales(t *testing.T) {
@@ -41,24 +41,6 @@ func TestSyncCatalogSparesLookupsAfterSales(t *testing.T) {
 	}
 }
 
-// syncLog is a logger's output, safe to read while it is written.
-type syncLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestKeepCatalogSyncsUntilItsContextEnds(t *testing.T) {
 	e := setup(t, shopWorld())
 	c := e.client(t)
@@ -66,7 +48,7 @@ func TestKeepCatalogSyncsUntilItsContextEnds(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.KeepCatalog(ctx, time.Hour, slog.New(slog.NewTextHandler(&syncLog{}, nil)))
+		c.KeepCatalog(ctx, time.Hour, slog.New(slog.NewTextHandler(&logbuf.Buffer{}, nil)))
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for e.stats("catalog.search").Calls == 0 {
@@ -84,7 +66,7 @@ func TestKeepCatalogSyncsUntilItsContextEnds(t *testing.T) {
 
 	// A failing sync is logged, and the loop goes on to the next one.
 	down := e.client(t, func(cfg *Config) { cfg.BaseURL = "http://127.0.0.1:1"; cfg.Retries = 0 })
-	logs := &syncLog{}
+	logs := &logbuf.Buffer{}
 	ctx, cancel = context.WithCancel(context.Background())
 	done = make(chan struct{})
 	go func() {

@@ -3,7 +3,6 @@ package square
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -25,14 +24,14 @@ import (
 // benchBodies are the answers, by endpoint: "orders" (completed sales),
 // "carts" (parked sales) and "customers" (bulk retrieve).
 var benchBodies = sync.OnceValues(func() (map[string]capture.Answer, error) {
-	w, err := world.Generate(world.Options{People: 300, Seed: 1})
+	w, url, rec, stop, err := capture.Serve(func(w *world.World) http.Handler {
+		return sim.New(harness.New(), sim.FromWorld(w), sim.DemoCredentials)
+	})
 	if err != nil {
 		return nil, err
 	}
-	srv := httptest.NewServer(sim.New(harness.New(), sim.FromWorld(w), sim.DemoCredentials))
-	defer srv.Close()
-	rec := capture.New(srv.Client().Transport)
-	c, err := New(Config{BaseURL: srv.URL, AccessToken: sim.DemoCredentials.AccessToken, SquareVersion: sim.DemoCredentials.SquareVersion,
+	defer stop()
+	c, err := New(Config{BaseURL: url, AccessToken: sim.DemoCredentials.AccessToken, SquareVersion: sim.DemoCredentials.SquareVersion,
 		Timeout: 5 * time.Second}, &http.Client{Transport: rec})
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"sync"
 	"testing"
@@ -26,14 +25,14 @@ import (
 // benchBodies are the answers, by endpoint: "tickets" (a user's requested
 // tickets) and "users" (show_many).
 var benchBodies = sync.OnceValues(func() (map[string]capture.Answer, error) {
-	w, err := world.Generate(world.Options{People: 300, Seed: 1})
+	w, url, rec, stop, err := capture.Serve(func(w *world.World) http.Handler {
+		return sim.New(harness.New(), sim.FromWorld(w), sim.DemoCredentials)
+	})
 	if err != nil {
 		return nil, err
 	}
-	srv := httptest.NewServer(sim.New(harness.New(), sim.FromWorld(w), sim.DemoCredentials))
-	defer srv.Close()
-	rec := capture.New(srv.Client().Transport)
-	c, err := New(Config{BaseURL: srv.URL, Email: sim.DemoCredentials.Email, APIToken: sim.DemoCredentials.APIToken,
+	defer stop()
+	c, err := New(Config{BaseURL: url, Email: sim.DemoCredentials.Email, APIToken: sim.DemoCredentials.APIToken,
 		Timeout: 5 * time.Second}, &http.Client{Transport: rec})
 	if err != nil {
 		return nil, err

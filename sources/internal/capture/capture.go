@@ -8,11 +8,27 @@ import (
 	"cmp"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 
+	"github.com/omnigate/omnigate/channelsim/world"
 	"github.com/omnigate/omnigate/sources/upstream"
 )
+
+// Serve generates the decode benchmarks' world (300 people, seed 1) and
+// starts one system's simulator on it; simulator builds the simulator's
+// handler from the world. It returns the world, the simulator's URL, a
+// Transport to the simulator for the connector to fetch through, and the
+// function that stops the simulator.
+func Serve(simulator func(*world.World) http.Handler) (*world.World, string, *Transport, func(), error) {
+	w, err := world.Generate(world.Options{People: 300, Seed: 1})
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	srv := httptest.NewServer(simulator(w))
+	return w, srv.URL, New(srv.Client().Transport), srv.Close, nil
+}
 
 // Answer is one answer as the connector received it.
 type Answer struct {
