@@ -3,7 +3,6 @@ package backfill_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"regexp"
@@ -22,6 +21,7 @@ import (
 	"github.com/omnigate/omnigate/channelsim/harness"
 	"github.com/omnigate/omnigate/channelsim/world"
 	"github.com/omnigate/omnigate/config"
+	"github.com/omnigate/omnigate/internal/logbuf"
 	"github.com/omnigate/omnigate/mongodb"
 )
 
@@ -536,7 +536,7 @@ func TestBackfillSelectsSystems(t *testing.T) {
 }
 
 func TestLinesDisplay(t *testing.T) {
-	var b syncBuffer
+	var b logbuf.Buffer
 	d := backfill.NewLines(&b, 3)
 	d.Begin(omnigate.Square, backfill.Begin{Resumed: true, Before: 10})
 	for i := range 7 {
@@ -552,25 +552,6 @@ func TestLinesDisplay(t *testing.T) {
 		t.Errorf("lines:\n%s", out)
 	}
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var _ io.Writer = (*syncBuffer)(nil)
 
 func TestBackfillRecordFailuresAreRetried(t *testing.T) {
 	w := open(t)
