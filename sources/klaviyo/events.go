@@ -11,10 +11,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/omnigate/omnigate"
 	api "github.com/omnigate/omnigate/apis/klaviyo"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // Metric is a Klaviyo metric: the kind of its events.
@@ -130,27 +129,24 @@ func (c *Client) remember(ms []api.Resource) {
 func (c *Client) EventsByProfile(ctx context.Context, profileIDs []string) (map[string][]omnigate.EmailEvent, error) {
 	ids := unique(profileIDs)
 	results := make([][]leanEvent, len(ids))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.cfg.Concurrency)
-	for i, id := range ids {
-		g.Go(func() error {
-			// Events come newest first, so the page cap drops the oldest.
-			_, err := walk(gctx, c, "/api/events?"+query(
-				"filter", api.Equals("profile_id", id),
-				"include", "metric",
-				"fields[event]", "datetime,event_properties,timestamp",
-				"fields[metric]", "name,integration",
-				"sort", "-datetime",
-				"page[size]", strconv.Itoa(eventPageSize)),
-				func(d *eventPage) string { return nextOf(d.Links) },
-				func(d *eventPage) {
-					c.remember(d.Included)
-					results[i] = append(results[i], d.Data...)
-				})
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := upstream.Each(ctx, c.cfg.Concurrency, len(ids), func(ctx context.Context, i int) error {
+		id := ids[i]
+		// Events come newest first, so the page cap drops the oldest.
+		_, err := walk(ctx, c, "/api/events?"+query(
+			"filter", api.Equals("profile_id", id),
+			"include", "metric",
+			"fields[event]", "datetime,event_properties,timestamp",
+			"fields[metric]", "name,integration",
+			"sort", "-datetime",
+			"page[size]", strconv.Itoa(eventPageSize)),
+			func(d *eventPage) string { return nextOf(d.Links) },
+			func(d *eventPage) {
+				c.remember(d.Included)
+				results[i] = append(results[i], d.Data...)
+			})
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	out := make(map[string][]omnigate.EmailEvent, len(ids))

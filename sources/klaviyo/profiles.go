@@ -11,6 +11,7 @@ import (
 
 	"github.com/omnigate/omnigate"
 	api "github.com/omnigate/omnigate/apis/klaviyo"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // FindCustomers returns the profiles whose email, phone number or, for a
@@ -78,23 +79,19 @@ func (c *Client) profilesByID(ctx context.Context, ids []string, subscriptions b
 	if len(ids) == 0 {
 		return out, nil
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.cfg.Concurrency)
 	batches := chunks(ids, api.MaxFilterValues)
 	results := make([][]api.Profile, len(batches))
-	for i, batch := range batches {
-		kv := []string{"filter", api.Any("id", batch), "page[size]", "100"}
+	err := upstream.Each(ctx, c.cfg.Concurrency, len(batches), func(ctx context.Context, i int) error {
+		kv := []string{"filter", api.Any("id", batches[i]), "page[size]", "100"}
 		if subscriptions {
 			kv = append(kv, "additional-fields[profile]", "subscriptions")
 		}
-		g.Go(func() error {
-			_, err := walk(gctx, c, "/api/profiles?"+query(kv...),
-				func(d *api.ProfileCollection) string { return nextOf(d.Links) },
-				func(d *api.ProfileCollection) { results[i] = append(results[i], d.Data...) })
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+		_, err := walk(ctx, c, "/api/profiles?"+query(kv...),
+			func(d *api.ProfileCollection) string { return nextOf(d.Links) },
+			func(d *api.ProfileCollection) { results[i] = append(results[i], d.Data...) })
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	for _, rs := range results {

@@ -232,29 +232,27 @@ func (c *Client) GetCustomers(ctx context.Context, ids []string) (map[string]omn
 	ids = uniq(ids)
 	var mu sync.Mutex
 	var found []apis.Customer
-	g, gctx := c.group(ctx)
-	for _, batch := range chunks(ids, maxBulkCustomers) {
-		g.Go(func() error {
-			var resp apis.BulkRetrieveCustomersResponse
-			if err := c.post(gctx, "/v2/customers/bulk-retrieve", apis.BulkRetrieveCustomersRequest{CustomerIDs: batch}, &resp); err != nil {
-				return err
+	batches := chunks(ids, maxBulkCustomers)
+	err := upstream.Each(ctx, c.cfg.Concurrency, len(batches), func(ctx context.Context, i int) error {
+		var resp apis.BulkRetrieveCustomersResponse
+		if err := c.post(ctx, "/v2/customers/bulk-retrieve", apis.BulkRetrieveCustomersRequest{CustomerIDs: batches[i]}, &resp); err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range batches[i] {
+			r, ok := resp.Responses[id]
+			switch {
+			case !ok:
+			case r.Customer != nil:
+				found = append(found, *r.Customer)
+			case len(r.Errors) > 0 && r.Errors[0].Code != apis.CodeNotFound:
+				return omnigate.SourceError(omnigate.Square, omnigate.EREJECTED, "a customer could not be retrieved", &entryError{id: id, e: r.Errors[0]})
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, id := range batch {
-				r, ok := resp.Responses[id]
-				switch {
-				case !ok:
-				case r.Customer != nil:
-					found = append(found, *r.Customer)
-				case len(r.Errors) > 0 && r.Errors[0].Code != apis.CodeNotFound:
-					return omnigate.SourceError(omnigate.Square, omnigate.EREJECTED, "a customer could not be retrieved", &entryError{id: id, e: r.Errors[0]})
-				}
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	recs, err := c.records(ctx, found)

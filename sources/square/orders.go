@@ -84,41 +84,44 @@ func (c *Client) ordersOf(ctx context.Context, customerIDs []string, states []st
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	var orders []apis.Order
-	g, gctx := c.group(ctx)
+	// One search per 10 customers × 10 locations.
+	type batch struct{ cids, lids []string }
+	var batches []batch
 	for _, cids := range chunks(customerIDs, maxOrderCustomers) {
 		for _, lids := range chunks(locationIDs(locs), maxOrderLocations) {
-			g.Go(func() error {
-				req := apis.SearchOrdersRequest{
-					LocationIDs: lids,
-					Limit:       c.pageSize(maxOrdersPage),
-					Query: &apis.SearchOrdersQuery{
-						Filter: &apis.SearchOrdersFilter{
-							StateFilter:    &apis.SearchOrdersStateFilter{States: states},
-							CustomerFilter: &apis.SearchOrdersCustomerFilter{CustomerIDs: cids},
-						},
-						Sort: &apis.SearchOrdersSort{SortField: apis.SortCreatedAt, SortOrder: apis.SortDesc},
-					},
-				}
-				return c.walk("order search", func(cursor string) (string, error) {
-					req.Cursor = cursor
-					var resp apis.SearchOrdersResponse
-					if err := c.post(gctx, "/v2/orders/search", req, &resp); err != nil {
-						return "", err
-					}
-					mu.Lock()
-					for _, o := range resp.Orders {
-						if o.CustomerID != "" && !seen[o.ID] {
-							seen[o.ID] = true
-							orders = append(orders, o)
-						}
-					}
-					mu.Unlock()
-					return resp.Cursor, nil
-				})
-			})
+			batches = append(batches, batch{cids, lids})
 		}
 	}
-	if err := g.Wait(); err != nil {
+	err = upstream.Each(ctx, c.cfg.Concurrency, len(batches), func(ctx context.Context, i int) error {
+		req := apis.SearchOrdersRequest{
+			LocationIDs: batches[i].lids,
+			Limit:       c.pageSize(maxOrdersPage),
+			Query: &apis.SearchOrdersQuery{
+				Filter: &apis.SearchOrdersFilter{
+					StateFilter:    &apis.SearchOrdersStateFilter{States: states},
+					CustomerFilter: &apis.SearchOrdersCustomerFilter{CustomerIDs: batches[i].cids},
+				},
+				Sort: &apis.SearchOrdersSort{SortField: apis.SortCreatedAt, SortOrder: apis.SortDesc},
+			},
+		}
+		return c.walk("order search", func(cursor string) (string, error) {
+			req.Cursor = cursor
+			var resp apis.SearchOrdersResponse
+			if err := c.post(ctx, "/v2/orders/search", req, &resp); err != nil {
+				return "", err
+			}
+			mu.Lock()
+			for _, o := range resp.Orders {
+				if o.CustomerID != "" && !seen[o.ID] {
+					seen[o.ID] = true
+					orders = append(orders, o)
+				}
+			}
+			mu.Unlock()
+			return resp.Cursor, nil
+		})
+	})
+	if err != nil {
 		return nil, nil, nil, err
 	}
 	// Batches over several location groups each come newest first; merge.

@@ -22,6 +22,8 @@ import (
 
 	sjson "github.com/segmentio/encoding/json"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/omnigate/omnigate"
 )
 
@@ -306,4 +308,27 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 		return max(time.Until(t), 0), true
 	}
 	return 0, false
+}
+
+// Each runs fn(ctx, i) for every i from 0 to n-1, at most limit at once (no
+// bound when limit < 1), and returns the first error; once one fails, the
+// ctx the others were given is canceled. With n == 1, fn runs on the
+// caller's goroutine: a customer 360 asks most endpoints for one customer,
+// and a goroutine of its own would cost its start and the growth of a
+// fresh stack.
+func Each(ctx context.Context, limit, n int, fn func(ctx context.Context, i int) error) error {
+	switch n {
+	case 0:
+		return nil
+	case 1:
+		return fn(ctx, 0)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	if limit > 0 {
+		g.SetLimit(limit)
+	}
+	for i := range n {
+		g.Go(func() error { return fn(gctx, i) })
+	}
+	return g.Wait()
 }

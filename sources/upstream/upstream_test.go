@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -214,4 +215,54 @@ func TestUnmarshalCopiesStrings(t *testing.T) {
 		t.Fatalf("%d bytes freed after dropping a 4 MiB answer: a kept string of 10 bytes holds it", freed)
 	}
 	runtime.KeepAlive(v.ID)
+}
+
+func TestEach(t *testing.T) {
+	ctx := context.Background()
+	if err := Each(ctx, 2, 0, func(context.Context, int) error { return errors.New("called") }); err != nil {
+		t.Fatalf("no items: %v", err)
+	}
+	// One item runs on the caller's goroutine, with the caller's context.
+	type key struct{}
+	mine := context.WithValue(ctx, key{}, "caller")
+	var got context.Context
+	if err := Each(mine, 2, 1, func(ctx context.Context, i int) error { got = ctx; return nil }); err != nil || got != mine {
+		t.Fatalf("one item: err %v, context %v, want the caller's", err, got)
+	}
+	// Many: every index once, never more than limit at once.
+	var mu sync.Mutex
+	seen := map[int]int{}
+	running, most := 0, 0
+	err := Each(ctx, 3, 20, func(_ context.Context, i int) error {
+		mu.Lock()
+		seen[i]++
+		running++
+		most = max(most, running)
+		mu.Unlock()
+		runtime.Gosched()
+		mu.Lock()
+		running--
+		mu.Unlock()
+		return nil
+	})
+	if err != nil || len(seen) != 20 || most > 3 {
+		t.Fatalf("err %v, %d indexes run, %d at once (limit 3)", err, len(seen), most)
+	}
+	for i, n := range seen {
+		if n != 1 {
+			t.Fatalf("index %d ran %d times", i, n)
+		}
+	}
+	// The first error is returned, and the others' context is canceled.
+	boom := errors.New("boom")
+	err = Each(ctx, 0, 2, func(ctx context.Context, i int) error {
+		if i == 0 {
+			return boom
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v, want the first error", err)
+	}
 }

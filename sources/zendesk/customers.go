@@ -9,10 +9,10 @@ import (
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/omnigate/omnigate"
 	api "github.com/omnigate/omnigate/apis/zendesk"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // minWildcardDigits: a national number shorter than this is searched by its
@@ -190,23 +190,20 @@ func (c *Client) GetCustomers(ctx context.Context, ids []string) (map[string]omn
 	}
 	out := make(map[string]omnigate.CustomerRecord, len(nums))
 	var mu sync.Mutex
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.cfg.Concurrency)
-	for chunk := range slices.Chunk(nums, maxShowMany) {
-		g.Go(func() error {
-			var resp api.UsersPage
-			if err := c.get(ctx, "/api/v2/users/show_many.json?ids="+joinIDs(chunk), &resp); err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, u := range resp.Users {
-				out[strconv.FormatInt(u.ID, 10)] = toRecord(u)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	chunks := slices.Collect(slices.Chunk(nums, maxShowMany))
+	err = upstream.Each(ctx, c.cfg.Concurrency, len(chunks), func(ctx context.Context, i int) error {
+		var resp api.UsersPage
+		if err := c.get(ctx, "/api/v2/users/show_many.json?ids="+joinIDs(chunks[i]), &resp); err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, u := range resp.Users {
+			out[strconv.FormatInt(u.ID, 10)] = toRecord(u)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil

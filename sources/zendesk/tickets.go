@@ -8,10 +8,9 @@ import (
 	"strconv"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/omnigate/omnigate"
 	api "github.com/omnigate/omnigate/apis/zendesk"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // TicketsByRequester returns the tickets each user requested, newest first.
@@ -26,24 +25,20 @@ func (c *Client) TicketsByRequester(ctx context.Context, userIDs []string) (map[
 	}
 	out := make(map[string][]omnigate.Ticket, len(nums))
 	var mu sync.Mutex
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.cfg.Concurrency)
-	for _, id := range nums {
-		g.Go(func() error {
-			tickets, err := c.requested(ctx, id)
-			if omnigate.ErrorCode(err) == omnigate.ENOTFOUND {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			out[strconv.FormatInt(id, 10)] = tickets
-			mu.Unlock()
+	err = upstream.Each(ctx, c.cfg.Concurrency, len(nums), func(ctx context.Context, i int) error {
+		tickets, err := c.requested(ctx, nums[i])
+		if omnigate.ErrorCode(err) == omnigate.ENOTFOUND {
 			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+		}
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		out[strconv.FormatInt(nums[i], 10)] = tickets
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
