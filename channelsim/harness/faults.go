@@ -241,9 +241,7 @@ func (t *Faults) serve(sys System, endpoint string, w http.ResponseWriter, r *ht
 		if !sleepUntil(r.Context(), arrived.Add(delay)) {
 			return
 		}
-		for k, v := range buf.header {
-			w.Header()[k] = v
-		}
+		buf.copyHeader(w)
 		w.Header().Set("Content-Length", strconv.Itoa(buf.body.Len()))
 		w.WriteHeader(buf.status)
 		_, _ = w.Write(buf.body.Bytes())
@@ -286,9 +284,7 @@ func (t *Faults) serve(sys System, endpoint string, w http.ResponseWriter, r *ht
 	case truncated:
 		buf := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
 		fn(buf, r)
-		for k, v := range buf.header {
-			w.Header()[k] = v
-		}
+		buf.copyHeader(w)
 		w.Header().Del("Content-Length")
 		w.WriteHeader(buf.status)
 		b := buf.body.Bytes()
@@ -366,3 +362,10 @@ type bufferedWriter struct {
 func (b *bufferedWriter) Header() http.Header         { return b.header }
 func (b *bufferedWriter) WriteHeader(code int)        { b.status = code }
 func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
+
+// copyHeader puts the headers the handler set on w.
+func (b *bufferedWriter) copyHeader(w http.ResponseWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+}

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/omnigate/omnigate"
 	api "github.com/omnigate/omnigate/apis/klaviyo"
 	"github.com/omnigate/omnigate/sources/upstream"
@@ -190,21 +188,18 @@ func (c *Client) memberships(ctx context.Context, profiles map[string]api.Profil
 		}
 	}
 	found := make([][]string, len(jobs))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.cfg.Concurrency)
-	for i, j := range jobs {
-		g.Go(func() error {
-			_, err := walk(gctx, c, "/api/lists/"+url.PathEscape(j.list)+"/relationships/profiles?"+query("filter", j.filter, "page[size]", "100"),
-				func(d *api.RelationshipCollection) string { return nextOf(d.Links) },
-				func(d *api.RelationshipCollection) {
-					for _, r := range d.Data {
-						found[i] = append(found[i], r.ID)
-					}
-				})
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err = upstream.Each(ctx, c.cfg.Concurrency, len(jobs), func(ctx context.Context, i int) error {
+		j := jobs[i]
+		_, err := walk(ctx, c, "/api/lists/"+url.PathEscape(j.list)+"/relationships/profiles?"+query("filter", j.filter, "page[size]", "100"),
+			func(d *api.RelationshipCollection) string { return nextOf(d.Links) },
+			func(d *api.RelationshipCollection) {
+				for _, r := range d.Data {
+					found[i] = append(found[i], r.ID)
+				}
+			})
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	out := map[string][]string{}
