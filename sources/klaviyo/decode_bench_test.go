@@ -12,6 +12,7 @@ import (
 	sim "github.com/omnigate/omnigate/channelsim/klaviyo"
 	"github.com/omnigate/omnigate/channelsim/world"
 	"github.com/omnigate/omnigate/sources/internal/capture"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // The decode benchmarks time upstream.Unmarshal (what every call decodes
@@ -105,4 +106,32 @@ func BenchmarkDecodeProfilesConvert(b *testing.B) {
 			}
 			return n
 		})
+}
+
+// BenchmarkDecodeEventsReused times what EventsByProfile does with each
+// page: decode into a page taken from its pool (so the events' slice keeps
+// its capacity from call to call) and convert every event that names a
+// metric, before its kind is known.
+func BenchmarkDecodeEventsReused(b *testing.B) {
+	body := capture.Body(b, benchBodies, "events")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	var kept []pendingEvent
+	for b.Loop() {
+		page := eventPages.Get().(*eventPage)
+		page.reset()
+		if err := upstream.Unmarshal(body, page); err != nil {
+			b.Fatal(err)
+		}
+		kept = kept[:0]
+		for i := range page.Data {
+			if e := &page.Data[i]; e.Relationships.Metric.Data.ID != "" {
+				kept = append(kept, e.pending("P"))
+			}
+		}
+		putEventPage(page)
+		if len(kept) == 0 {
+			b.Fatal("events: the answer decodes to nothing usable")
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -128,21 +129,31 @@ func (c *Client) remember(ms []api.Resource) {
 // Concurrency at once. Profiles without events are absent from the map.
 func (c *Client) EventsByProfile(ctx context.Context, profileIDs []string) (map[string][]omnigate.EmailEvent, error) {
 	ids := unique(profileIDs)
-	results := make([][]leanEvent, len(ids))
+	results := make([][]pendingEvent, len(ids))
 	err := upstream.Each(ctx, c.cfg.Concurrency, len(ids), func(ctx context.Context, i int) error {
 		id := ids[i]
+		page := eventPages.Get().(*eventPage)
+		defer putEventPage(page)
 		// Events come newest first, so the page cap drops the oldest.
-		_, err := walk(ctx, c, "/api/events?"+query(
+		_, err := walkInto(ctx, c, "/api/events?"+query(
 			"filter", api.Equals("profile_id", id),
 			"include", "metric",
 			"fields[event]", "datetime,event_properties,timestamp",
 			"fields[metric]", "name,integration",
 			"sort", "-datetime",
 			"page[size]", strconv.Itoa(eventPageSize)),
+			(*eventPage).reset, page,
 			func(d *eventPage) string { return nextOf(d.Links) },
 			func(d *eventPage) {
 				c.remember(d.Included)
-				results[i] = append(results[i], d.Data...)
+				if results[i] == nil {
+					results[i] = make([]pendingEvent, 0, len(d.Data))
+				}
+				for j := range d.Data {
+					if e := &d.Data[j]; e.Relationships.Metric.Data.ID != "" {
+						results[i] = append(results[i], e.pending(id))
+					}
+				}
 			})
 		return err
 	})
@@ -151,28 +162,78 @@ func (c *Client) EventsByProfile(ctx context.Context, profileIDs []string) (map[
 	}
 	out := make(map[string][]omnigate.EmailEvent, len(ids))
 	for i, id := range ids {
-		for _, e := range results[i] {
-			mid := e.Relationships.Metric.Data.ID
-			if mid == "" {
-				continue
-			}
-			m, ok, err := c.metric(ctx, mid)
+		var evs []omnigate.EmailEvent
+		for _, p := range results[i] {
+			m, ok, err := c.metric(ctx, p.metric)
 			if err != nil {
 				return nil, err
 			}
 			if !ok || m.Kind == "" {
 				continue
 			}
-			out[id] = append(out[id], e.emailEvent(id, m.Kind))
+			if evs == nil {
+				evs = make([]omnigate.EmailEvent, 0, len(results[i]))
+			}
+			evs = append(evs, p.event(m.Kind))
 		}
-		sort.SliceStable(out[id], func(a, b int) bool { return out[id][a].At.After(out[id][b].At) })
-	}
-	for id, evs := range out {
 		if len(evs) == 0 {
-			delete(out, id)
+			continue
 		}
+		sort.SliceStable(evs, func(a, b int) bool { return evs[a].At.After(evs[b].At) })
+		out[id] = evs
 	}
 	return out, nil
+}
+
+// eventPages keeps decoded event pages for reuse. A full page is 200
+// events; decoding each call's pages into fresh slices, grown by doubling,
+// cost a customer 360 about 25 KB of its 455 KB of allocations.
+var eventPages = sync.Pool{New: func() any { return new(eventPage) }}
+
+// putEventPage returns a page to the pool unless an unusually large answer
+// grew it (Klaviyo allows page[size] up to 1,000 only when asked).
+func putEventPage(p *eventPage) {
+	if cap(p.Data) > 2*eventPageSize {
+		return
+	}
+	p.reset()
+	eventPages.Put(p)
+}
+
+// reset empties the page for the next decoding and keeps the capacity of
+// its events. The decoder writes into the events it reuses and leaves
+// fields an event lacks as they were, so they are zeroed first.
+func (p *eventPage) reset() {
+	clear(p.Data[:cap(p.Data)])
+	*p = eventPage{Data: p.Data[:0]}
+}
+
+// pendingEvent is an event converted before its metric's kind is known:
+// the kind comes from the included metrics, or from listing the metrics
+// once all pages are read.
+type pendingEvent struct {
+	metric string
+	ev     omnigate.EmailEvent
+	value  *omnigate.Money // what a Placed Order's properties say it was worth
+}
+
+func (e *leanEvent) pending(profileID string) pendingEvent {
+	p := pendingEvent{metric: e.Relationships.Metric.Data.ID, ev: e.emailEvent(profileID, "")}
+	if props := &e.Attributes.EventProperties; props.Value != nil {
+		p.value = moneyOf(props.Value, string(props.Currency), string(props.ValueCurrency), string(props.CurrencyCode))
+	}
+	return p
+}
+
+// event is the email event once its kind is known; only a Placed Order
+// carries a value.
+func (p *pendingEvent) event(kind omnigate.EmailEventKind) omnigate.EmailEvent {
+	ev := p.ev
+	ev.Kind = kind
+	if kind == omnigate.PlacedOrder {
+		ev.Value = p.value
+	}
+	return ev
 }
 
 // emailEvent converts an event of a known kind.

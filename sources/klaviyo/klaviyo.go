@@ -253,17 +253,24 @@ func sameHost(a, b *url.URL) bool {
 // walk reads a listing page by page, following links.next, at most MaxPages
 // pages. It reports whether it stopped at the cap with more pages left.
 func walk[T any](ctx context.Context, c *Client, pathAndQuery string, next func(*T) string, each func(*T)) (capped bool, err error) {
+	return walkInto(ctx, c, pathAndQuery, func(doc *T) { *doc = *new(T) }, new(T), next, each)
+}
+
+// walkInto is walk decoding every page into doc, which reset empties before
+// each page: a caller can keep the capacity of doc's slices for later pages
+// and later calls. each must copy what it keeps.
+func walkInto[T any](ctx context.Context, c *Client, pathAndQuery string, reset func(*T), doc *T, next func(*T) string, each func(*T)) (capped bool, err error) {
 	p := pathAndQuery
 	for page := 0; ; page++ {
 		if page >= c.cfg.MaxPages {
 			return true, nil
 		}
-		var doc T
-		if err := c.get(ctx, p, &doc); err != nil {
+		reset(doc)
+		if err := c.get(ctx, p, doc); err != nil {
 			return false, err
 		}
-		each(&doc)
-		link := next(&doc)
+		each(doc)
+		link := next(doc)
 		if link == "" {
 			return false, nil
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/omnigate/omnigate"
 	api "github.com/omnigate/omnigate/apis/klaviyo"
+	"github.com/omnigate/omnigate/sources/upstream"
 )
 
 // EventsByProfile decodes only what it reads (eventPage); what it makes of
@@ -50,5 +51,46 @@ func TestLeanEventsConvertLikeFullEvents(t *testing.T) {
 	}
 	if s := lean.Data[0].emailEvent("P", omnigate.EmailOpened).Subject; s != `Hi "you" é` {
 		t.Errorf("E1 subject %q", s)
+	}
+}
+
+// EventsByProfile decodes every page into a page it reuses: what a page
+// held before must not show through in the next one, whose events may lack
+// fields the earlier ones had. And converting an event before its kind is
+// known (pending) must give what emailEvent gives once it is.
+func TestReusedEventPageDecodesLikeAFreshOne(t *testing.T) {
+	first := `{"data":[` +
+		`{"type":"event","id":"A1","attributes":{"timestamp":1677010800,"datetime":"2023-02-21T20:20:00+00:00",` +
+		`"event_properties":{"$value":59.9,"Currency":"gbp","Subject":"S","Campaign Name":"C","URL":"https://x","$value_currency":"EUR","$currency_code":"JPY"}},` +
+		`"relationships":{"metric":{"data":{"type":"metric","id":"M1"}}}},` +
+		`{"type":"event","id":"A2","attributes":{"timestamp":1677010900,"event_properties":{"$value":"3"}},` +
+		`"relationships":{"metric":{"data":{"type":"metric","id":"M2"}}}}` +
+		`],"included":[{"type":"metric","id":"M1","attributes":{"name":"Placed Order"}}],"links":{"next":"https://a.klaviyo.com/api/events?page%5Bcursor%5D=x"}}`
+	second := `{"data":[` +
+		`{"type":"event","id":"B1","attributes":{"event_properties":{}}},` +
+		`{"type":"event","id":"B2","attributes":{"datetime":"2023-02-22T08:00:00+00:00"},"relationships":{"metric":{"data":{"type":"metric","id":"M3"}}}}` +
+		`]}`
+	page := eventPages.Get().(*eventPage)
+	defer putEventPage(page)
+	for _, body := range []string{first, second, first} {
+		page.reset()
+		if err := upstream.Unmarshal([]byte(body), page); err != nil {
+			t.Fatal(err)
+		}
+		var fresh eventPage
+		if err := upstream.Unmarshal([]byte(body), &fresh); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(*page, fresh) {
+			t.Fatalf("reused page differs from a fresh one:\nreused %+v\nfresh  %+v", *page, fresh)
+		}
+		for i := range page.Data {
+			for _, kind := range []omnigate.EmailEventKind{omnigate.PlacedOrder, omnigate.EmailOpened} {
+				p := page.Data[i].pending("P")
+				if got, want := p.event(kind), page.Data[i].emailEvent("P", kind); !reflect.DeepEqual(got, want) {
+					t.Errorf("event %s as %s: pending gives %+v, want %+v", page.Data[i].ID, kind, got, want)
+				}
+			}
+		}
 	}
 }
