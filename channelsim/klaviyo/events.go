@@ -84,59 +84,26 @@ func eventAttrs(rec *eventRec, v eventView) any {
 	return prune(m, v.tree)
 }
 
-// encodedEvent returns the event as a list of events shows it, encoded. It
-// is kept on the event for the next list with the same fieldset: events are
+// eventKey is what decides, besides the event, how a list of events shows
+// it: the server's address and the fieldset.
+func eventKey(r *http.Request, v eventView) string {
+	return base(r) + " " + v.treeKey
+}
+
+// encodeEvent returns the event as a list of events shows it, encoded. It
+// is kept on the event for the next list with the same key: events are
 // listed by the hundred, and pruning and encoding each again on every call
 // was most of the simulator's work.
-func encodeEvent(r *http.Request, rec *eventRec, v eventView) (json.RawMessage, error) {
-	key := base(r) + " " + v.treeKey
-	if c := rec.encoded.Load(); c != nil && c.key == key {
-		return c.json, nil
+func encodeEvent(r *http.Request, key string, rec *eventRec, v eventView) (json.RawMessage, error) {
+	if b, ok := rec.encoded.Load().get(key); ok {
+		return b, nil
 	}
 	b, err := json.Marshal(eventResource(r, rec, v))
 	if err != nil {
 		return nil, err
 	}
-	rec.encoded.Store(&encodedEvent{key: key, json: b})
+	rec.encoded.Store(&encoded{key: key, json: b})
 	return b, nil
-}
-
-// writeEventPage writes a page of events: the events as encodeEvent keeps
-// them, joined, without encoding them again.
-func writeEventPage(w http.ResponseWriter, data []json.RawMessage, included []resource, links api.CollectionLinks) {
-	inc, err := json.Marshal(included)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "error", "A server error occurred.", nil)
-		return
-	}
-	ls, err := json.Marshal(links)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "error", "A server error occurred.", nil)
-		return
-	}
-	n := len(inc) + len(ls) + 64
-	for _, d := range data {
-		n += len(d) + 1
-	}
-	b := make([]byte, 0, n)
-	b = append(b, `{"data":[`...)
-	for i, d := range data {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, d...)
-	}
-	b = append(b, ']')
-	if len(included) > 0 {
-		b = append(b, `,"included":`...)
-		b = append(b, inc...)
-	}
-	b = append(b, `,"links":`...)
-	b = append(b, ls...)
-	b = append(b, '}')
-	w.Header().Set("Content-Type", api.MediaType)
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
 }
 
 func metricResource(r *http.Request, m *api.Metric, fields []string) resource {
@@ -147,28 +114,53 @@ func metricResource(r *http.Request, m *api.Metric, fields []string) resource {
 	}
 }
 
-// included renders the metrics and profiles the events name, once each, in
+// encodeMetric returns a metric as an included resource, encoded, from
+// what the last call with the same key kept when it can. key is the
+// server's address and the fieldset. The caller holds the read lock.
+func (s *server) encodeMetric(r *http.Request, key string, m *api.Metric, fields []string) (json.RawMessage, error) {
+	kept := s.st.metricJSON[m.ID]
+	if b, ok := kept.Load().get(key); ok {
+		return b, nil
+	}
+	b, err := json.Marshal(metricResource(r, m, fields))
+	if err != nil {
+		return nil, err
+	}
+	kept.Store(&encoded{key: key, json: b})
+	return b, nil
+}
+
+// included encodes the metrics and profiles the events name, once each, in
 // the order they first appear. The caller holds the read lock.
-func (s *server) included(r *http.Request, events []*eventRec, v eventView) []resource {
-	var out []resource
-	seen := map[string]bool{}
+func (s *server) included(r *http.Request, events []*eventRec, v eventView) ([]json.RawMessage, error) {
+	var out []json.RawMessage
+	seenMetric, seenProfile := map[string]bool{}, map[string]bool{}
+	metricKey := base(r) + " " + strings.Join(v.metricFields, ",")
 	for _, e := range events {
-		if v.metric && e.metricID != "" && !seen["m:"+e.metricID] {
-			seen["m:"+e.metricID] = true
+		if v.metric && e.metricID != "" && !seenMetric[e.metricID] {
+			seenMetric[e.metricID] = true
 			if m := s.st.metrics[e.metricID]; m != nil {
-				out = append(out, metricResource(r, m, v.metricFields))
+				b, err := s.encodeMetric(r, metricKey, m, v.metricFields)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, b)
 			}
 		}
-		if v.profile && e.profileID != "" && !seen["p:"+e.profileID] {
-			seen["p:"+e.profileID] = true
+		if v.profile && e.profileID != "" && !seenProfile[e.profileID] {
+			seenProfile[e.profileID] = true
 			if p := s.st.profiles[e.profileID]; p != nil {
 				res := s.profileResource(r, p, profileView{fields: v.profileFields})
 				res.Relationships = nil
-				out = append(out, res)
+				b, err := json.Marshal(res)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, b)
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (s *server) listEvents(w http.ResponseWriter, r *http.Request) {
@@ -215,25 +207,33 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request) {
 			page = append(page, recs[i])
 		}
 	}
+	key := eventKey(r, view)
 	data := make([]json.RawMessage, 0, len(page))
 	for _, rec := range page {
-		b, err := encodeEvent(r, rec, view)
+		b, err := encodeEvent(r, key, rec, view)
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, "error", "A server error occurred.", nil)
+			serverError(w)
 			return
 		}
 		data = append(data, b)
 	}
-	writeEventPage(w, data, s.included(r, page, view), collectionLinks(r, offset, size, n))
+	included, err := s.included(r, page, view)
+	if err != nil {
+		serverError(w)
+		return
+	}
+	writePage(w, data, included, collectionLinks(r, offset, size, n))
 }
 
 // findEvents returns the events matching every condition, oldest first,
 // starting from the profile's or metric's index when a condition names one.
-// The caller holds the read lock.
+// The caller holds the read lock and must not change the slice: it may be
+// the index itself.
 func (s *server) findEvents(conds []*fnode) []*eventRec {
 	cands := s.st.eventList
 	sorted := true
 	found := false
+	var used *fnode // the condition cands were looked up by: all meet it
 	for _, c := range conds {
 		var hits []*eventRec
 		one := true
@@ -250,8 +250,17 @@ func (s *server) findEvents(conds []*fnode) []*eventRec {
 			continue
 		}
 		if !found || len(hits) < len(cands) {
-			cands, sorted, found = hits, one, true
+			cands, sorted, found, used = hits, one, true, c
 		}
+	}
+	var rest []*fnode
+	for _, c := range conds {
+		if c != used {
+			rest = append(rest, c)
+		}
+	}
+	if sorted && len(rest) == 0 {
+		return cands // callers only read it
 	}
 	out := make([]*eventRec, 0, len(cands))
 	seen := map[*eventRec]bool{}
@@ -262,7 +271,7 @@ func (s *server) findEvents(conds []*fnode) []*eventRec {
 			}
 			seen[e] = true
 		}
-		if matchEvent(e, conds) {
+		if matchEvent(e, rest) {
 			out = append(out, e)
 		}
 	}
@@ -296,6 +305,13 @@ func matchEvent(e *eventRec, conds []*fnode) bool {
 	return true
 }
 
+// eventDocument is one event with the resources it includes, encoded.
+type eventDocument struct {
+	Data     resource          `json:"data"`
+	Included []json.RawMessage `json:"included,omitempty"`
+	Links    api.ObjectLinks   `json:"links"`
+}
+
 func (s *server) getEvent(w http.ResponseWriter, r *http.Request) {
 	if !s.authorize(w, r) {
 		return
@@ -314,9 +330,14 @@ func (s *server) getEvent(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "event", id)
 		return
 	}
-	writeJSON(w, document{
+	included, err := s.included(r, []*eventRec{rec}, view)
+	if err != nil {
+		serverError(w)
+		return
+	}
+	writeJSON(w, eventDocument{
 		Data:     eventResource(r, rec, view),
-		Included: s.included(r, []*eventRec{rec}, view),
+		Included: included,
 		Links:    *selfLink(r, "/api/events/"+id),
 	})
 }

@@ -2,6 +2,7 @@ package klaviyo
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -171,12 +172,38 @@ func (s *server) listProfiles(w http.ResponseWriter, r *http.Request) {
 		sortProfiles(recs, sortField, desc)
 	}
 	lo, hi := window(len(recs), offset, size)
-	out := collection{Data: make([]resource, 0, hi-lo)}
+	key := view.key(r)
+	data := make([]json.RawMessage, 0, hi-lo)
 	for _, rec := range recs[lo:hi] {
-		out.Data = append(out.Data, s.profileResource(r, rec, view))
+		b, err := s.encodeProfile(r, key, rec, view)
+		if err != nil {
+			serverError(w)
+			return
+		}
+		data = append(data, b)
 	}
-	out.Links = collectionLinks(r, offset, size, len(recs))
-	writeJSON(w, out)
+	writePage(w, data, nil, collectionLinks(r, offset, size, len(recs)))
+}
+
+// key is what decides, besides the profile, how a list of profiles shows
+// it: the server's address and the view.
+func (v profileView) key(r *http.Request) string {
+	return fmt.Sprintf("%s %t %t %t %t %q", base(r), v.subscriptions, v.predictive, v.includeLists, v.joined, v.fields)
+}
+
+// encodeProfile returns the profile as a list of profiles shows it,
+// encoded, from what the last list with the same key kept when it can.
+// The caller holds the read lock.
+func (s *server) encodeProfile(r *http.Request, key string, rec *profileRec, v profileView) (json.RawMessage, error) {
+	if b, ok := rec.encoded.Load().get(key); ok {
+		return b, nil
+	}
+	b, err := json.Marshal(s.profileResource(r, rec, v))
+	if err != nil {
+		return nil, err
+	}
+	rec.encoded.Store(&encoded{key: key, json: b})
+	return b, nil
 }
 
 // findProfiles returns the profiles matching every condition, from the

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	api "github.com/omnigate/omnigate/apis/klaviyo"
@@ -254,6 +256,62 @@ func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", api.MediaType)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+func serverError(w http.ResponseWriter) {
+	writeError(w, http.StatusInternalServerError, "error", "A server error occurred.", nil)
+}
+
+// pageBuffers hold pages while they are written: a page of events runs to
+// hundreds of kilobytes, and a new buffer for every call cost as much as
+// filling it. Writers copy what they are given, so a buffer is free again
+// once Write returns.
+var pageBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// writePage writes a 200 collection document, in one piece, from resources
+// already encoded: as writeJSON would write a collection of them.
+func writePage(w http.ResponseWriter, data, included []json.RawMessage, links api.CollectionLinks) {
+	ls, err := json.Marshal(links)
+	if err != nil {
+		serverError(w)
+		return
+	}
+	n := len(ls) + 32
+	for _, d := range data {
+		n += len(d) + 1
+	}
+	for _, d := range included {
+		n += len(d) + 1
+	}
+	buf := pageBuffers.Get().(*[]byte)
+	defer pageBuffers.Put(buf)
+	b := slices.Grow((*buf)[:0], n)
+	b = append(b, `{"data":[`...)
+	b = joinJSON(b, data)
+	b = append(b, ']')
+	if len(included) > 0 {
+		b = append(b, `,"included":[`...)
+		b = joinJSON(b, included)
+		b = append(b, ']')
+	}
+	b = append(b, `,"links":`...)
+	b = append(b, ls...)
+	b = append(b, '}')
+	*buf = b
+	w.Header().Set("Content-Type", api.MediaType)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// joinJSON appends the values to b, separated by commas.
+func joinJSON(b []byte, values []json.RawMessage) []byte {
+	for i, v := range values {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, v...)
+	}
+	return b
 }
 
 // pageSize reads page[size] within the endpoint's bounds.

@@ -17,6 +17,10 @@ type profileRec struct {
 	p       api.Profile // links never set; relationships.lists.data is the membership
 	created time.Time
 	updated time.Time
+	// encoded is the profile as a list of profiles last showed it. A
+	// consent job that changes the profile clears it (under the write
+	// lock).
+	encoded atomic.Pointer[encoded]
 }
 
 type eventRec struct {
@@ -28,12 +32,22 @@ type eventRec struct {
 	// encoded is the event as a list of events last showed it: events never
 	// change, and clients list the same events with the same fields, call
 	// after call.
-	encoded atomic.Pointer[encodedEvent]
+	encoded atomic.Pointer[encoded]
 }
 
-type encodedEvent struct {
-	key  string // the server's base URL and the fieldset
+// encoded is a resource as an answer showed it, for the next answer that
+// shows it the same way.
+type encoded struct {
+	key  string // the server's base URL and how the resource is shown
 	json json.RawMessage
+}
+
+// get returns the kept encoding if it was made for key.
+func (e *encoded) get(key string) (json.RawMessage, bool) {
+	if e == nil || e.key != key {
+		return nil, false
+	}
+	return e.json, true
 }
 
 type listRec struct {
@@ -61,6 +75,10 @@ type store struct {
 
 	metrics    map[string]*api.Metric
 	metricList []*api.Metric // sorted by id
+	// metricJSON keeps each metric as the events' included resources last
+	// showed it. Metrics never change once the store is built, and neither
+	// does this map.
+	metricJSON map[string]*atomic.Pointer[encoded]
 
 	lists    map[string]*listRec
 	listList []*listRec // sorted by id
@@ -86,7 +104,7 @@ func newStore(d *Data) *store {
 		profiles: map[string]*profileRec{}, byEmail: map[string][]*profileRec{},
 		byPhone: map[string][]*profileRec{}, byExternal: map[string][]*profileRec{},
 		events: map[string]*eventRec{}, byProfile: map[string][]*eventRec{}, byMetric: map[string][]*eventRec{},
-		metrics: map[string]*api.Metric{}, lists: map[string]*listRec{}, members: map[string]map[string]*profileRec{},
+		metrics: map[string]*api.Metric{}, metricJSON: map[string]*atomic.Pointer[encoded]{}, lists: map[string]*listRec{}, members: map[string]map[string]*profileRec{},
 	}
 	for i := range c.Lists {
 		l := c.Lists[i]
@@ -113,6 +131,7 @@ func newStore(d *Data) *store {
 			m.Type = api.TypeMetric
 		}
 		s.metrics[m.ID] = &m
+		s.metricJSON[m.ID] = &atomic.Pointer[encoded]{}
 		s.metricList = append(s.metricList, &m)
 	}
 	sort.Slice(s.metricList, func(i, j int) bool { return s.metricList[i].ID < s.metricList[j].ID })

@@ -134,6 +134,7 @@ func (s *server) consentJob(w http.ResponseWriter, r *http.Request, jobType, con
 		}
 		rec.updated = now.Time
 		rec.p.Attributes.Updated = &now
+		rec.encoded.Store(nil) // no longer what lists of profiles show
 	}
 	w.WriteHeader(http.StatusAccepted)
 }
