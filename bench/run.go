@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	sjson "github.com/segmentio/encoding/json"
+
 	"github.com/omnigate/omnigate"
 )
 
@@ -78,7 +80,10 @@ func (c *Client) Query(ctx context.Context, query string, vars map[string]any, o
 			} `json:"extensions"`
 		} `json:"errors"`
 	}
-	if err := json.Unmarshal(raw, &r); err != nil {
+	// The load generator shares the machine with the gateway: it reads the
+	// answers with the gateway's faster decoder, so that less of the CPUs
+	// goes to checking them.
+	if err := sjson.Unmarshal(raw, &r); err != nil {
 		return fmt.Errorf("status %d, body not JSON: %.200s", resp.StatusCode, raw)
 	}
 	if resp.StatusCode != http.StatusOK {
@@ -88,7 +93,7 @@ func (c *Client) Query(ctx context.Context, query string, vars map[string]any, o
 		return &GraphQLError{Code: r.Errors[0].Extensions.Code, Message: r.Errors[0].Message}
 	}
 	if out != nil {
-		return json.Unmarshal(r.Data, out)
+		return sjson.Unmarshal(r.Data, out)
 	}
 	return nil
 }
