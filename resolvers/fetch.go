@@ -5,15 +5,21 @@ import (
 	"errors"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/identity"
+	"github.com/omnigate/omnigate/internal/workers"
 	"github.com/omnigate/omnigate/loaders"
 	"github.com/omnigate/omnigate/view"
 )
+
+// calls runs prefetch's upstream calls, each on a goroutine whose stack an
+// earlier call grew (see package workers).
+var calls = workers.New(10 * time.Second)
 
 // golden loads the golden customer behind a GraphQL Customer.
 func golden(ctx context.Context, id string) (*identity.Customer, error) {
@@ -239,11 +245,11 @@ func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
 		// Reserved here, before any field resolver can ask for them.
 		call := l.Reserve(ctx, keys[sys])
 		wg.Add(1)
-		go func() {
+		calls.Go(func() {
 			defer wg.Done()
 			// The error is cached per key; the fields report it.
 			_ = call()
-		}()
+		})
 	}
 	wantOrders, wantCarts := all || need["orders"], all || need["cart"] || need["carts"]
 	for _, sys := range omnigate.Systems {
@@ -254,10 +260,10 @@ func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
 			// One call for both where the system reads them at once.
 			if call, ok := ls.ReserveOrdersAndCarts(ctx, sys, keys[sys]); ok {
 				wg.Add(1)
-				go func() {
+				calls.Go(func() {
 					defer wg.Done()
 					_ = call()
-				}()
+				})
 				continue
 			}
 		}
