@@ -11,8 +11,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -99,6 +101,43 @@ func TestRunOpenLoopAndExhaustion(t *testing.T) {
 	}
 	if got := len(s.Latencies) + s.Late + int(calls.Load()-30); got != 50 {
 		t.Errorf("answered + late + exhausted = %d, want the 50 arrivals", got)
+	}
+	if len(s.Lags) != len(s.Latencies) {
+		t.Fatalf("%d lags for %d latencies", len(s.Lags), len(s.Latencies))
+	}
+	for i, lag := range s.Lags {
+		if lag < 0 || lag > s.Latencies[i] {
+			t.Errorf("query %d: lag %v, latency %v", i, lag, s.Latencies[i])
+		}
+	}
+}
+
+// Open loop: every arrival is sent at its time, from the start on, and
+// none before it; the run lasts its duration.
+func TestRunOpenLoopSendsEachArrivalWhenDue(t *testing.T) {
+	var mu sync.Mutex
+	var sent []time.Time
+	sc := Scenario{Name: "t", Worker: func(int) Step {
+		return func(context.Context) error {
+			mu.Lock()
+			sent = append(sent, time.Now())
+			mu.Unlock()
+			return nil
+		}
+	}}
+	begin := time.Now()
+	s := Run(context.Background(), sc, Load{Duration: 300 * time.Millisecond, Concurrency: 1, Rate: 100})
+	if len(s.Latencies) != 30 || s.Late != 0 {
+		t.Fatalf("%d answered, %d late; want the 30 arrivals of 0.3 s at 100/s", len(s.Latencies), s.Late)
+	}
+	slices.SortFunc(sent, func(a, b time.Time) int { return a.Compare(b) })
+	for i, at := range sent {
+		if due := begin.Add(time.Duration(i) * 10 * time.Millisecond); at.Before(due) {
+			t.Errorf("arrival %d sent %v before it was due", i, due.Sub(at))
+		}
+	}
+	if s.Elapsed < 290*time.Millisecond {
+		t.Errorf("ran for %v, want the 0.3 s", s.Elapsed)
 	}
 }
 
@@ -256,20 +295,33 @@ func TestQueryLatencyEndsWithTheResponse(t *testing.T) {
 		time.Sleep(decoding) // the load generator's own work after the answer
 		return nil
 	}
-	start := time.Now()
-	d, up, err := timed(context.Background(), step, start)
+	// The query was due 40 ms before it was sent: that lag is counted in
+	// its latency and reported on its own.
+	const due = 40 * time.Millisecond
+	start := time.Now().Add(-due)
+	d, lag, up, err := timed(context.Background(), step, start)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if up != 7500*time.Microsecond {
 		t.Errorf("upstream %v, want 7.5ms", up)
 	}
+	if lag < due || lag >= d {
+		t.Errorf("lag %v, want at least %v and below the latency %v", lag, due, d)
+	}
 	if total := time.Since(start); d >= total-decoding/2 {
 		t.Errorf("latency %v of %v in all: the step's work after the answer was counted", d, total)
 	}
-	s := Sample{Latencies: []time.Duration{20 * time.Millisecond, 5 * time.Millisecond, 9 * time.Millisecond}, Upstream: []time.Duration{19 * time.Millisecond, -1, 10 * time.Millisecond}}
+	s := Sample{
+		Latencies: []time.Duration{20 * time.Millisecond, 5 * time.Millisecond, 9 * time.Millisecond},
+		Lags:      []time.Duration{500 * time.Microsecond, 0, 2 * time.Millisecond},
+		Upstream:  []time.Duration{19 * time.Millisecond, -1, 10 * time.Millisecond},
+	}
 	if got := OverUpstream(s); len(got) != 2 || got[0] != time.Millisecond || got[1] != 0 {
 		t.Errorf("OverUpstream %v, want [1ms 0] (the unknown one left out, none below zero)", got)
+	}
+	if got := OverUpstreamFromSend(s); len(got) != 2 || got[0] != 500*time.Microsecond || got[1] != 0 {
+		t.Errorf("OverUpstreamFromSend %v, want [500µs 0]", got)
 	}
 }
 

@@ -112,18 +112,19 @@ type answerKey struct{}
 
 // timed runs step and returns its latency from start until its response
 // was read whole, and the upstream wait the gateway reported (-1 if none).
-func timed(ctx context.Context, step Step, start time.Time) (time.Duration, time.Duration, error) {
+func timed(ctx context.Context, step Step, start time.Time) (latency, lag, upstream time.Duration, err error) {
 	a := &answer{}
-	err := step(context.WithValue(ctx, answerKey{}, a))
+	lag = max(time.Since(start), 0)
+	err = step(context.WithValue(ctx, answerKey{}, a))
 	end := a.at
 	if end.IsZero() {
 		end = time.Now()
 	}
-	up := time.Duration(-1)
+	upstream = -1
 	if a.known {
-		up = a.upstream
+		upstream = a.upstream
 	}
-	return end.Sub(start), up, err
+	return end.Sub(start), lag, upstream, err
 }
 
 // serverTimingUpstream reads the upstream metric's duration from a
@@ -185,6 +186,10 @@ type Sample struct {
 	// Latencies run from a query's start (closed loop: when sent; open
 	// loop: when scheduled) until its response was read whole.
 	Latencies []time.Duration
+	// Lags are, in the order of Latencies, how late each query was sent
+	// after its scheduled start: the load generator's own lateness, when
+	// its process was kept from running (open loop; 0 in closed loop).
+	Lags []time.Duration
 	// Upstream is, in the order of Latencies, how long each request waited
 	// on the channel systems by the gateway's Server-Timing header; -1
 	// when the gateway did not say.
@@ -217,24 +222,30 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 	)
 	var seq atomic.Int64
 	// query gives each query a request id of its own.
-	query := func(step Step, start time.Time) (string, time.Duration, time.Duration, error) {
-		id := fmt.Sprintf("%s-%d", sc.Name, seq.Add(1))
-		d, up, err := timed(omnigate.WithRequestID(ctx, id), step, start)
-		return id, d, up, err
+	type result struct {
+		id         string
+		d, lag, up time.Duration
+		err        error
 	}
-	record := func(id string, d, up time.Duration, err error) {
+	query := func(step Step, start time.Time) result {
+		id := fmt.Sprintf("%s-%d", sc.Name, seq.Add(1))
+		d, lag, up, err := timed(omnigate.WithRequestID(ctx, id), step, start)
+		return result{id, d, lag, up, err}
+	}
+	record := func(r result) {
 		mu.Lock()
 		defer mu.Unlock()
-		if err != nil {
+		if r.err != nil {
 			s.Errors++
 			if s.FirstError == "" {
-				s.FirstError = err.Error()
+				s.FirstError = r.err.Error()
 			}
 			return
 		}
-		s.Latencies = append(s.Latencies, d)
-		s.Upstream = append(s.Upstream, up)
-		s.IDs = append(s.IDs, id)
+		s.Latencies = append(s.Latencies, r.d)
+		s.Lags = append(s.Lags, r.lag)
+		s.Upstream = append(s.Upstream, r.up)
+		s.IDs = append(s.IDs, r.id)
 	}
 	start := time.Now()
 	end := start.Add(load.Duration)
@@ -244,52 +255,62 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 			step := sc.Worker(w)
 			wg.Go(func() {
 				for time.Now().Before(end) && ctx.Err() == nil {
-					id, d, up, err := query(step, time.Now())
-					if errors.Is(err, ErrExhausted) {
+					r := query(step, time.Now())
+					if errors.Is(r.err, ErrExhausted) {
 						exhausted.Store(true)
 						return
 					}
-					record(id, d, up, err)
+					record(r)
 				}
 			})
 		}
 	} else {
-		n := int(load.Rate * load.Duration.Seconds())
-		ticks := make(chan time.Time, min(n, 1<<20))
-		go func() {
-			defer close(ticks)
-			timer := time.NewTimer(0)
-			defer timer.Stop()
-			for i := range n {
-				at := start.Add(time.Duration(float64(i) / load.Rate * float64(time.Second)))
-				timer.Reset(time.Until(at))
-				select {
-				case <-ctx.Done():
-					return
-				case <-timer.C:
-				}
-				ticks <- at
-			}
-		}()
-		// Enough workers that a second of latency does not queue arrivals.
+		n := int64(load.Rate * load.Duration.Seconds())
+		// Enough workers that a second of latency does not delay arrivals.
+		// A free worker takes the next arrival and sends it when it is due,
+		// woken by its own timer: one wake-up between the due time and the
+		// send, so that as little as can be of the load generator's own
+		// lateness falls on the query (Lags measures what does).
 		workers := max(load.Concurrency, int(math.Ceil(load.Rate)))
 		grace := end.Add(time.Second)
+		var next atomic.Int64
+		late := func() {
+			mu.Lock()
+			s.Late++
+			mu.Unlock()
+		}
 		for w := range workers {
 			step := sc.Worker(w)
 			wg.Go(func() {
-				for at := range ticks {
-					if time.Now().After(grace) || ctx.Err() != nil || exhausted.Load() {
-						mu.Lock()
-						s.Late++
-						mu.Unlock()
+				timer := time.NewTimer(time.Hour)
+				defer timer.Stop()
+				for {
+					i := next.Add(1) - 1
+					if i >= n {
+						return
+					}
+					at := start.Add(time.Duration(float64(i) / load.Rate * float64(time.Second)))
+					if ctx.Err() != nil || exhausted.Load() {
+						late()
 						continue
 					}
-					id, d, up, err := query(step, at)
-					if errors.Is(err, ErrExhausted) {
+					timer.Reset(time.Until(at))
+					select {
+					case <-ctx.Done():
+						late()
+						continue
+					case <-timer.C:
+					}
+					if time.Now().After(grace) || exhausted.Load() {
+						late()
+						continue
+					}
+					r := query(step, at)
+					if errors.Is(r.err, ErrExhausted) {
 						exhausted.Store(true)
 						continue
 					}
-					record(id, d, up, err)
+					record(r)
 				}
 			})
 		}
@@ -346,7 +367,7 @@ func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 func Sequential(ctx context.Context, step Step, n int) ([]time.Duration, error) {
 	out := make([]time.Duration, 0, n)
 	for range n {
-		d, _, err := timed(ctx, step, time.Now())
+		d, _, _, err := timed(ctx, step, time.Now())
 		if err != nil {
 			return out, err
 		}
@@ -375,6 +396,22 @@ func OverUpstream(s Sample) []time.Duration {
 	for i, d := range s.Latencies {
 		if s.Upstream[i] >= 0 {
 			out = append(out, max(d-s.Upstream[i], 0))
+		}
+	}
+	return out
+}
+
+// OverUpstreamFromSend is OverUpstream with each query's latency counted
+// from when it was sent rather than from when it was due: without the load
+// generator's own lateness (Lags), which is no time the gateway took. Arrivals
+// never wait for a free worker (see Run), so a slow gateway does not make
+// later queries late: what Lags holds is the load generator's process kept
+// from running.
+func OverUpstreamFromSend(s Sample) []time.Duration {
+	out := make([]time.Duration, 0, len(s.Latencies))
+	for i, d := range s.Latencies {
+		if s.Upstream[i] >= 0 {
+			out = append(out, max(d-s.Lags[i]-s.Upstream[i], 0))
 		}
 	}
 	return out

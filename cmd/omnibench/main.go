@@ -150,16 +150,20 @@ type Result struct {
 	GatewayTime bench.Percentiles `json:"gateway_time"`
 	// OverUpstream is each query's latency minus the time its request
 	// waited on the systems, by the gateway's own Server-Timing header.
-	OverUpstream    bench.Percentiles  `json:"overhead_over_upstream"`
-	UpstreamPerQ    map[string]float64 `json:"upstream_calls_per_query"`
-	UpstreamTotalPQ float64            `json:"upstream_calls_per_query_total"`
-	CPUMsPerQuery   float64            `json:"gateway_cpu_ms_per_query"`
-	CPUUtilization  float64            `json:"gateway_cpu_cores"`
-	SelfCPU         float64            `json:"omnibench_and_simulator_cpu_cores"`
-	AllocsPerQuery  float64            `json:"gateway_allocs_per_query"`
-	KBPerQuery      float64            `json:"gateway_alloc_kb_per_query"`
-	PeakRSSMB       float64            `json:"gateway_peak_rss_mb"`
-	Profile         string             `json:"cpu_profile,omitempty"`
+	OverUpstream bench.Percentiles `json:"overhead_over_upstream"`
+	// SendLag is how late the load generator sent each query after it was
+	// due (open loop); OverUpstreamFromSend is OverUpstream without it.
+	SendLag              bench.Percentiles  `json:"send_lag"`
+	OverUpstreamFromSend bench.Percentiles  `json:"overhead_over_upstream_from_send"`
+	UpstreamPerQ         map[string]float64 `json:"upstream_calls_per_query"`
+	UpstreamTotalPQ      float64            `json:"upstream_calls_per_query_total"`
+	CPUMsPerQuery        float64            `json:"gateway_cpu_ms_per_query"`
+	CPUUtilization       float64            `json:"gateway_cpu_cores"`
+	SelfCPU              float64            `json:"omnibench_and_simulator_cpu_cores"`
+	AllocsPerQuery       float64            `json:"gateway_allocs_per_query"`
+	KBPerQuery           float64            `json:"gateway_alloc_kb_per_query"`
+	PeakRSSMB            float64            `json:"gateway_peak_rss_mb"`
+	Profile              string             `json:"cpu_profile,omitempty"`
 	// MachineStalls is how late a process that only sleeps 1 ms at a time
 	// woke during the run: how long the machine kept a ready process from
 	// running.
@@ -188,6 +192,7 @@ var method = []string{
 	"Identities are resolved before any scenario runs, with no latency; cold lookups use emails never asked before.",
 	"Latency: client wall time per query, until its response has been read whole (closed loop: from send; open loop: from the query's scheduled start, so queueing counts). Percentiles are nearest-rank.",
 	"Overhead over upstream: a query's latency minus the time its request waited on the channel systems, from the gateway's Server-Timing header (upstream: the union of its calls' times from sending to having the answer read whole). It is the time none of the query's calls was under way: the gateway's own work (decoding answers included), the network between client and gateway and, under load, queueing for the CPUs. Each call's time includes the loopback network and the simulator's HTTP server, which share the CPUs.",
+	"Send lag (open loop): how late the load generator sent each query after it was due. Arrivals never wait for a free worker, so a slow gateway does not delay later queries; the lag is the load generator's own process (which also runs the simulator) kept from running. Over upstream from send is the overhead over upstream without it: the gateway's side, from the moment the query left the client. Latency and the other overheads keep it.",
 	"Overhead: before each scenario, --calibration queries run one at a time with no upstream latency and then with the latency L; rounds = round((median_L - median_0) / L) is the number of sequential upstream rounds on the critical path. Overhead of a query under load = its latency - rounds x L. It includes the simulator's own work, the network and, under load, queueing for the CPUs.",
 	"Gateway time: every query carries its own X-Request-Id, which the gateway passes on to every upstream call; the simulator records when it was answering each call (arrival to last byte, injected latency included). Gateway time of a query = its latency - the union of its calls' intervals: the time no channel system was working on it (the gateway's own work, the network and, under load, queueing).",
 	"Throughput counts queries answered without errors. Per-query figures below divide by every query that got an answer, failed ones included (they cost work too).",
@@ -454,6 +459,8 @@ func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario
 	r.Overhead = bench.Summarize(s.Latencies, time.Duration(r.Rounds)*o.latency)
 	r.GatewayTime = bench.Summarize(bench.Own(s, sim.Harness.Trace().Busy), 0)
 	r.OverUpstream = bench.Summarize(bench.OverUpstream(s), 0)
+	r.SendLag = bench.Summarize(s.Lags, 0)
+	r.OverUpstreamFromSend = bench.Summarize(bench.OverUpstreamFromSend(s), 0)
 	r.PeakRSSMB = round(float64(rss)/(1<<20), 1)
 	if !rssReset {
 		r.About += " (peak RSS is the process's lifetime peak: clear_refs refused)"
@@ -498,16 +505,17 @@ func round(v float64, places int) float64 {
 
 func printMarkdown(w io.Writer, rep Report) {
 	fmt.Fprintf(w, "## omnibench: upstream latency %s per call, %s, %s per scenario, %d people, %d CPUs\n\n", rep.Latency, rep.Mode, rep.Duration, rep.People, rep.CPUs)
-	fmt.Fprintln(w, "| scenario | queries | errors | queries/s | p50 ms | p95 ms | p99 ms | rounds | overhead p50 ms | overhead p95 ms | overhead p99 ms | over upstream p50 ms | over upstream p99 ms | gateway time p50 ms | gateway time p99 ms | upstream calls/query | gateway CPU ms/query | gateway CPU cores | omnibench+sim CPU cores | allocs/query | KB alloc/query | gateway peak RSS MB |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(w, "| scenario | queries | errors | queries/s | p50 ms | p95 ms | p99 ms | rounds | overhead p50 ms | overhead p95 ms | overhead p99 ms | over upstream p50 ms | over upstream p99 ms | over upstream from send p50 ms | over upstream from send p99 ms | gateway time p50 ms | gateway time p99 ms | upstream calls/query | gateway CPU ms/query | gateway CPU cores | omnibench+sim CPU cores | allocs/query | KB alloc/query | gateway peak RSS MB |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, r := range rep.Results {
 		name := r.Scenario
 		if r.Exhausted {
 			name += " (inputs ran out)"
 		}
-		fmt.Fprintf(w, "| %s | %d | %d | %.1f | %.2f | %.2f | %.2f | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %.1f | %.1f |\n",
+		fmt.Fprintf(w, "| %s | %d | %d | %.1f | %.2f | %.2f | %.2f | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %.1f | %.1f |\n",
 			name, r.Queries, r.Errors, r.Throughput, r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Rounds,
-			r.Overhead.P50, r.Overhead.P95, r.Overhead.P99, r.OverUpstream.P50, r.OverUpstream.P99, r.GatewayTime.P50, r.GatewayTime.P99, r.UpstreamTotalPQ, r.CPUMsPerQuery, r.CPUUtilization, r.SelfCPU, r.AllocsPerQuery, r.KBPerQuery, r.PeakRSSMB)
+			r.Overhead.P50, r.Overhead.P95, r.Overhead.P99, r.OverUpstream.P50, r.OverUpstream.P99,
+			r.OverUpstreamFromSend.P50, r.OverUpstreamFromSend.P99, r.GatewayTime.P50, r.GatewayTime.P99, r.UpstreamTotalPQ, r.CPUMsPerQuery, r.CPUUtilization, r.SelfCPU, r.AllocsPerQuery, r.KBPerQuery, r.PeakRSSMB)
 	}
 	fmt.Fprintln(w, "\n### Upstream calls per query, by endpoint")
 	eps := map[string]bool{}
@@ -546,6 +554,11 @@ func printMarkdown(w io.Writer, rep Report) {
 		fmt.Fprintf(w, " %s %.1f;", r.Scenario, r.LoadAverage)
 	}
 	fmt.Fprintf(w, " on %d CPUs.\n", rep.CPUs)
+	fmt.Fprint(w, "\nSend lag (how late the load generator sent queries after they were due), p50 / p99 / max ms:")
+	for _, r := range rep.Results {
+		fmt.Fprintf(w, " %s %.2f / %.2f / %.2f;", r.Scenario, r.SendLag.P50, r.SendLag.P99, r.SendLag.Max)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprint(w, "\nMachine stalls (how late a process that only sleeps 1 ms at a time woke during the run), p99 / max ms:")
 	for _, r := range rep.Results {
 		fmt.Fprintf(w, " %s %.2f / %.2f;", r.Scenario, r.MachineStalls.P99, r.MachineStalls.Max)
