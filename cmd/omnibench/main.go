@@ -41,6 +41,15 @@ import (
 )
 
 func main() {
+	if os.Getenv(bench.LoadProcessEnv) == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := bench.RunLoadProcess(ctx, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "omnibench load process:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if os.Getenv(bench.StallProbeEnv) == "1" {
 		if err := bench.RunStallProbe(os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "omnibench stall probe:", err)
@@ -88,8 +97,8 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.people, "people", world.DefaultPeople, "people in the generated world")
 	flag.Int64Var(&o.seed, "seed", world.DefaultSeed, "world seed")
 	flag.StringVar(&o.out, "out", "bench-results.json", "JSON results file")
-	flag.StringVar(&o.profile, "profile", "", "if set, take a CPU profile of the gateway during each scenario into DIR/<scenario>.pprof, heap profiles at the start and halfway into DIR/<scenario>.heap0.pprof and .heap.pprof, and a CPU profile of omnibench itself (simulator and load generator) into DIR/<scenario>.omnibench.pprof")
-	flag.BoolVar(&o.pin, "pin", false, "run the gateway on the second half of the CPUs and omnibench (simulator and load generator) on the first half, so that the gateway's figures are its own CPUs' (Linux)")
+	flag.StringVar(&o.profile, "profile", "", "if set, take a CPU profile of the gateway during each scenario into DIR/<scenario>.pprof, heap profiles at the start and halfway into DIR/<scenario>.heap0.pprof and .heap.pprof, and a CPU profile of omnibench's main process (the simulator) into DIR/<scenario>.omnibench.pprof")
+	flag.BoolVar(&o.pin, "pin", false, "run the gateway on the second half of the CPUs and omnibench (simulator, load generator and stall probe) on the first half, so that the gateway's figures are its own CPUs' (Linux)")
 	flag.IntVar(&o.calibration, "calibration", 10, "queries run one at a time, with and without latency, to count a scenario's sequential upstream rounds")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -188,16 +197,16 @@ type Report struct {
 }
 
 var method = []string{
-	"The channel simulator runs inside omnibench on loopback ports; every upstream call gets the configured latency added (harness fault 'latency' on every system). The gateway runs as its own process (built from ./cmd/gateway) on embedded MongoDB in a temporary directory. Load generator, simulator and gateway share the machine's CPUs.",
+	"The channel simulator runs inside omnibench on loopback ports; every upstream call gets the configured latency added (harness fault 'latency' on every system). The gateway runs as its own process (built from ./cmd/gateway) on embedded MongoDB in a temporary directory. The load generator runs each scenario in a process of its own (omnibench started again), as clients would not share a process with the systems: in the simulator's process, the simulator's work and garbage collection held up its timers and its reading of answers. Load generator, simulator and gateway share the machine's CPUs.",
 	"Identities are resolved before any scenario runs, with no latency; cold lookups use emails never asked before.",
 	"Latency: client wall time per query, until its response has been read whole (closed loop: from send; open loop: from the query's scheduled start, so queueing counts). Percentiles are nearest-rank.",
 	"Overhead over upstream: a query's latency minus the time its request waited on the channel systems, from the gateway's Server-Timing header (upstream: the union of its calls' times from sending to having the answer read whole). It is the time none of the query's calls was under way: the gateway's own work (decoding answers included), the network between client and gateway and, under load, queueing for the CPUs. Each call's time includes the loopback network and the simulator's HTTP server, which share the CPUs.",
-	"Send lag (open loop): how late the load generator sent each query after it was due. Arrivals never wait for a free worker, so a slow gateway does not delay later queries; the lag is the load generator's own process (which also runs the simulator) kept from running. Over upstream from send is the overhead over upstream without it: the gateway's side, from the moment the query left the client. Latency and the other overheads keep it.",
+	"Send lag (open loop): how late the load generator sent each query after it was due. Arrivals never wait for a free worker, so a slow gateway does not delay later queries; the lag is the load generator's process kept from running. Over upstream from send is the overhead over upstream without it: the gateway's side, from the moment the query left the client. Latency and the other overheads keep it.",
 	"Overhead: before each scenario, --calibration queries run one at a time with no upstream latency and then with the latency L; rounds = round((median_L - median_0) / L) is the number of sequential upstream rounds on the critical path. Overhead of a query under load = its latency - rounds x L. It includes the simulator's own work, the network and, under load, queueing for the CPUs.",
 	"Gateway time: every query carries its own X-Request-Id, which the gateway passes on to every upstream call; the simulator records when it was answering each call (arrival to last byte, injected latency included). Gateway time of a query = its latency - the union of its calls' intervals: the time no channel system was working on it (the gateway's own work, the network and, under load, queueing).",
 	"Throughput counts queries answered without errors. Per-query figures below divide by every query that got an answer, failed ones included (they cost work too).",
 	"Upstream calls per query: the simulator's per-endpoint call counters, reset before the run, divided by the queries.",
-	"Gateway CPU per query: user+system time of the gateway process (/proc/<pid>/stat, 10 ms ticks) over the run, divided by the queries; CPU cores = CPU time / wall time. omnibench's own process (load generator and simulator) is shown the same way, since it shares the CPUs.",
+	"Gateway CPU per query: user+system time of the gateway process (/proc/<pid>/stat, 10 ms ticks) over the run, divided by the queries; CPU cores = CPU time / wall time. omnibench's own processes (simulator and load generator) are shown the same way, since they share the CPUs.",
 	"Allocations per query: the gateway's runtime.MemStats Mallocs and TotalAlloc (from its /debug/vars) over the run, divided by the queries.",
 	"Machine stalls: during each run a separate process (omnibench started again as a probe) sleeps 1 ms at a time and records how late it wakes: how long the machine kept a ready process from running. No query's latency can be below such a stall when one falls on it.",
 	"Peak RSS: VmHWM of the gateway process (/proc/<pid>/status), reset before each scenario by writing 5 to /proc/<pid>/clear_refs (lifetime peak if that is refused).",
@@ -262,7 +271,8 @@ func run() error {
 		log.Info("pinned", "gateway_cpus", its, "omnibench_cpus", mine)
 	}
 
-	client := bench.NewClient(gw.url+"/graphql", max(o.concurrency, int(o.rate))+8)
+	conns := max(o.concurrency, int(o.rate)) + 8
+	client := bench.NewClient(gw.url+"/graphql", conns)
 	setLatency := func(d time.Duration) error {
 		sim.Harness.Faults().Clear("")
 		if d == 0 {
@@ -308,10 +318,18 @@ func run() error {
 		Started: started, GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Latency: o.latency.String(), Duration: o.duration.String(),
 		Mode: mode, People: o.people, Method: method, StartupSecs: startup.Seconds(),
 	}
-	all := bench.Scenarios(client, in)
+	// Calibration runs here, the load in a process of its own
+	// (bench.RunOwnProcess): cold lookups must not repeat between the two,
+	// so calibration takes its cold emails from the end of the pool.
+	reserve := min(len(in.Cold), 2+2*o.calibration)
+	calib, load := in, in
+	calib.Cold, load.Cold = in.Cold[len(in.Cold)-reserve:], in.Cold[:len(in.Cold)-reserve]
+	all := bench.Scenarios(client, calib)
 	for _, name := range o.scenarios {
 		i := slices.IndexFunc(all, func(s bench.Scenario) bool { return s.Name == name })
-		r, err := measure(ctx, log, o, all[i], gw, client, sim, setLatency)
+		job := bench.LoadJob{URL: client.URL, Conns: conns, Inputs: load, Scenario: name,
+			Load: bench.Load{Duration: o.duration, Concurrency: o.concurrency, Rate: o.rate}}
+		r, err := measure(ctx, log, o, all[i], job, gw, client, sim, setLatency)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -331,7 +349,7 @@ func run() error {
 	return nil
 }
 
-func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario, gw *gatewayProc, client *bench.Client, sim *channelsim.Sim, setLatency func(time.Duration) error) (Result, error) {
+func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario, job bench.LoadJob, gw *gatewayProc, client *bench.Client, sim *channelsim.Sim, setLatency func(time.Duration) error) (Result, error) {
 	r := Result{Scenario: sc.Name, About: sc.About}
 	pid := gw.cmd.Process.Pid
 
@@ -420,7 +438,12 @@ func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario
 	if err != nil {
 		return r, err
 	}
-	s := bench.Run(ctx, sc, bench.Load{Duration: o.duration, Concurrency: o.concurrency, Rate: o.rate})
+	lr, err := bench.RunOwnProcess(ctx, job)
+	if err != nil {
+		_, _ = probe.Stop()
+		return r, err
+	}
+	s := lr.Sample
 	stalls, err := probe.Stop()
 	if err != nil {
 		return r, err
@@ -466,7 +489,7 @@ func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario
 		r.About += " (peak RSS is the process's lifetime peak: clear_refs refused)"
 	}
 	r.CPUUtilization = round((cpu1-cpu0).Seconds()/s.Elapsed.Seconds(), 2)
-	r.SelfCPU = round((self1-self0).Seconds()/s.Elapsed.Seconds(), 2)
+	r.SelfCPU = round((self1-self0+lr.CPU).Seconds()/s.Elapsed.Seconds(), 2)
 	r.UpstreamPerQ = map[string]float64{}
 	// Failed queries cost the gateway work too: per-query figures divide by
 	// every query answered, with or without errors.
