@@ -112,6 +112,38 @@ func TestRunOpenLoopAndExhaustion(t *testing.T) {
 	}
 }
 
+// Open loop: an arrival that no worker was free to take when it was due
+// waited behind queries under way, time the gateway's slowness cost: it is
+// counted in the latency and is no lag of the load generator.
+func TestRunOpenLoopQueuedArrivalsHaveNoLag(t *testing.T) {
+	const took = 1100 * time.Millisecond // stands in for a slow gateway
+	sc := Scenario{Name: "t", Worker: func(int) Step {
+		return func(context.Context) error {
+			time.Sleep(took)
+			return nil
+		}
+	}}
+	// 4/s gets 4 workers: the 5th and 6th arrivals (due at 1 s and 1.25 s)
+	// wait for the first workers to finish, at 1.1 s and 1.35 s.
+	s := Run(context.Background(), sc, Load{Duration: 1500 * time.Millisecond, Concurrency: 1, Rate: 4})
+	if len(s.Latencies) != 6 {
+		t.Fatalf("%d answered, want the 6 arrivals", len(s.Latencies))
+	}
+	queued := 0
+	for i, d := range s.Latencies {
+		if d-took <= 50*time.Millisecond {
+			continue
+		}
+		queued++
+		if s.Lags[i] != 0 {
+			t.Errorf("query %d waited %v for a worker and has lag %v, want 0", i, d-took, s.Lags[i])
+		}
+	}
+	if queued == 0 {
+		t.Errorf("no query waited for a worker: latencies %v", s.Latencies)
+	}
+}
+
 // Open loop: every arrival is sent at its time, from the start on, and
 // none before it; the run lasts its duration.
 func TestRunOpenLoopSendsEachArrivalWhenDue(t *testing.T) {

@@ -188,7 +188,9 @@ type Sample struct {
 	Latencies []time.Duration
 	// Lags are, in the order of Latencies, how late each query was sent
 	// after its scheduled start: the load generator's own lateness, when
-	// its process was kept from running (open loop; 0 in closed loop).
+	// its process was kept from running (open loop; 0 in closed loop, and
+	// for a query that waited for a free worker: that wait is queueing
+	// behind the gateway).
 	Lags []time.Duration
 	// Upstream is, in the order of Latencies, how long each request waited
 	// on the channel systems by the gateway's Server-Timing header; -1
@@ -227,9 +229,14 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 		d, lag, up time.Duration
 		err        error
 	}
-	query := func(step Step, start time.Time) result {
+	// queued: the query waited for a free worker, behind queries still
+	// under way; its lateness is then the gateway's, and is no lag.
+	query := func(step Step, start time.Time, queued bool) result {
 		id := fmt.Sprintf("%s-%d", sc.Name, seq.Add(1))
 		d, lag, up, err := timed(omnigate.WithRequestID(ctx, id), step, start)
+		if queued {
+			lag = 0
+		}
 		return result{id, d, lag, up, err}
 	}
 	record := func(r result) {
@@ -255,7 +262,7 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 			step := sc.Worker(w)
 			wg.Go(func() {
 				for time.Now().Before(end) && ctx.Err() == nil {
-					r := query(step, time.Now())
+					r := query(step, time.Now(), false)
 					if errors.Is(r.err, ErrExhausted) {
 						exhausted.Store(true)
 						return
@@ -270,7 +277,9 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 		// A free worker takes the next arrival and sends it when it is due,
 		// woken by its own timer: one wake-up between the due time and the
 		// send, so that as little as can be of the load generator's own
-		// lateness falls on the query (Lags measures what does).
+		// lateness falls on the query (Lags measures what does). An arrival
+		// no worker was free to take before it was due waited behind
+		// queries under way: it is queued, and its wait is no lag.
 		workers := max(load.Concurrency, int(math.Ceil(load.Rate)))
 		grace := end.Add(time.Second)
 		var next atomic.Int64
@@ -290,6 +299,7 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 						return
 					}
 					at := start.Add(time.Duration(float64(i) / load.Rate * float64(time.Second)))
+					queued := time.Now().After(at)
 					if ctx.Err() != nil || exhausted.Load() {
 						late()
 						continue
@@ -305,7 +315,7 @@ func Run(ctx context.Context, sc Scenario, load Load) Sample {
 						late()
 						continue
 					}
-					r := query(step, at)
+					r := query(step, at, queued)
 					if errors.Is(r.err, ErrExhausted) {
 						exhausted.Store(true)
 						continue
@@ -403,10 +413,9 @@ func OverUpstream(s Sample) []time.Duration {
 
 // OverUpstreamFromSend is OverUpstream with each query's latency counted
 // from when it was sent rather than from when it was due: without the load
-// generator's own lateness (Lags), which is no time the gateway took. Arrivals
-// never wait for a free worker (see Run), so a slow gateway does not make
-// later queries late: what Lags holds is the load generator's process kept
-// from running.
+// generator's own lateness (Lags), which is no time the gateway took. A
+// query that waited for a free worker keeps that wait (see Run), so a slow
+// gateway's queueing still counts.
 func OverUpstreamFromSend(s Sample) []time.Duration {
 	out := make([]time.Duration, 0, len(s.Latencies))
 	for i, d := range s.Latencies {
