@@ -97,7 +97,7 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.people, "people", world.DefaultPeople, "people in the generated world")
 	flag.Int64Var(&o.seed, "seed", world.DefaultSeed, "world seed")
 	flag.StringVar(&o.out, "out", "bench-results.json", "JSON results file")
-	flag.StringVar(&o.profile, "profile", "", "if set, take a CPU profile of the gateway during each scenario into DIR/<scenario>.pprof, heap profiles at the start and halfway into DIR/<scenario>.heap0.pprof and .heap.pprof, and a CPU profile of omnibench's main process (the simulator) into DIR/<scenario>.omnibench.pprof")
+	flag.StringVar(&o.profile, "profile", "", "if set, take a CPU profile of the gateway during each scenario into DIR/<scenario>.pprof, heap profiles at the start and halfway into DIR/<scenario>.heap0.pprof and .heap.pprof, and a CPU profile of omnibench's main process (the simulator, and in closed loop the load generator) into DIR/<scenario>.omnibench.pprof")
 	flag.BoolVar(&o.pin, "pin", false, "run the gateway on the second half of the CPUs and omnibench (simulator, load generator and stall probe) on the first half, so that the gateway's figures are its own CPUs' (Linux)")
 	flag.IntVar(&o.calibration, "calibration", 10, "queries run one at a time, with and without latency, to count a scenario's sequential upstream rounds")
 	flag.Parse()
