@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 	"time"
 )
@@ -40,12 +39,11 @@ func RunLoadProcess(ctx context.Context, in io.Reader, out io.Writer) error {
 	if err := json.NewDecoder(in).Decode(&job); err != nil {
 		return fmt.Errorf("reading the load job: %w", err)
 	}
-	all := Scenarios(NewClient(job.URL, job.Conns), job.Inputs)
-	i := slices.IndexFunc(all, func(s Scenario) bool { return s.Name == job.Scenario })
-	if i < 0 {
-		return fmt.Errorf("no scenario %q", job.Scenario)
+	sc, err := Named(Scenarios(NewClient(job.URL, job.Conns), job.Inputs), job.Scenario)
+	if err != nil {
+		return err
 	}
-	return json.NewEncoder(out).Encode(Run(ctx, all[i], job.Load))
+	return json.NewEncoder(out).Encode(Run(ctx, sc, job.Load))
 }
 
 // RunOwnProcess runs the job in a process of its own: this program started

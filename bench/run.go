@@ -111,7 +111,8 @@ type answer struct {
 type answerKey struct{}
 
 // timed runs step and returns its latency from start until its response
-// was read whole, and the upstream wait the gateway reported (-1 if none).
+// was read whole, how late after start it began (lag), and the upstream
+// wait the gateway reported (-1 if none).
 func timed(ctx context.Context, step Step, start time.Time) (latency, lag, upstream time.Duration, err error) {
 	a := &answer{}
 	lag = max(time.Since(start), 0)

@@ -333,6 +333,16 @@ func notNull(field string, v *json.RawMessage) error {
 	return nil
 }
 
+// Named returns the scenario of that name among all.
+func Named(all []Scenario, name string) (Scenario, error) {
+	for _, s := range all {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return Scenario{}, fmt.Errorf("no scenario %q", name)
+}
+
 // Scenarios returns every scenario, in the order they run. Cold lookups
 // take their emails from in.Cold, each once; the others cycle through their
 // inputs.

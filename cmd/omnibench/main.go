@@ -327,10 +327,13 @@ func run() error {
 	calib.Cold, load.Cold = in.Cold[len(in.Cold)-reserve:], in.Cold[:len(in.Cold)-reserve]
 	all := bench.Scenarios(client, calib)
 	for _, name := range o.scenarios {
-		i := slices.IndexFunc(all, func(s bench.Scenario) bool { return s.Name == name })
+		sc, err := bench.Named(all, name)
+		if err != nil {
+			return err
+		}
 		job := bench.LoadJob{URL: client.URL, Conns: conns, Inputs: load, Scenario: name,
 			Load: bench.Load{Duration: o.duration, Concurrency: o.concurrency, Rate: o.rate}}
-		r, err := measure(ctx, log, o, all[i], job, gw, client, sim, setLatency)
+		r, err := measure(ctx, log, o, sc, job, gw, client, sim, setLatency)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -362,12 +365,11 @@ func drive(ctx context.Context, job bench.LoadJob, client *bench.Client) (bench.
 	if job.Load.Rate > 0 {
 		return bench.RunOwnProcess(ctx, job)
 	}
-	all := bench.Scenarios(client, job.Inputs)
-	i := slices.IndexFunc(all, func(s bench.Scenario) bool { return s.Name == job.Scenario })
-	if i < 0 {
-		return bench.LoadResult{}, fmt.Errorf("no scenario %q", job.Scenario)
+	sc, err := bench.Named(bench.Scenarios(client, job.Inputs), job.Scenario)
+	if err != nil {
+		return bench.LoadResult{}, err
 	}
-	return bench.LoadResult{Sample: bench.Run(ctx, all[i], job.Load)}, nil
+	return bench.LoadResult{Sample: bench.Run(ctx, sc, job.Load)}, nil
 }
 
 func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario, job bench.LoadJob, gw *gatewayProc, client *bench.Client, sim *channelsim.Sim, setLatency func(time.Duration) error) (Result, error) {
