@@ -7,7 +7,10 @@
 // stack it grew.
 package workers
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Pool runs tasks on idle goroutines it keeps, or on new ones when none is
 // idle: it never makes a task wait for another. A goroutine that finds no
@@ -16,6 +19,9 @@ import "time"
 type Pool struct {
 	idle  time.Duration
 	tasks chan func()
+	// goroutines counts the pool's goroutines, busy or idle: one atomic
+	// add when a goroutine starts and one when it ends, none per task.
+	goroutines atomic.Int64
 }
 
 // New returns a pool whose goroutines end after idle without a task.
@@ -28,11 +34,13 @@ func (p *Pool) Go(fn func()) {
 	select {
 	case p.tasks <- fn: // an idle goroutine took it
 	default:
+		p.goroutines.Add(1)
 		go p.work(fn)
 	}
 }
 
 func (p *Pool) work(fn func()) {
+	defer p.goroutines.Add(-1)
 	t := time.NewTimer(p.idle)
 	defer t.Stop()
 	for {
