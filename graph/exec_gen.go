@@ -11622,6 +11622,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 
 	out := graphql.NewFieldSet(fields)
 	deferred := graphql.NewDeferredGroup(ctx)
+	var inTurn fieldsInTurn
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -11632,85 +11633,85 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_name(ctx, field, obj)
 				})
 		case "names":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_names(ctx, field, obj)
 				})
 		case "emails":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_emails(ctx, field, obj)
 				})
 		case "phones":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_phones(ctx, field, obj)
 				})
 		case "addresses":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_addresses(ctx, field, obj)
 				})
 		case "birthday":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_birthday(ctx, field, obj)
 				})
 		case "identities":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_identities(ctx, field, obj)
 				})
 		case "orders":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_orders(ctx, field, obj)
 				})
 		case "cart":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_cart(ctx, field, obj)
 				})
 		case "carts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_carts(ctx, field, obj)
 				})
 		case "emailMarketing":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_emailMarketing(ctx, field, obj)
 				})
 		case "tickets":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_tickets(ctx, field, obj)
 				})
 		case "timeline":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_timeline(ctx, field, obj)
 				})
 		case "stats":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_stats(ctx, field, obj)
@@ -11722,7 +11723,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 					return ec._Customer_identityHistory(ctx, field, obj)
 				})
 		case "consent":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			inTurn.add(ec.OperationContext, out, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_consent(ctx, field, obj)
@@ -15274,3 +15275,8 @@ func (ec *executionContext) marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 }
 
 // endregion ***************************** type.gotpl *****************************
+
+// FieldsInTurn are the resolver fields resolved one after another on one
+// goroutine (see fieldsInTurn), as graph/internal/inorder was told in
+// generate.go.
+var FieldsInTurn = []string{"Customer.addresses", "Customer.birthday", "Customer.cart", "Customer.carts", "Customer.consent", "Customer.emailMarketing", "Customer.emails", "Customer.identities", "Customer.name", "Customer.names", "Customer.orders", "Customer.phones", "Customer.stats", "Customer.tickets", "Customer.timeline"}

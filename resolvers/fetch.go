@@ -207,6 +207,30 @@ func loadJourney(ctx context.Context, c *identity.Customer) (view.TimelineInput,
 	return in, errs
 }
 
+// loads are what prefetch starts for a selected field of Customer.
+type loads struct{ records, orders, carts, email, consents, events, tickets bool }
+
+// prefetched are the Customer fields prefetch loads for, and what each
+// needs. Their resolvers only wait for loads under way, so the executor
+// resolves them one after another on one goroutine: generate.go names the
+// same fields to graph/internal/inorder (TestPrefetchedFieldsAreResolvedInTurn
+// keeps the two lists equal). A field missing here keeps a goroutine of its
+// own, so that loads it starts itself run beside the others.
+var prefetched = map[string]loads{
+	"name": {records: true}, "names": {records: true}, "emails": {records: true},
+	"phones": {records: true}, "addresses": {records: true}, "birthday": {records: true},
+	// The golden customer's links, loaded before any field.
+	"identities":     {},
+	"orders":         {orders: true},
+	"cart":           {carts: true},
+	"carts":          {carts: true},
+	"emailMarketing": {email: true, events: true},
+	"consent":        {records: true, consents: true},
+	"tickets":        {tickets: true},
+	"timeline":       {records: true, orders: true, carts: true, events: true, tickets: true},
+	"stats":          {records: true, orders: true, carts: true, events: true, tickets: true},
+}
+
 // prefetch loads, with one call per source, everything that the selected
 // fields of customers will ask for. Left to the dataloaders, the items'
 // loads of a list would reach them at different times (gqlgen resolves list
@@ -216,15 +240,16 @@ func loadJourney(ctx context.Context, c *identity.Customer) (view.TimelineInput,
 // the source's error, in the loaders' caches, or wait for a call under way.
 // With wait false it returns at once, the calls running on.
 func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
-	need := map[string]bool{}
+	var want loads
 	lists := false
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
-		need[f.Name] = true
+		l := prefetched[f.Name]
+		want.records, want.orders, want.carts = want.records || l.records, want.orders || l.orders, want.carts || l.carts
+		want.email, want.consents, want.events, want.tickets = want.email || l.email, want.consents || l.consents, want.events || l.events, want.tickets || l.tickets
 		if f.Name == "emailMarketing" {
 			lists = lists || selects(graphql.GetOperationContext(ctx), f.Selections, "lists")
 		}
 	}
-	all := need["timeline"] || need["stats"]
 	keys := map[omnigate.System][]string{}
 	for _, c := range cs {
 		if c == nil {
@@ -251,12 +276,11 @@ func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
 			_ = call()
 		})
 	}
-	wantOrders, wantCarts := all || need["orders"], all || need["cart"] || need["carts"]
 	for _, sys := range omnigate.Systems {
-		if l := ls.Records[sys]; l != nil && (all || need["name"] || need["names"] || need["emails"] || need["phones"] || need["addresses"] || need["birthday"]) {
+		if l := ls.Records[sys]; l != nil && want.records {
 			fill(l, sys)
 		}
-		if wantOrders && wantCarts && len(keys[sys]) > 0 {
+		if want.orders && want.carts && len(keys[sys]) > 0 {
 			// One call for both where the system reads them at once.
 			if call, ok := ls.ReserveOrdersAndCarts(ctx, sys, keys[sys]); ok {
 				wg.Add(1)
@@ -267,24 +291,30 @@ func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
 				continue
 			}
 		}
-		if l := ls.Orders[sys]; l != nil && wantOrders {
+		if l := ls.Orders[sys]; l != nil && want.orders {
 			fill(l, sys)
 		}
-		if l := ls.Carts[sys]; l != nil && wantCarts {
+		if l := ls.Carts[sys]; l != nil && want.carts {
 			fill(l, sys)
 		}
 	}
-	if ls.Profiles != nil && need["emailMarketing"] {
-		if lists {
+	if ls.Profiles != nil {
+		// emailMarketing reads the profiles with their lists only when
+		// asked for them; consent never does. The two loaders are one where
+		// the source cannot leave the lists out.
+		if want.email && lists {
 			fill(ls.Profiles, omnigate.Klaviyo)
-		} else {
-			fill(ls.Consents, omnigate.Klaviyo)
+		}
+		if want.consents || (want.email && !lists) {
+			if !(want.email && lists && ls.Consents == ls.Profiles) {
+				fill(ls.Consents, omnigate.Klaviyo)
+			}
 		}
 	}
-	if ls.Events != nil && (all || need["emailMarketing"]) {
+	if ls.Events != nil && want.events {
 		fill(ls.Events, omnigate.Klaviyo)
 	}
-	if ls.Tickets != nil && (all || need["tickets"]) {
+	if ls.Tickets != nil && want.tickets {
 		fill(ls.Tickets, omnigate.Zendesk)
 	}
 	if wait {

@@ -2,7 +2,9 @@
 // generated executor, graph/exec_gen.go, so that a list whose elements can
 // never reach a field resolver is marshalled in order on the request's
 // goroutine (graph.marshalSliceInOrder) instead of with one goroutine per
-// element (gqlgen's graphql.MarshalSliceConcurrently).
+// element (gqlgen's graphql.MarshalSliceConcurrently); and so that the
+// resolver fields named with -in-turn are resolved one after another, as one
+// task (graph.fieldsInTurn), instead of with one goroutine per field.
 //
 // Marshalling such an element only reads fields the resolvers already
 // loaded: it never waits, so its goroutine bought nothing and cost its
@@ -11,10 +13,11 @@
 // Customer, directly or through a field, an interface or a union) keeps its
 // goroutines, so that the elements' resolvers run side by side.
 //
-// Usage: inorder SCHEMA_GLOB EXEC_FILE
+// Usage: inorder [-in-turn Type.field,...] SCHEMA_GLOB EXEC_FILE
 package main
 
 import (
+	"flag"
 	"fmt"
 	"go/format"
 	"os"
@@ -28,17 +31,27 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: inorder SCHEMA_GLOB EXEC_FILE")
+	inTurn := flag.String("in-turn", "", "comma-separated resolver fields (Type.field) to resolve one after another on one goroutine: fields whose data the resolvers load before any of them is resolved")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: inorder [-in-turn Type.field,...] SCHEMA_GLOB EXEC_FILE")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() != 2 {
+		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(os.Args[1], os.Args[2]); err != nil {
+	var fields []string
+	if *inTurn != "" {
+		fields = strings.Split(*inTurn, ",")
+	}
+	if err := run(flag.Arg(0), flag.Arg(1), fields); err != nil {
 		fmt.Fprintln(os.Stderr, "inorder:", err)
 		os.Exit(1)
 	}
 }
 
-func run(schemaGlob, execFile string) error {
+func run(schemaGlob, execFile string, inTurn []string) error {
 	files, err := filepath.Glob(schemaGlob)
 	if err != nil || len(files) == 0 {
 		return fmt.Errorf("no schema files match %q", schemaGlob)
@@ -63,6 +76,10 @@ func run(schemaGlob, execFile string) error {
 	if err != nil {
 		return err
 	}
+	out, err = ResolveInTurn(out, schema, inTurn)
+	if err != nil {
+		return err
+	}
 	if out == string(b) {
 		return nil
 	}
@@ -70,7 +87,7 @@ func run(schemaGlob, execFile string) error {
 	if err != nil {
 		return fmt.Errorf("rewritten %s does not parse: %w", execFile, err)
 	}
-	fmt.Printf("inorder: %d lists marshalled in order\n", n)
+	fmt.Printf("inorder: %d lists marshalled in order, %d fields resolved in turn\n", n, len(inTurn))
 	return os.WriteFile(execFile, formatted, 0o644)
 }
 
@@ -163,4 +180,78 @@ func mayWait(schema *ast.Schema, resolved map[string]bool) map[string]bool {
 		}
 	}
 	return wait
+}
+
+// fieldsInTurnVar is the generated list of the fields resolved in turn, for
+// the resolvers' tests to compare with what they load ahead.
+const fieldsInTurnVar = "\n// FieldsInTurn are the resolver fields resolved one after another on one\n// goroutine (see fieldsInTurn), as graph/internal/inorder was told in\n// generate.go.\nvar FieldsInTurn = "
+
+// ResolveInTurn returns the executor's source with the given resolver fields
+// (Type.field) scheduled on the object's fieldsInTurn instead of each on its
+// own goroutine. A field that names no field of the schema, or no field
+// that gqlgen resolves concurrently, is an error.
+func ResolveInTurn(src string, schema *ast.Schema, fields []string) (string, error) {
+	byType := map[string][]string{}
+	for _, f := range fields {
+		typ, name, ok := strings.Cut(strings.TrimSpace(f), ".")
+		def := schema.Types[typ]
+		if !ok || def == nil || def.Fields.ForName(name) == nil {
+			return "", fmt.Errorf("-in-turn %q names no field of the schema (want Type.field)", f)
+		}
+		byType[typ] = append(byType[typ], name)
+	}
+	types := make([]string, 0, len(byType))
+	for typ := range byType {
+		types = append(types, typ)
+	}
+	slices.Sort(types)
+	var listed []string
+	for _, typ := range types {
+		head := "\nfunc (ec *executionContext) _" + typ + "(ctx context.Context, sel ast.SelectionSet, obj "
+		start := strings.Index(src, head)
+		if start < 0 {
+			return "", fmt.Errorf("-in-turn: no executor function for type %s", typ)
+		}
+		end := start + strings.Index(src[start:], "\n}\n")
+		body := src[start:end]
+		const decl = "\tdeferred := graphql.NewDeferredGroup(ctx)\n"
+		if !strings.Contains(body, "var inTurn fieldsInTurn") {
+			if !strings.Contains(body, decl) {
+				return "", fmt.Errorf("-in-turn: _%s does not declare its deferred group as expected", typ)
+			}
+			body = strings.Replace(body, decl, decl+"\tvar inTurn fieldsInTurn\n", 1)
+		}
+		for _, name := range byType[typ] {
+			c := "case \"" + name + "\":\n"
+			at := strings.Index(body, c)
+			if at < 0 {
+				return "", fmt.Errorf("-in-turn: _%s has no case for field %s", typ, name)
+			}
+			call := body[at+len(c):]
+			call = strings.TrimLeft(call, "\t")
+			const concurrent = "out.ResolveConcurrently(ec.OperationContext, &deferred, i,"
+			const turn = "inTurn.add(ec.OperationContext, out, &deferred, field, i,"
+			switch {
+			case strings.HasPrefix(call, turn):
+			case strings.HasPrefix(call, concurrent):
+				i := strings.Index(body[at:], concurrent) + at
+				if !strings.Contains(body[i:min(len(body), i+300)], "return ec._"+typ+"_"+name+"(ctx, field, obj)") {
+					return "", fmt.Errorf("-in-turn: _%s's case %s does not resolve _%s_%s", typ, name, typ, name)
+				}
+				body = body[:i] + turn + body[i+len(concurrent):]
+			default:
+				return "", fmt.Errorf("-in-turn: gqlgen does not resolve %s.%s concurrently: it has no resolver taking a context", typ, name)
+			}
+			listed = append(listed, typ+"."+name)
+		}
+		src = src[:start] + body + src[end:]
+	}
+	if i := strings.Index(src, fieldsInTurnVar); i >= 0 {
+		src = src[:i] + src[i+len(fieldsInTurnVar)+strings.Index(src[i+len(fieldsInTurnVar):], "\n")+1:]
+	}
+	if len(listed) == 0 {
+		return src, nil
+	}
+	slices.Sort(listed)
+	return src + fieldsInTurnVar + fmt.Sprintf("%#v", listed) + "\n", nil
 }

@@ -66,3 +66,80 @@ func TestRewriteRefusesWhatIsNotTheExecutor(t *testing.T) {
 		t.Errorf("a resolver of no schema type: %v", err)
 	}
 }
+
+// objectFunc is an executor function for Customer as gqlgen writes it:
+// total is resolved concurrently, id is not.
+const objectFunc = `
+func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *model.Customer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "id":
+			out.Values[i] = ec._Customer_id(ctx, field, obj)
+		case "total":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_total(ctx, field, obj)
+				})
+		}
+	}
+	out.Dispatch(ctx)
+	return out
+}
+`
+
+func TestResolveInTurnRewritesTheNamedFields(t *testing.T) {
+	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "s.graphqls", Input: testSchema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "package graph\n" + objectFunc
+	out, err := ResolveInTurn(src, schema, []string{"Customer.total"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"\tdeferred := graphql.NewDeferredGroup(ctx)\n\tvar inTurn fieldsInTurn\n",
+		"case \"total\":\n\t\t\tinTurn.add(ec.OperationContext, out, &deferred, field, i,\n\t\t\t\ttrue, true,",
+		`var FieldsInTurn = []string{"Customer.total"}`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rewritten executor lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "ResolveConcurrently") {
+		t.Errorf("total still resolved concurrently:\n%s", out)
+	}
+	// Running it again changes nothing.
+	again, err := ResolveInTurn(out, schema, []string{"Customer.total"})
+	if err != nil || again != out {
+		t.Fatalf("second run changed the source (err %v):\n%s", err, again)
+	}
+	// Named no fields, it leaves the functions alone.
+	if none, err := ResolveInTurn(src, schema, nil); err != nil || none != src {
+		t.Fatalf("no fields: changed the source (err %v)", err)
+	}
+}
+
+func TestResolveInTurnRefusesWhatItCannotRewrite(t *testing.T) {
+	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "s.graphqls", Input: testSchema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "package graph\n" + objectFunc
+	for field, want := range map[string]string{
+		"Customer.nope": "names no field",
+		"total":         "names no field",
+		"Customer.id":   "does not resolve Customer.id concurrently",
+		"Order.total":   "no executor function for type Order",
+	} {
+		_, err := ResolveInTurn(src, schema, []string{field})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want one saying %q", field, err, want)
+		}
+	}
+}
