@@ -1,0 +1,130 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// post is GraphQL over HTTP POST, as gqlgen's transport.POST answers it,
+// but written once. gqlgen encodes the finished answer again with
+// encoding/json, which re-reads and compacts the data the executor already
+// wrote compact, and the answer then went out in 4 KB chunks, a write to the
+// connection each. post writes an answer without errors or extensions
+// itself, and every answer with its Content-Length in one write.
+// TestPostAnswersAsGqlgenDoes holds it to gqlgen's answers.
+type post struct{ transport.POST }
+
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// answers are the buffers answers are written into; one larger than
+// keepAnswer is left to the collector.
+var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const keepAnswer = 256 << 10
+
+func (post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	contentType := responseType(r.Header.Get("Accept"))
+	w.Header().Set("Content-Type", contentType)
+	start := graphql.Now()
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		write(w, http.StatusOK, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("could not read request body: %+v", err)}))
+		return
+	}
+	var params graphql.RawParams
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&params); err != nil {
+		write(w, http.StatusBadRequest, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("json request body could not be decoded: %+v body:%s", err, body)}))
+		return
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	oc, errs := exec.CreateOperationContext(ctx, &params)
+	if errs != nil {
+		// Protocol errors (the query does not parse or validate) are a bad
+		// request in application/graphql-response+json; in application/json
+		// gqlgen answers 422.
+		status := http.StatusOK
+		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+			status = http.StatusUnprocessableEntity
+			if contentType == mediaGraphQLResponse {
+				status = http.StatusBadRequest
+			}
+		}
+		write(w, status, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, oc)
+	write(w, http.StatusOK, responses(ctx))
+}
+
+// responseType is the media type of the answer, from the client's Accept
+// header: the first of application/json and application/graphql-response+json
+// it names, application/json for any type or none, and
+// application/graphql-response+json when it names neither.
+func responseType(accept string) string {
+	if accept == "" {
+		return mediaJSON
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		media, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch media {
+		case "*/*", "application/*", mediaJSON:
+			return mediaJSON
+		case mediaGraphQLResponse:
+			return mediaGraphQLResponse
+		}
+	}
+	return mediaGraphQLResponse
+}
+
+// write sends resp with status and its length, in one write to the
+// connection.
+func write(w http.ResponseWriter, status int, resp *graphql.Response) {
+	buf := answers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= keepAnswer {
+			buf.Reset()
+			answers.Put(buf)
+		}
+	}()
+	if len(resp.Errors) == 0 && resp.Label == "" && resp.Path == nil && resp.HasNext == nil && len(resp.Extensions) == 0 {
+		// The executor's data is compact JSON already.
+		buf.WriteString(`{"data":`)
+		if len(resp.Data) == 0 {
+			buf.WriteString("null")
+		} else {
+			buf.Write(resp.Data)
+		}
+		buf.WriteByte('}')
+	} else {
+		b, err := json.Marshal(resp)
+		if err != nil {
+			panic(fmt.Errorf("unable to marshal %s: %w", string(resp.Data), err))
+		}
+		buf.Write(b)
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

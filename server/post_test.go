@@ -1,0 +1,91 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/graph"
+)
+
+// TestPostAnswersAsGqlgenDoes sends the same requests to gqlgen's POST
+// transport and to post, over the gateway's schema with no resolvers (a
+// field that needs one panics, which the recover function turns into an
+// error): status, content type and answer must be the same, and post's
+// answer carries its length.
+func TestPostAnswersAsGqlgenDoes(t *testing.T) {
+	schema := graph.NewExecutableSchema(graph.Config{})
+	serve := func(tr graphql.Transport) *handler.Server {
+		h := handler.New(schema)
+		h.AddTransport(tr)
+		h.SetErrorPresenter(ErrorPresenter(slog.New(slog.NewTextHandler(io.Discard, nil))))
+		h.SetRecoverFunc(func(ctx context.Context, p any) error {
+			return omnigate.Errorf(omnigate.EINTERNAL, "internal error")
+		})
+		return h
+	}
+	gqlgen, ours := serve(transport.POST{}), serve(post{})
+	bodies := []string{
+		`{"query":"{ __typename }"}`,
+		`{"query":"{ a: __typename b: __typename }"}`,
+		`{"query":"{ __schema { queryType { name } mutationType { name } } }"}`,
+		`{"query":"query Q($id: ID!) { __typename }","variables":{"id":"x"},"operationName":"Q"}`,
+		`{"query":"{ customer(id: \"1\") { id } }"}`,
+		`{"query":"{ nope }"}`,
+		`{"query":"{"}`,
+		`{"query":"query Q($id: ID!) { __typename }"}`,
+		`{"query":"{ __typename }", "variables": 3}`,
+		`not json`,
+		``,
+	}
+	accepts := []string{"", "application/json", "application/graphql-response+json", "*/*", "text/html", "application/graphql-response+json, application/json;q=0.9"}
+	for _, body := range bodies {
+		for _, accept := range accepts {
+			ask := func(h http.Handler) *http.Response {
+				req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				if accept != "" {
+					req.Header.Set("Accept", accept)
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				return rec.Result()
+			}
+			want, got := ask(gqlgen), ask(ours)
+			name := body + " accepting " + accept
+			if got.StatusCode != want.StatusCode {
+				t.Errorf("%s: status %d, gqlgen %d", name, got.StatusCode, want.StatusCode)
+			}
+			if g, w := got.Header.Get("Content-Type"), want.Header.Get("Content-Type"); g != w {
+				t.Errorf("%s: content type %q, gqlgen %q", name, g, w)
+			}
+			wantBody, _ := io.ReadAll(want.Body)
+			gotBody, _ := io.ReadAll(got.Body)
+			var wv, gv any
+			if err := json.Unmarshal(wantBody, &wv); err != nil {
+				t.Fatalf("%s: gqlgen answered no JSON: %s", name, wantBody)
+			}
+			if err := json.Unmarshal(gotBody, &gv); err != nil {
+				t.Fatalf("%s: post answered no JSON: %s", name, gotBody)
+			}
+			if !reflect.DeepEqual(gv, wv) {
+				t.Errorf("%s: answered\n  %s\ngqlgen\n  %s", name, gotBody, wantBody)
+			}
+			if n := got.Header.Get("Content-Length"); n != strconv.Itoa(len(gotBody)) {
+				t.Errorf("%s: Content-Length %q for %d bytes", name, n, len(gotBody))
+			}
+		}
+	}
+}
