@@ -79,3 +79,25 @@ func TestFieldsInTurnPanicNullsOnlyItsField(t *testing.T) {
 		}
 	}
 }
+
+// An object with a deferred field gets gqlgen's group, ready for the field;
+// any other an empty one, which a field set never touches.
+func TestDeferredGroupOnlyForDeferredFields(t *testing.T) {
+	ctx := context.Background()
+	plain := collected("a", "b")
+	if g := deferredGroup(ctx, plain); g.FieldSet != nil || g.Defers != nil || g.Path != nil {
+		t.Fatalf("no field deferred, got a group with %+v", g)
+	}
+	withDefer := collected("a", "b")
+	withDefer[1].Deferrables = []*graphql.Deferrable{{Label: "later"}}
+	g := deferredGroup(ctx, withDefer)
+	if g.FieldSet == nil || g.Defers == nil {
+		t.Fatalf("a deferred field, got a group without field set or map: %+v", g)
+	}
+	// gqlgen's ResolveConcurrently files the deferred field in the group.
+	out := graphql.NewFieldSet(withDefer)
+	out.ResolveConcurrently(&graphql.OperationContext{}, &g, 1, false, false, func(context.Context) graphql.Marshaler { return graphql.Null })
+	if len(g.Defers) != 1 || g.Defers["later"] == nil {
+		t.Fatalf("deferred field not filed under its label: %v", g.Defers)
+	}
+}

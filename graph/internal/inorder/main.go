@@ -4,7 +4,9 @@
 // goroutine (graph.marshalSliceInOrder) instead of with one goroutine per
 // element (gqlgen's graphql.MarshalSliceConcurrently); and so that the
 // resolver fields named with -in-turn are resolved one after another, as one
-// task (graph.fieldsInTurn), instead of with one goroutine per field.
+// task (graph.fieldsInTurn), instead of with one goroutine per field; and
+// so that an object makes its group of deferred fields (@defer) only when it
+// has one (graph.deferredGroup).
 //
 // Marshalling such an element only reads fields the resolvers already
 // loaded: it never waits, so its goroutine bought nothing and cost its
@@ -80,6 +82,7 @@ func run(schemaGlob, execFile string, inTurn []string) error {
 	if err != nil {
 		return err
 	}
+	out, groups := LazyDeferredGroups(out)
 	if out == string(b) {
 		return nil
 	}
@@ -87,7 +90,7 @@ func run(schemaGlob, execFile string, inTurn []string) error {
 	if err != nil {
 		return fmt.Errorf("rewritten %s does not parse: %w", execFile, err)
 	}
-	fmt.Printf("inorder: %d lists marshalled in order, %d fields resolved in turn\n", n, len(inTurn))
+	fmt.Printf("inorder: %d lists marshalled in order, %d fields resolved in turn, %d deferred groups made only for deferred fields\n", n, len(inTurn), groups)
 	return os.WriteFile(execFile, formatted, 0o644)
 }
 
@@ -214,12 +217,13 @@ func ResolveInTurn(src string, schema *ast.Schema, fields []string) (string, err
 		}
 		end := start + strings.Index(src[start:], "\n}\n")
 		body := src[start:end]
-		const decl = "\tdeferred := graphql.NewDeferredGroup(ctx)\n"
 		if !strings.Contains(body, "var inTurn fieldsInTurn") {
-			if !strings.Contains(body, decl) {
+			decl := strings.Index(body, "\tdeferred := ")
+			if decl < 0 {
 				return "", fmt.Errorf("-in-turn: _%s does not declare its deferred group as expected", typ)
 			}
-			body = strings.Replace(body, decl, decl+"\tvar inTurn fieldsInTurn\n", 1)
+			decl += strings.Index(body[decl:], "\n") + 1
+			body = body[:decl] + "\tvar inTurn fieldsInTurn\n" + body[decl:]
 		}
 		for _, name := range byType[typ] {
 			c := "case \"" + name + "\":\n"
@@ -254,4 +258,14 @@ func ResolveInTurn(src string, schema *ast.Schema, fields []string) (string, err
 	}
 	slices.Sort(listed)
 	return src + fieldsInTurnVar + fmt.Sprintf("%#v", listed) + "\n", nil
+}
+
+// LazyDeferredGroups returns the executor's source with every object's
+// deferred group made by graph.deferredGroup, which makes gqlgen's only for
+// an object with a deferred field, and how many it changed. gqlgen's
+// computes the object's path and makes a field set and a map for every
+// object of the answer.
+func LazyDeferredGroups(src string) (string, int) {
+	const eager, lazy = "deferred := graphql.NewDeferredGroup(ctx)\n", "deferred := deferredGroup(ctx, fields)\n"
+	return strings.ReplaceAll(src, eager, lazy), strings.Count(src, eager)
 }

@@ -143,3 +143,14 @@ func TestResolveInTurnRefusesWhatItCannotRewrite(t *testing.T) {
 		}
 	}
 }
+
+func TestLazyDeferredGroups(t *testing.T) {
+	src := "package graph\n" + objectFunc + strings.Replace(objectFunc, "_Customer(", "_Order(", 1)
+	out, n := LazyDeferredGroups(src)
+	if n != 2 || strings.Contains(out, "graphql.NewDeferredGroup(") || strings.Count(out, "deferred := deferredGroup(ctx, fields)\n") != 2 {
+		t.Fatalf("%d groups rewritten:\n%s", n, out)
+	}
+	if again, n := LazyDeferredGroups(out); again != out || n != 0 {
+		t.Fatalf("second run changed %d", n)
+	}
+}
