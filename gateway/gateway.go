@@ -124,10 +124,12 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Connect
 		log = slog.Default()
 	}
 	// One transport for all systems: keep-alive connections to each, enough
-	// of them idle for a busy gateway.
+	// of them idle for a busy gateway. A page of events or orders is tens of
+	// KB, sent in chunks: with the default 4 KB read buffer each chunk took a
+	// read from the connection of its own.
 	hc := &http.Client{Transport: &http.Transport{
 		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 512, MaxIdleConnsPerHost: 128,
-		IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true,
+		IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true, ReadBufferSize: 32 << 10,
 	}}
 	src := &loaders.Sources{
 		Finders:     map[omnigate.System]omnigate.CustomerFinder{},
