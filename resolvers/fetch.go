@@ -210,6 +210,14 @@ func loadJourney(ctx context.Context, c *identity.Customer) (view.TimelineInput,
 // loads are what prefetch starts for a selected field of Customer.
 type loads struct{ records, orders, carts, email, consents, events, tickets bool }
 
+// with returns what l and m load together.
+func (l loads) with(m loads) loads {
+	return loads{
+		records: l.records || m.records, orders: l.orders || m.orders, carts: l.carts || m.carts,
+		email: l.email || m.email, consents: l.consents || m.consents, events: l.events || m.events, tickets: l.tickets || m.tickets,
+	}
+}
+
 // prefetched are the Customer fields prefetch loads for, and what each
 // needs. Their resolvers only wait for loads under way, so the executor
 // resolves them one after another on one goroutine: generate.go names the
@@ -243,9 +251,7 @@ func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
 	var want loads
 	lists := false
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
-		l := prefetched[f.Name]
-		want.records, want.orders, want.carts = want.records || l.records, want.orders || l.orders, want.carts || l.carts
-		want.email, want.consents, want.events, want.tickets = want.email || l.email, want.consents || l.consents, want.events || l.events, want.tickets || l.tickets
+		want = want.with(prefetched[f.Name])
 		if f.Name == "emailMarketing" {
 			lists = lists || selects(graphql.GetOperationContext(ctx), f.Selections, "lists")
 		}
