@@ -36,8 +36,8 @@ func marshalSliceInOrder(ctx context.Context, length int, _ int64, omitPanicHand
 // deferredGroup is graphql.NewDeferredGroup for an object with a deferred
 // field (@defer), and an empty group for any other. gqlgen's computes the
 // object's path and makes a field set and a map, which only a deferred
-// field uses: for every object of every answer, 6% of the gateway's
-// allocations for a customer 360. graph/internal/inorder rewrites the
+// field uses: for every object of every answer, a tenth of the gateway's
+// allocations for a customer 360 (5,591 -> 5,049 per query without them). graph/internal/inorder rewrites the
 // generated executor to call it.
 func deferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql.DeferredGroup {
 	for _, f := range fields {

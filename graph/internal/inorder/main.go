@@ -239,7 +239,9 @@ func ResolveInTurn(src string, schema *ast.Schema, fields []string) (string, err
 			case strings.HasPrefix(call, turn):
 			case strings.HasPrefix(call, concurrent):
 				i := strings.Index(body[at:], concurrent) + at
-				if !strings.Contains(body[i:min(len(body), i+300)], "return ec._"+typ+"_"+name+"(ctx, field, obj)") {
+				// The call ends where its closure does.
+				end := strings.Index(body[i:], "})")
+				if end < 0 || !strings.Contains(body[i:i+end], "return ec._"+typ+"_"+name+"(ctx, field, obj)") {
 					return "", fmt.Errorf("-in-turn: _%s's case %s does not resolve _%s_%s", typ, name, typ, name)
 				}
 				body = body[:i] + turn + body[i+len(concurrent):]

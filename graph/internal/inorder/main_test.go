@@ -142,6 +142,11 @@ func TestResolveInTurnRefusesWhatItCannotRewrite(t *testing.T) {
 			t.Errorf("%s: error %v, want one saying %q", field, err, want)
 		}
 	}
+	// A case whose closure resolves another field is not what gqlgen writes.
+	other := strings.Replace(src, "return ec._Customer_total(", "return ec._Customer_other(", 1)
+	if _, err := ResolveInTurn(other, schema, []string{"Customer.total"}); err == nil || !strings.Contains(err.Error(), "does not resolve _Customer_total") {
+		t.Errorf("a case resolving another field: %v", err)
+	}
 }
 
 func TestLazyDeferredGroups(t *testing.T) {
