@@ -4183,6 +4183,9 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Cart_id(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4206,6 +4209,9 @@ func (ec *executionContext) fieldContext_Cart_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Cart_system(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, field.Selections, obj.System)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4229,6 +4235,9 @@ func (ec *executionContext) fieldContext_Cart_system(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Cart_channel(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSalesChannel2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSalesChannel(ctx, field.Selections, obj.Channel)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4348,6 +4357,9 @@ func (ec *executionContext) fieldContext_Cart_total(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Cart_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4371,6 +4383,9 @@ func (ec *executionContext) fieldContext_Cart_createdAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Cart_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4394,6 +4409,9 @@ func (ec *executionContext) fieldContext_Cart_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _CartLineOrigin_system(ctx context.Context, field graphql.CollectedField, obj *model.CartLineOrigin) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, field.Selections, obj.System)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4417,6 +4435,9 @@ func (ec *executionContext) fieldContext_CartLineOrigin_system(_ context.Context
 }
 
 func (ec *executionContext) _CartLineOrigin_channel(ctx context.Context, field graphql.CollectedField, obj *model.CartLineOrigin) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSalesChannel2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSalesChannel(ctx, field.Selections, obj.Channel)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4440,6 +4461,9 @@ func (ec *executionContext) fieldContext_CartLineOrigin_channel(_ context.Contex
 }
 
 func (ec *executionContext) _CartLineOrigin_cartId(ctx context.Context, field graphql.CollectedField, obj *model.CartLineOrigin) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.CartID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4495,6 +4519,9 @@ func (ec *executionContext) fieldContext_CartLineOrigin_store(_ context.Context,
 }
 
 func (ec *executionContext) _CartLineOrigin_quantity(ctx context.Context, field graphql.CollectedField, obj *model.CartLineOrigin) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4518,6 +4545,9 @@ func (ec *executionContext) fieldContext_CartLineOrigin_quantity(_ context.Conte
 }
 
 func (ec *executionContext) _ChannelConsent_channel(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Channel)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4541,6 +4571,9 @@ func (ec *executionContext) fieldContext_ChannelConsent_channel(_ context.Contex
 }
 
 func (ec *executionContext) _ChannelConsent_status(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNConsentStatus2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐConsentStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4564,6 +4597,9 @@ func (ec *executionContext) fieldContext_ChannelConsent_status(_ context.Context
 }
 
 func (ec *executionContext) _ChannelConsent_method(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Method)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4587,6 +4623,9 @@ func (ec *executionContext) fieldContext_ChannelConsent_method(_ context.Context
 }
 
 func (ec *executionContext) _ChannelConsent_at(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.At)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4610,6 +4649,9 @@ func (ec *executionContext) fieldContext_ChannelConsent_at(_ context.Context, fi
 }
 
 func (ec *executionContext) _ChannelConsent_source(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOSystem2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, field.Selections, obj.Source)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4633,6 +4675,9 @@ func (ec *executionContext) fieldContext_ChannelConsent_source(_ context.Context
 }
 
 func (ec *executionContext) _ChannelConsent_recordId(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.RecordID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4656,6 +4701,9 @@ func (ec *executionContext) fieldContext_ChannelConsent_recordId(_ context.Conte
 }
 
 func (ec *executionContext) _Consent_channel(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Channel)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4679,6 +4727,9 @@ func (ec *executionContext) fieldContext_Consent_channel(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Consent_status(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNConsentStatus2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐConsentStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4702,6 +4753,9 @@ func (ec *executionContext) fieldContext_Consent_status(_ context.Context, field
 }
 
 func (ec *executionContext) _Consent_method(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Method)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4725,6 +4779,9 @@ func (ec *executionContext) fieldContext_Consent_method(_ context.Context, field
 }
 
 func (ec *executionContext) _Consent_at(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.At)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4748,6 +4805,9 @@ func (ec *executionContext) fieldContext_Consent_at(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Consent_source(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, field.Selections, obj.Source)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4771,6 +4831,9 @@ func (ec *executionContext) fieldContext_Consent_source(_ context.Context, field
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5450,6 +5513,9 @@ func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _CustomerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5473,6 +5539,9 @@ func (ec *executionContext) fieldContext_CustomerConnection_totalCount(_ context
 }
 
 func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5560,6 +5629,9 @@ func (ec *executionContext) fieldContext_CustomerStats_lifetimeValue(_ context.C
 }
 
 func (ec *executionContext) _CustomerStats_orderCount(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.OrderCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5583,6 +5655,9 @@ func (ec *executionContext) fieldContext_CustomerStats_orderCount(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerStats_webshopOrderCount(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.WebshopOrderCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5606,6 +5681,9 @@ func (ec *executionContext) fieldContext_CustomerStats_webshopOrderCount(_ conte
 }
 
 func (ec *executionContext) _CustomerStats_storeOrderCount(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.StoreOrderCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5661,6 +5739,9 @@ func (ec *executionContext) fieldContext_CustomerStats_averageOrderValue(_ conte
 }
 
 func (ec *executionContext) _CustomerStats_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.FirstSeen)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5684,6 +5765,9 @@ func (ec *executionContext) fieldContext_CustomerStats_firstSeen(_ context.Conte
 }
 
 func (ec *executionContext) _CustomerStats_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastSeen)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5730,6 +5814,9 @@ func (ec *executionContext) fieldContext_CustomerStats_channels(_ context.Contex
 }
 
 func (ec *executionContext) _CustomerStats_omnichannel(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Omnichannel)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5753,6 +5840,9 @@ func (ec *executionContext) fieldContext_CustomerStats_omnichannel(_ context.Con
 }
 
 func (ec *executionContext) _CustomerStats_preferredChannel(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOSalesChannel2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSalesChannel(ctx, field.Selections, obj.PreferredChannel)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5808,6 +5898,9 @@ func (ec *executionContext) fieldContext_CustomerStats_preferredStore(_ context.
 }
 
 func (ec *executionContext) _EmailEvent_id(ctx context.Context, field graphql.CollectedField, obj *model.EmailEvent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5831,6 +5924,9 @@ func (ec *executionContext) fieldContext_EmailEvent_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _EmailEvent_kind(ctx context.Context, field graphql.CollectedField, obj *model.EmailEvent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNEmailEventKind2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐEmailEventKind(ctx, field.Selections, obj.Kind)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5854,6 +5950,9 @@ func (ec *executionContext) fieldContext_EmailEvent_kind(_ context.Context, fiel
 }
 
 func (ec *executionContext) _EmailEvent_subject(ctx context.Context, field graphql.CollectedField, obj *model.EmailEvent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Subject)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5877,6 +5976,9 @@ func (ec *executionContext) fieldContext_EmailEvent_subject(_ context.Context, f
 }
 
 func (ec *executionContext) _EmailEvent_campaign(ctx context.Context, field graphql.CollectedField, obj *model.EmailEvent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Campaign)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5900,6 +6002,9 @@ func (ec *executionContext) fieldContext_EmailEvent_campaign(_ context.Context, 
 }
 
 func (ec *executionContext) _EmailEvent_url(ctx context.Context, field graphql.CollectedField, obj *model.EmailEvent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.URL)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5955,6 +6060,9 @@ func (ec *executionContext) fieldContext_EmailEvent_value(_ context.Context, fie
 }
 
 func (ec *executionContext) _EmailEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.EmailEvent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) && !obj.At.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.At)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6033,6 +6141,9 @@ func (ec *executionContext) fieldContext_EmailMarketing_lists(_ context.Context,
 }
 
 func (ec *executionContext) _EmailMarketing_received(ctx context.Context, field graphql.CollectedField, obj *model.EmailMarketing) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Received)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6056,6 +6167,9 @@ func (ec *executionContext) fieldContext_EmailMarketing_received(_ context.Conte
 }
 
 func (ec *executionContext) _EmailMarketing_opened(ctx context.Context, field graphql.CollectedField, obj *model.EmailMarketing) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Opened)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6079,6 +6193,9 @@ func (ec *executionContext) fieldContext_EmailMarketing_opened(_ context.Context
 }
 
 func (ec *executionContext) _EmailMarketing_clicked(ctx context.Context, field graphql.CollectedField, obj *model.EmailMarketing) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Clicked)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6192,6 +6309,9 @@ func (ec *executionContext) fieldContext_EmailMarketing_recentEvents(ctx context
 }
 
 func (ec *executionContext) _Erasure_dryRun(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.DryRun)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6215,6 +6335,9 @@ func (ec *executionContext) fieldContext_Erasure_dryRun(_ context.Context, field
 }
 
 func (ec *executionContext) _Erasure_customerId(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.CustomerID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6339,6 +6462,9 @@ func (ec *executionContext) fieldContext_Erasure_aliases(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Erasure_historyEntries(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.HistoryEntries)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6394,6 +6520,9 @@ func (ec *executionContext) fieldContext_Erasure_change(_ context.Context, field
 }
 
 func (ec *executionContext) _Identity_system(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, field.Selections, obj.System)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6417,6 +6546,9 @@ func (ec *executionContext) fieldContext_Identity_system(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Identity_externalId(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.ExternalID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6440,6 +6572,9 @@ func (ec *executionContext) fieldContext_Identity_externalId(_ context.Context, 
 }
 
 func (ec *executionContext) _Identity_rule(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Rule)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6463,6 +6598,9 @@ func (ec *executionContext) fieldContext_Identity_rule(_ context.Context, field 
 }
 
 func (ec *executionContext) _Identity_evidence(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Evidence)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6486,6 +6624,9 @@ func (ec *executionContext) fieldContext_Identity_evidence(_ context.Context, fi
 }
 
 func (ec *executionContext) _Identity_linkedAt(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) && !obj.LinkedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.LinkedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6509,6 +6650,9 @@ func (ec *executionContext) fieldContext_Identity_linkedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _IdentityChange_id(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6532,6 +6676,9 @@ func (ec *executionContext) fieldContext_IdentityChange_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _IdentityChange_at(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) && !obj.At.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.At)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6555,6 +6702,9 @@ func (ec *executionContext) fieldContext_IdentityChange_at(_ context.Context, fi
 }
 
 func (ec *executionContext) _IdentityChange_actor(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Actor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6578,6 +6728,9 @@ func (ec *executionContext) fieldContext_IdentityChange_actor(_ context.Context,
 }
 
 func (ec *executionContext) _IdentityChange_action(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNIdentityAction2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityAction(ctx, field.Selections, obj.Action)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6601,6 +6754,9 @@ func (ec *executionContext) fieldContext_IdentityChange_action(_ context.Context
 }
 
 func (ec *executionContext) _IdentityChange_rule(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Rule)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6624,6 +6780,9 @@ func (ec *executionContext) fieldContext_IdentityChange_rule(_ context.Context, 
 }
 
 func (ec *executionContext) _IdentityChange_evidence(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Evidence)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6789,6 +6948,9 @@ func (ec *executionContext) fieldContext_IdentityChangeResult_change(_ context.C
 }
 
 func (ec *executionContext) _IdentityConflict_id(ctx context.Context, field graphql.CollectedField, obj *model.IdentityConflict) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6812,6 +6974,9 @@ func (ec *executionContext) fieldContext_IdentityConflict_id(_ context.Context, 
 }
 
 func (ec *executionContext) _IdentityConflict_at(ctx context.Context, field graphql.CollectedField, obj *model.IdentityConflict) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) && !obj.At.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.At)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6835,6 +7000,9 @@ func (ec *executionContext) fieldContext_IdentityConflict_at(_ context.Context, 
 }
 
 func (ec *executionContext) _IdentityConflict_actor(ctx context.Context, field graphql.CollectedField, obj *model.IdentityConflict) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Actor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6913,6 +7081,9 @@ func (ec *executionContext) fieldContext_IdentityConflict_records(_ context.Cont
 }
 
 func (ec *executionContext) _IdentityConflict_evidence(ctx context.Context, field graphql.CollectedField, obj *model.IdentityConflict) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Evidence)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6936,6 +7107,9 @@ func (ec *executionContext) fieldContext_IdentityConflict_evidence(_ context.Con
 }
 
 func (ec *executionContext) _IdentityStats_customers(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Customers)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6959,6 +7133,9 @@ func (ec *executionContext) fieldContext_IdentityStats_customers(_ context.Conte
 }
 
 func (ec *executionContext) _IdentityStats_merged(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Merged)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6982,6 +7159,9 @@ func (ec *executionContext) fieldContext_IdentityStats_merged(_ context.Context,
 }
 
 func (ec *executionContext) _IdentityStats_erased(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Erased)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7005,6 +7185,9 @@ func (ec *executionContext) fieldContext_IdentityStats_erased(_ context.Context,
 }
 
 func (ec *executionContext) _IdentityStats_records(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Records)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7060,6 +7243,9 @@ func (ec *executionContext) fieldContext_IdentityStats_recordsBySystem(_ context
 }
 
 func (ec *executionContext) _IdentityStats_conflicts(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Conflicts)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7083,6 +7269,9 @@ func (ec *executionContext) fieldContext_IdentityStats_conflicts(_ context.Conte
 }
 
 func (ec *executionContext) _IdentityStats_suggestions(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Suggestions)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7106,6 +7295,9 @@ func (ec *executionContext) fieldContext_IdentityStats_suggestions(_ context.Con
 }
 
 func (ec *executionContext) _IdentityStats_at(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) && !obj.At.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.At)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7129,6 +7321,9 @@ func (ec *executionContext) fieldContext_IdentityStats_at(_ context.Context, fie
 }
 
 func (ec *executionContext) _IdentitySuggestion_id(ctx context.Context, field graphql.CollectedField, obj *model.IdentitySuggestion) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7221,6 +7416,9 @@ func (ec *executionContext) fieldContext_IdentitySuggestion_evidence(_ context.C
 }
 
 func (ec *executionContext) _IdentitySuggestion_at(ctx context.Context, field graphql.CollectedField, obj *model.IdentitySuggestion) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) && !obj.At.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.At)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7244,6 +7442,9 @@ func (ec *executionContext) fieldContext_IdentitySuggestion_at(_ context.Context
 }
 
 func (ec *executionContext) _LineItem_sku(ctx context.Context, field graphql.CollectedField, obj *model.LineItem) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Sku)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7267,6 +7468,9 @@ func (ec *executionContext) fieldContext_LineItem_sku(_ context.Context, field g
 }
 
 func (ec *executionContext) _LineItem_name(ctx context.Context, field graphql.CollectedField, obj *model.LineItem) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7290,6 +7494,9 @@ func (ec *executionContext) fieldContext_LineItem_name(_ context.Context, field 
 }
 
 func (ec *executionContext) _LineItem_quantity(ctx context.Context, field graphql.CollectedField, obj *model.LineItem) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7377,6 +7584,9 @@ func (ec *executionContext) fieldContext_LineItem_total(_ context.Context, field
 }
 
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Amount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7400,6 +7610,9 @@ func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field g
 }
 
 func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Currency)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7423,6 +7636,9 @@ func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field
 }
 
 func (ec *executionContext) _Money_formatted(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Formatted)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7710,6 +7926,9 @@ func (ec *executionContext) fieldContext_Mutation_dismissSuggestion(ctx context.
 }
 
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7733,6 +7952,9 @@ func (ec *executionContext) fieldContext_Order_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Order_system(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, field.Selections, obj.System)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7756,6 +7978,9 @@ func (ec *executionContext) fieldContext_Order_system(_ context.Context, field g
 }
 
 func (ec *executionContext) _Order_number(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Number)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7779,6 +8004,9 @@ func (ec *executionContext) fieldContext_Order_number(_ context.Context, field g
 }
 
 func (ec *executionContext) _Order_channel(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSalesChannel2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSalesChannel(ctx, field.Selections, obj.Channel)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7834,6 +8062,9 @@ func (ec *executionContext) fieldContext_Order_store(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Order_state(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.State)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7921,6 +8152,9 @@ func (ec *executionContext) fieldContext_Order_total(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Order_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) && !obj.CreatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8008,6 +8242,9 @@ func (ec *executionContext) fieldContext_OrderConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _OrderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8031,6 +8268,9 @@ func (ec *executionContext) fieldContext_OrderConnection_totalCount(_ context.Co
 }
 
 func (ec *executionContext) _OrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8086,6 +8326,9 @@ func (ec *executionContext) fieldContext_OrderEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8109,6 +8352,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasPreviousPage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8132,6 +8378,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Cont
 }
 
 func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.StartCursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8155,6 +8404,9 @@ func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EndCursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8178,6 +8430,9 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 }
 
 func (ec *executionContext) _PersonName_givenName(ctx context.Context, field graphql.CollectedField, obj *model.PersonName) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.GivenName)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8201,6 +8456,9 @@ func (ec *executionContext) fieldContext_PersonName_givenName(_ context.Context,
 }
 
 func (ec *executionContext) _PersonName_familyName(ctx context.Context, field graphql.CollectedField, obj *model.PersonName) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.FamilyName)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8224,6 +8482,9 @@ func (ec *executionContext) fieldContext_PersonName_familyName(_ context.Context
 }
 
 func (ec *executionContext) _PersonName_fullName(ctx context.Context, field graphql.CollectedField, obj *model.PersonName) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.FullName)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8247,6 +8508,9 @@ func (ec *executionContext) fieldContext_PersonName_fullName(_ context.Context, 
 }
 
 func (ec *executionContext) _PersonName_source(ctx context.Context, field graphql.CollectedField, obj *model.PersonName) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, field.Selections, obj.Source)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8270,6 +8534,9 @@ func (ec *executionContext) fieldContext_PersonName_source(_ context.Context, fi
 }
 
 func (ec *executionContext) _PersonName_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.PersonName) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8293,6 +8560,9 @@ func (ec *executionContext) fieldContext_PersonName_updatedAt(_ context.Context,
 }
 
 func (ec *executionContext) _PostalAddress_line1(ctx context.Context, field graphql.CollectedField, obj *model.PostalAddress) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Line1)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8316,6 +8586,9 @@ func (ec *executionContext) fieldContext_PostalAddress_line1(_ context.Context, 
 }
 
 func (ec *executionContext) _PostalAddress_line2(ctx context.Context, field graphql.CollectedField, obj *model.PostalAddress) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Line2)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8339,6 +8612,9 @@ func (ec *executionContext) fieldContext_PostalAddress_line2(_ context.Context, 
 }
 
 func (ec *executionContext) _PostalAddress_city(ctx context.Context, field graphql.CollectedField, obj *model.PostalAddress) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.City)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8362,6 +8638,9 @@ func (ec *executionContext) fieldContext_PostalAddress_city(_ context.Context, f
 }
 
 func (ec *executionContext) _PostalAddress_postalCode(ctx context.Context, field graphql.CollectedField, obj *model.PostalAddress) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.PostalCode)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8385,6 +8664,9 @@ func (ec *executionContext) fieldContext_PostalAddress_postalCode(_ context.Cont
 }
 
 func (ec *executionContext) _PostalAddress_region(ctx context.Context, field graphql.CollectedField, obj *model.PostalAddress) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Region)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8408,6 +8690,9 @@ func (ec *executionContext) fieldContext_PostalAddress_region(_ context.Context,
 }
 
 func (ec *executionContext) _PostalAddress_country(ctx context.Context, field graphql.CollectedField, obj *model.PostalAddress) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Country)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8431,6 +8716,9 @@ func (ec *executionContext) fieldContext_PostalAddress_country(_ context.Context
 }
 
 func (ec *executionContext) _PostalAddress_source(ctx context.Context, field graphql.CollectedField, obj *model.PostalAddress) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, field.Selections, obj.Source)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8454,6 +8742,9 @@ func (ec *executionContext) fieldContext_PostalAddress_source(_ context.Context,
 }
 
 func (ec *executionContext) _PostalAddress_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.PostalAddress) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8981,6 +9272,9 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Satisfaction_score(ctx context.Context, field graphql.CollectedField, obj *model.Satisfaction) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Score)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9004,6 +9298,9 @@ func (ec *executionContext) fieldContext_Satisfaction_score(_ context.Context, f
 }
 
 func (ec *executionContext) _Satisfaction_comment(ctx context.Context, field graphql.CollectedField, obj *model.Satisfaction) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Comment)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9027,6 +9324,9 @@ func (ec *executionContext) fieldContext_Satisfaction_comment(_ context.Context,
 }
 
 func (ec *executionContext) _SourcedValue_value(ctx context.Context, field graphql.CollectedField, obj *model.SourcedValue) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Value)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9050,6 +9350,9 @@ func (ec *executionContext) fieldContext_SourcedValue_value(_ context.Context, f
 }
 
 func (ec *executionContext) _SourcedValue_source(ctx context.Context, field graphql.CollectedField, obj *model.SourcedValue) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, field.Selections, obj.Source)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9073,6 +9376,9 @@ func (ec *executionContext) fieldContext_SourcedValue_source(_ context.Context, 
 }
 
 func (ec *executionContext) _SourcedValue_recordId(ctx context.Context, field graphql.CollectedField, obj *model.SourcedValue) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.RecordID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9096,6 +9402,9 @@ func (ec *executionContext) fieldContext_SourcedValue_recordId(_ context.Context
 }
 
 func (ec *executionContext) _SourcedValue_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.SourcedValue) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9119,6 +9428,9 @@ func (ec *executionContext) fieldContext_SourcedValue_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _Store_id(ctx context.Context, field graphql.CollectedField, obj *model.Store) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9142,6 +9454,9 @@ func (ec *executionContext) fieldContext_Store_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Store_name(ctx context.Context, field graphql.CollectedField, obj *model.Store) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9165,6 +9480,9 @@ func (ec *executionContext) fieldContext_Store_name(_ context.Context, field gra
 }
 
 func (ec *executionContext) _SystemCount_system(ctx context.Context, field graphql.CollectedField, obj *model.SystemCount) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, field.Selections, obj.System)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9188,6 +9506,9 @@ func (ec *executionContext) fieldContext_SystemCount_system(_ context.Context, f
 }
 
 func (ec *executionContext) _SystemCount_records(ctx context.Context, field graphql.CollectedField, obj *model.SystemCount) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Records)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9211,6 +9532,9 @@ func (ec *executionContext) fieldContext_SystemCount_records(_ context.Context, 
 }
 
 func (ec *executionContext) _SystemRecord_system(ctx context.Context, field graphql.CollectedField, obj *model.SystemRecord) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, field.Selections, obj.System)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9234,6 +9558,9 @@ func (ec *executionContext) fieldContext_SystemRecord_system(_ context.Context, 
 }
 
 func (ec *executionContext) _SystemRecord_id(ctx context.Context, field graphql.CollectedField, obj *model.SystemRecord) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9257,6 +9584,9 @@ func (ec *executionContext) fieldContext_SystemRecord_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Ticket_id(ctx context.Context, field graphql.CollectedField, obj *model.Ticket) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9280,6 +9610,9 @@ func (ec *executionContext) fieldContext_Ticket_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Ticket_subject(ctx context.Context, field graphql.CollectedField, obj *model.Ticket) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Subject)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9303,6 +9636,9 @@ func (ec *executionContext) fieldContext_Ticket_subject(_ context.Context, field
 }
 
 func (ec *executionContext) _Ticket_status(ctx context.Context, field graphql.CollectedField, obj *model.Ticket) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9326,6 +9662,9 @@ func (ec *executionContext) fieldContext_Ticket_status(_ context.Context, field 
 }
 
 func (ec *executionContext) _Ticket_priority(ctx context.Context, field graphql.CollectedField, obj *model.Ticket) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Priority)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9349,6 +9688,9 @@ func (ec *executionContext) fieldContext_Ticket_priority(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Ticket_via(ctx context.Context, field graphql.CollectedField, obj *model.Ticket) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Via)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9404,6 +9746,9 @@ func (ec *executionContext) fieldContext_Ticket_satisfaction(_ context.Context, 
 }
 
 func (ec *executionContext) _Ticket_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Ticket) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) && !obj.CreatedAt.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9427,6 +9772,9 @@ func (ec *executionContext) fieldContext_Ticket_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Ticket_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Ticket) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9514,6 +9862,9 @@ func (ec *executionContext) fieldContext_TicketConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _TicketConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TicketConnection) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9537,6 +9888,9 @@ func (ec *executionContext) fieldContext_TicketConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _TicketEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TicketEdge) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9656,6 +10010,9 @@ func (ec *executionContext) fieldContext_TimelineConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _TimelineConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TimelineConnection) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9679,6 +10036,9 @@ func (ec *executionContext) fieldContext_TimelineConnection_totalCount(_ context
 }
 
 func (ec *executionContext) _Touchpoint_id(ctx context.Context, field graphql.CollectedField, obj *model.Touchpoint) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9702,6 +10062,9 @@ func (ec *executionContext) fieldContext_Touchpoint_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Touchpoint_kind(ctx context.Context, field graphql.CollectedField, obj *model.Touchpoint) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNTouchpointKind2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐTouchpointKind(ctx, field.Selections, obj.Kind)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9725,6 +10088,9 @@ func (ec *executionContext) fieldContext_Touchpoint_kind(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Touchpoint_system(ctx context.Context, field graphql.CollectedField, obj *model.Touchpoint) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNSystem2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystem(ctx, field.Selections, obj.System)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9748,6 +10114,9 @@ func (ec *executionContext) fieldContext_Touchpoint_system(_ context.Context, fi
 }
 
 func (ec *executionContext) _Touchpoint_channel(ctx context.Context, field graphql.CollectedField, obj *model.Touchpoint) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Channel)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9771,6 +10140,9 @@ func (ec *executionContext) fieldContext_Touchpoint_channel(_ context.Context, f
 }
 
 func (ec *executionContext) _Touchpoint_at(ctx context.Context, field graphql.CollectedField, obj *model.Touchpoint) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) && !obj.At.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.At)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9794,6 +10166,9 @@ func (ec *executionContext) fieldContext_Touchpoint_at(_ context.Context, field 
 }
 
 func (ec *executionContext) _Touchpoint_summary(ctx context.Context, field graphql.CollectedField, obj *model.Touchpoint) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Summary)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9849,6 +10224,9 @@ func (ec *executionContext) fieldContext_Touchpoint_amount(_ context.Context, fi
 }
 
 func (ec *executionContext) _Touchpoint_refId(ctx context.Context, field graphql.CollectedField, obj *model.Touchpoint) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.RefID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9872,6 +10250,9 @@ func (ec *executionContext) fieldContext_Touchpoint_refId(_ context.Context, fie
 }
 
 func (ec *executionContext) _TouchpointEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TouchpointEdge) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9991,6 +10372,9 @@ func (ec *executionContext) fieldContext_UnifiedCart_totals(_ context.Context, f
 }
 
 func (ec *executionContext) _UnifiedCart_itemCount(ctx context.Context, field graphql.CollectedField, obj *model.UnifiedCart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.ItemCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10046,6 +10430,9 @@ func (ec *executionContext) fieldContext_UnifiedCart_carts(_ context.Context, fi
 }
 
 func (ec *executionContext) _UnifiedCart_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.UnifiedCart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10069,6 +10456,9 @@ func (ec *executionContext) fieldContext_UnifiedCart_updatedAt(_ context.Context
 }
 
 func (ec *executionContext) _UnifiedCartLine_sku(ctx context.Context, field graphql.CollectedField, obj *model.UnifiedCartLine) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Sku)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10092,6 +10482,9 @@ func (ec *executionContext) fieldContext_UnifiedCartLine_sku(_ context.Context, 
 }
 
 func (ec *executionContext) _UnifiedCartLine_name(ctx context.Context, field graphql.CollectedField, obj *model.UnifiedCartLine) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10115,6 +10508,9 @@ func (ec *executionContext) fieldContext_UnifiedCartLine_name(_ context.Context,
 }
 
 func (ec *executionContext) _UnifiedCartLine_quantity(ctx context.Context, field graphql.CollectedField, obj *model.UnifiedCartLine) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10234,6 +10630,9 @@ func (ec *executionContext) fieldContext_UnifiedCartLine_origins(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10280,6 +10679,9 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsRepeatable)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10370,6 +10772,9 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10462,6 +10867,9 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10630,6 +11038,9 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10708,6 +11119,9 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DefaultValue)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -6,7 +6,9 @@
 // resolver fields named with -in-turn are resolved one after another, as one
 // task (graph.fieldsInTurn), instead of with one goroutine per field; and
 // so that an object makes its group of deferred fields (@defer) only when it
-// has one (graph.deferredGroup).
+// has one (graph.deferredGroup); and so that a plain field, a struct field
+// of a scalar or enum type, is marshalled directly when no extension
+// intercepts fields (graph.plainFields).
 //
 // Marshalling such an element only reads fields the resolvers already
 // loaded: it never waits, so its goroutine bought nothing and cost its
@@ -83,6 +85,7 @@ func run(schemaGlob, execFile string, inTurn []string) error {
 		return err
 	}
 	out, groups := LazyDeferredGroups(out)
+	out, plain := PlainFields(out)
 	if out == string(b) {
 		return nil
 	}
@@ -90,7 +93,7 @@ func run(schemaGlob, execFile string, inTurn []string) error {
 	if err != nil {
 		return fmt.Errorf("rewritten %s does not parse: %w", execFile, err)
 	}
-	fmt.Printf("inorder: %d lists marshalled in order, %d fields resolved in turn, %d deferred groups made only for deferred fields\n", n, len(inTurn), groups)
+	fmt.Printf("inorder: %d lists marshalled in order, %d fields resolved in turn, %d deferred groups made only for deferred fields, %d plain fields marshalled directly\n", n, len(inTurn), groups, plain)
 	return os.WriteFile(execFile, formatted, 0o644)
 }
 
@@ -270,4 +273,75 @@ func ResolveInTurn(src string, schema *ast.Schema, fields []string) (string, err
 func LazyDeferredGroups(src string) (string, int) {
 	const eager, lazy = "deferred := graphql.NewDeferredGroup(ctx)\n", "deferred := deferredGroup(ctx, fields)\n"
 	return strings.ReplaceAll(src, eager, lazy), strings.Count(src, eager)
+}
+
+// plainField matches a field function as gqlgen writes it for a field that
+// reads a struct field of its object, with no resolver and no directive:
+// its name, the struct field, and the marshaller of the value.
+var plainField = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) _\w+\(ctx context\.Context, field graphql\.CollectedField, obj \*[\w.]+\) \(ret graphql\.Marshaler\) \{\n` +
+	`\treturn graphql\.ResolveField\(\n\t\tctx,\n\t\tec\.OperationContext,\n\t\tfield,\n` +
+	`\t\tfunc\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{\n\t\t\treturn ec\.fieldContext_\w+\(ctx, field\)\n\t\t\},\n` +
+	`\t\tfunc\(ctx context\.Context\) \(any, error\) \{\n\t\t\treturn obj\.(\w+), nil\n\t\t\},\n` +
+	`\t\tnil,\n` +
+	`\t\tfunc\(ctx context\.Context, selections ast\.SelectionSet, v [^\n]+\) graphql\.Marshaler \{\n\t\t\treturn ec\.(marshal[^(\s]+)\(ctx, selections, v\)\n`)
+
+// nullOnlyWhenZero is the body gqlgen writes for the marshaller of a
+// non-null built-in scalar. graphql.MarshalString, MarshalID, MarshalInt and
+// MarshalBoolean never return graphql.Null, and MarshalTime only for the
+// zero time, so only then is the context read (to report the null).
+var nullOnlyWhenZero = regexp.MustCompile(`^\t_ = sel\n\tres := graphql\.Marshal(String|ID|Int|Boolean|Time)\(v\)\n\tif res == graphql\.Null \{\n\t\tgraphql\.AddInvalidNullFromMarshaler\(ctx, "\w+!"\)\n\t\}\n\treturn res\n$`)
+
+var ctxUse = regexp.MustCompile(`\bctx\b`)
+
+// contextFree reports whether the named marshaller never reads its context,
+// or reads it only for the zero value (a zero time, unlessZero). The
+// field's own context (its path) is what a marshaller needs that reports an
+// error or writes its value with the context, and the direct way does not
+// make it.
+func contextFree(src, marshal string) (free, unlessZero bool) {
+	head := "\nfunc (ec *executionContext) " + marshal + "(ctx context.Context, sel ast.SelectionSet, v "
+	start := strings.Index(src, head)
+	if start < 0 {
+		return false, false
+	}
+	start += len(head)
+	start += strings.Index(src[start:], "\n") + 1
+	body := src[start : start+strings.Index(src[start:], "\n}\n")+1]
+	if m := nullOnlyWhenZero.FindStringSubmatch(body); m != nil {
+		return true, m[1] == "Time"
+	}
+	return !ctxUse.MatchString(strings.ReplaceAll(body, "\t_ = ctx\n", "")), false
+}
+
+// plainGuard begins a plain field's function: with no field interceptor,
+// gqlgen's field context, middleware and closures do nothing for it.
+const plainGuard = "\tif plainFields(ec.OperationContext)"
+
+// PlainFields returns the executor's source with every plain field, one
+// that reads a struct field and whose marshaller never reads its context,
+// marshalled directly when graph.plainFields says that no extension
+// intercepts fields, and how many it changed. Every other field, and every
+// field when an extension intercepts them, goes through graphql.ResolveField
+// as gqlgen wrote it; so does a zero time, which its marshaller reports.
+func PlainFields(src string) (string, int) {
+	var b strings.Builder
+	n, last := 0, 0
+	for _, m := range plainField.FindAllStringSubmatchIndex(src, -1) {
+		structField, marshal := src[m[2]:m[3]], src[m[4]:m[5]]
+		free, unlessZero := contextFree(src, marshal)
+		if !free {
+			continue
+		}
+		guard := plainGuard
+		if unlessZero {
+			guard += " && !obj." + structField + ".IsZero()"
+		}
+		at := m[0] + strings.Index(src[m[0]:], "{\n") + 2
+		b.WriteString(src[last:at])
+		b.WriteString(guard + " {\n\t\treturn ec." + marshal + "(ctx, field.Selections, obj." + structField + ")\n\t}\n")
+		last = at
+		n++
+	}
+	b.WriteString(src[last:])
+	return b.String(), n
 }

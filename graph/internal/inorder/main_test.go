@@ -159,3 +159,111 @@ func TestLazyDeferredGroups(t *testing.T) {
 		t.Fatalf("second run changed %d", n)
 	}
 }
+
+// fieldFunc is a field function as gqlgen writes it for a struct field of
+// the given Go type and marshaller.
+func fieldFunc(name, structField, goType, marshal string) string {
+	return `
+func (ec *executionContext) _Order_` + name + `(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_` + name + `(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.` + structField + `, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ` + goType + `) graphql.Marshaler {
+			return ec.` + marshal + `(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+`
+}
+
+const marshallers = `
+func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) marshalNSalesChannel2githubᚗcomᚋxᚐSalesChannel(ctx context.Context, sel ast.SelectionSet, v model.SalesChannel) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋxᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+	return ec._Money(ctx, sel, v)
+}
+`
+
+func TestPlainFieldsMarshalDirectlyOnlyWhatNeedsNoContext(t *testing.T) {
+	src := "package graph\n" + marshallers +
+		fieldFunc("state", "State", "string", "marshalNString2string") +
+		fieldFunc("number", "Number", "*string", "marshalOString2ᚖstring") +
+		fieldFunc("channel", "Channel", "model.SalesChannel", "marshalNSalesChannel2githubᚗcomᚋxᚐSalesChannel") +
+		fieldFunc("createdAt", "CreatedAt", "time.Time", "marshalNTime2timeᚐTime") +
+		fieldFunc("weight", "Weight", "float64", "marshalNFloat2float64") +
+		fieldFunc("total", "Total", "*model.Money", "marshalNMoney2ᚖgithubᚗcomᚋxᚐMoney") +
+		strings.Replace(fieldFunc("computed", "Computed", "string", "marshalNString2string"), "return obj.Computed, nil", "return obj.Computed(), nil", 1) +
+		strings.Replace(fieldFunc("guarded", "Guarded", "string", "marshalNString2string"), "\t\tnil,\n", "\t\tec._Order_guarded_middleware,\n", 1)
+	out, n := PlainFields(src)
+	direct := map[string]string{
+		"state":     "\tif plainFields(ec.OperationContext) {\n\t\treturn ec.marshalNString2string(ctx, field.Selections, obj.State)\n\t}\n",
+		"number":    "\tif plainFields(ec.OperationContext) {\n\t\treturn ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Number)\n\t}\n",
+		"channel":   "\tif plainFields(ec.OperationContext) {\n\t\treturn ec.marshalNSalesChannel2githubᚗcomᚋxᚐSalesChannel(ctx, field.Selections, obj.Channel)\n\t}\n",
+		"createdAt": "\tif plainFields(ec.OperationContext) && !obj.CreatedAt.IsZero() {\n\t\treturn ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)\n\t}\n",
+	}
+	for _, name := range []string{"state", "number", "channel", "createdAt", "weight", "total", "computed", "guarded"} {
+		head := "(ret graphql.Marshaler) {\n"
+		i := strings.Index(out, "func (ec *executionContext) _Order_"+name+"(")
+		body := out[i+strings.Index(out[i:], head)+len(head):]
+		body = body[:strings.Index(body, "\treturn graphql.ResolveField(")]
+		if body != direct[name] {
+			t.Errorf("%s: begins with %q, want %q", name, body, direct[name])
+		}
+	}
+	if n != len(direct) {
+		t.Errorf("%d fields rewritten, want %d", n, len(direct))
+	}
+	// Running it again changes nothing.
+	if again, n := PlainFields(out); again != out || n != 0 {
+		t.Fatalf("second run changed %d", n)
+	}
+}
