@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"io"
 	"reflect"
 	"sync"
 
@@ -74,3 +75,45 @@ var passThrough = sync.OnceValue(func() uintptr {
 	}
 	return reflect.ValueOf(oc.ResolverMiddleware).Pointer()
 })
+
+// objectFields is what an object of the answer marshals to: its fields, as
+// graphql.CollectFields gave them, and their values. graph/internal/inorder
+// rewrites the generated executor to return it in place of the
+// graphql.FieldSet, whose MarshalGQL writes the same JSON but makes a map of
+// the written names and a copy of every field for each object.
+type objectFields struct {
+	fields []graphql.CollectedField
+	values []graphql.Marshaler
+}
+
+// MarshalGQL writes the fields in order, each name once, as FieldSet does.
+// A name is a GraphQL name (the parser allows only letters, digits and
+// underscores), so it is written as it is.
+func (o *objectFields) MarshalGQL(w io.Writer) {
+	io.WriteString(w, "{")
+	for i := range o.fields {
+		alias := o.fields[i].Alias
+		if written(o.fields[:i], alias) {
+			continue
+		}
+		if i > 0 {
+			io.WriteString(w, `,"`)
+		} else {
+			io.WriteString(w, `"`)
+		}
+		io.WriteString(w, alias)
+		io.WriteString(w, `":`)
+		o.values[i].MarshalGQL(w)
+	}
+	io.WriteString(w, "}")
+}
+
+// written reports whether one of the fields has the alias.
+func written(fields []graphql.CollectedField, alias string) bool {
+	for j := range fields {
+		if fields[j].Alias == alias {
+			return true
+		}
+	}
+	return false
+}

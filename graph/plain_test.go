@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/omnigate/omnigate/graph/model"
 )
@@ -116,6 +117,32 @@ func TestPlainFieldsAnswerAsGqlgenDoes(t *testing.T) {
 		}
 		if name == "whole" && !strings.Contains(direct, `"actor":"resolver"`) {
 			t.Errorf("whole: answer lacks the actor: %s", direct)
+		}
+	}
+}
+
+// objectFields writes what graphql.FieldSet writes for the same fields and
+// values: in order, a repeated name once, with its first value.
+func TestObjectFieldsWriteAsFieldSetDoes(t *testing.T) {
+	for _, aliases := range [][]string{
+		{"id"},
+		{"id", "name", "__typename"},
+		{"a", "b", "a", "c", "b", "d"},
+	} {
+		fields := make([]graphql.CollectedField, len(aliases))
+		for i, a := range aliases {
+			fields[i] = graphql.CollectedField{Field: &ast.Field{Alias: a, Name: a}}
+		}
+		set := graphql.NewFieldSet(fields)
+		for i := range fields {
+			set.Values[i] = graphql.MarshalInt(i)
+		}
+		set.Values[len(fields)-1] = graphql.Null
+		var want, got strings.Builder
+		set.MarshalGQL(&want)
+		(&objectFields{fields: fields, values: set.Values}).MarshalGQL(&got)
+		if got.String() != want.String() {
+			t.Errorf("%v: objectFields wrote %s, FieldSet %s", aliases, got.String(), want.String())
 		}
 	}
 }

@@ -8,7 +8,8 @@
 // so that an object makes its group of deferred fields (@defer) only when it
 // has one (graph.deferredGroup); and so that a plain field, a struct field
 // of a scalar or enum type, is marshalled directly when no extension
-// intercepts fields (graph.plainFields).
+// intercepts fields (graph.plainFields); and so that an object's fields are
+// written by graph.objectFields instead of graphql.FieldSet.
 //
 // Marshalling such an element only reads fields the resolvers already
 // loaded: it never waits, so its goroutine bought nothing and cost its
@@ -86,6 +87,7 @@ func run(schemaGlob, execFile string, inTurn []string) error {
 	}
 	out, groups := LazyDeferredGroups(out)
 	out, plain := PlainFields(out)
+	out, objects := ObjectFields(out)
 	if out == string(b) {
 		return nil
 	}
@@ -93,7 +95,7 @@ func run(schemaGlob, execFile string, inTurn []string) error {
 	if err != nil {
 		return fmt.Errorf("rewritten %s does not parse: %w", execFile, err)
 	}
-	fmt.Printf("inorder: %d lists marshalled in order, %d fields resolved in turn, %d deferred groups made only for deferred fields, %d plain fields marshalled directly\n", n, len(inTurn), groups, plain)
+	fmt.Printf("inorder: %d lists marshalled in order, %d fields resolved in turn, %d deferred groups made only for deferred fields, %d plain fields marshalled directly, %d objects written by objectFields\n", n, len(inTurn), groups, plain, objects)
 	return os.WriteFile(execFile, formatted, 0o644)
 }
 
@@ -341,6 +343,34 @@ func PlainFields(src string) (string, int) {
 		b.WriteString(guard + " {\n\t\treturn ec." + marshal + "(ctx, field.Selections, obj." + structField + ")\n\t}\n")
 		last = at
 		n++
+	}
+	b.WriteString(src[last:])
+	return b.String(), n
+}
+
+// ObjectFields returns the executor's source with every object function
+// returning its fields as graph.objectFields, which writes them as
+// graphql.FieldSet does without a map and a copy of every field per object,
+// and how many it changed.
+func ObjectFields(src string) (string, int) {
+	const made, ret, objectFields = "\tout := graphql.NewFieldSet(fields)\n", "\n\treturn out\n}\n", "\n\treturn &objectFields{fields: fields, values: out.Values}\n}\n"
+	var b strings.Builder
+	n, last := 0, 0
+	for {
+		i := strings.Index(src[last:], made)
+		if i < 0 {
+			break
+		}
+		i += last
+		end := i + strings.Index(src[i:], "\n}\n") + len("\n}\n")
+		body := src[i:end]
+		if strings.HasSuffix(body, ret) {
+			body = strings.TrimSuffix(body, ret) + objectFields
+			n++
+		}
+		b.WriteString(src[last:i])
+		b.WriteString(body)
+		last = end
 	}
 	b.WriteString(src[last:])
 	return b.String(), n

@@ -267,3 +267,15 @@ func TestPlainFieldsMarshalDirectlyOnlyWhatNeedsNoContext(t *testing.T) {
 		t.Fatalf("second run changed %d", n)
 	}
 }
+
+func TestObjectFieldsReturned(t *testing.T) {
+	src := "package graph\n" + objectFunc + strings.Replace(objectFunc, "_Customer(", "_Order(", 1) +
+		"\nfunc other() graphql.Marshaler {\n\tout := graphql.Null\n\treturn out\n}\n"
+	out, n := ObjectFields(src)
+	if n != 2 || strings.Count(out, "\treturn &objectFields{fields: fields, values: out.Values}\n}\n") != 2 || !strings.Contains(out, "\tout := graphql.Null\n\treturn out\n}\n") {
+		t.Fatalf("%d objects rewritten:\n%s", n, out)
+	}
+	if again, n := ObjectFields(out); again != out || n != 0 {
+		t.Fatalf("second run changed %d", n)
+	}
+}
