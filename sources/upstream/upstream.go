@@ -198,12 +198,8 @@ func (c *Client) once(ctx context.Context, r Request, payload []byte, buf *bytes
 			return nil, 0, nil, err
 		}
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
 	sent := time.Now()
-	resp, err := hc.Do(req)
+	resp, err := c.send(req)
 	if err != nil {
 		omnigate.RecordWait(ctx, sent)
 		return nil, 0, nil, err
@@ -226,6 +222,28 @@ func (c *Client) once(ctx context.Context, r Request, payload []byte, buf *bytes
 		return nil, 0, nil, fmt.Errorf("answer larger than %d bytes", max)
 	}
 	return body, resp.StatusCode, resp.Header, nil
+}
+
+// send sends the request through the client's transport. A client with a
+// cookie jar, a timeout or a redirect policy of its own goes through
+// http.Client.Do; a plain one (the gateway's) goes to its transport
+// directly, as a reverse proxy does: Do copies every request's headers for
+// redirects it might follow, about 1% of the gateway's CPU per customer 360,
+// and the systems' APIs answer without redirects. A redirect is then an
+// answer like any other status, which the caller reports.
+func (c *Client) send(req *http.Request) (*http.Response, error) {
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	if hc.Jar != nil || hc.Timeout != 0 || hc.CheckRedirect != nil {
+		return hc.Do(req)
+	}
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	return rt.RoundTrip(req)
 }
 
 func (c *Client) transportError(ctx context.Context, err error) error {

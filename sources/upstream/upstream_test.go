@@ -266,3 +266,29 @@ func TestEach(t *testing.T) {
 		t.Fatalf("got %v, want the first error", err)
 	}
 }
+
+// A plain client's call goes to the transport directly, so a redirect is
+// an answer that names its status, and the credentials go nowhere else; a
+// client with a redirect policy of its own still goes through Do.
+func TestRedirectIsAnAnswer(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/moved", http.StatusFound)
+	}))
+	defer srv.Close()
+	c := client(srv.URL)
+	c.HTTP = &http.Client{}
+	err := c.Do(context.Background(), Request{Method: "GET", Path: "/x", Idempotent: true}, nil)
+	if code(err) != omnigate.EREJECTED+"/square" || !strings.Contains(err.Error(), "302") || elsewhere.Load() != 0 {
+		t.Fatalf("redirect: %v (%s), %d calls followed it", err, code(err), elsewhere.Load())
+	}
+	c.HTTP = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}
+	if err := c.Do(context.Background(), Request{Method: "GET", Path: "/x", Idempotent: true}, nil); err != nil || elsewhere.Load() != 1 {
+		t.Fatalf("client with a redirect policy: %v, %d calls followed it", err, elsewhere.Load())
+	}
+}
