@@ -18,8 +18,14 @@ import (
 // that element and is reported as an error.
 func marshalSliceInOrder(ctx context.Context, length int, _ int64, omitPanicHandler bool, marshalElement func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	ret := make(graphql.Array, length)
+	// The elements' field contexts and indices in one allocation, not two
+	// for each element.
+	elems := make([]element, length)
 	for i := range length {
-		childCtx := graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i})
+		e := &elems[i]
+		e.index = i
+		e.fc.Index = &e.index
+		childCtx := graphql.WithFieldContext(ctx, &e.fc)
 		if omitPanicHandler {
 			ret[i] = marshalElement(childCtx, i)
 			continue
@@ -35,6 +41,12 @@ func marshalSliceInOrder(ctx context.Context, length int, _ int64, omitPanicHand
 		}()
 	}
 	return ret
+}
+
+// element is a list element's field context, with the index it points to.
+type element struct {
+	fc    graphql.FieldContext
+	index int
 }
 
 // deferredGroup is graphql.NewDeferredGroup for an object with a deferred
