@@ -80,6 +80,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 	}})
 	g.Handler = server.New(server.Options{
 		Schema:         schema,
+		ReleaseAnswer:  graph.ReleaseAnswer,
 		Middleware:     func(h http.Handler) http.Handler { return loaders.Middleware(src, h) },
 		GraphiQL:       web.Handler(web.Config{Endpoint: "/graphql", Title: "omnigate", Examples: Examples}),
 		Required:       map[string]func(context.Context) error{"mongodb": db.Ping},

@@ -24,7 +24,11 @@ import (
 // connection each. post writes an answer without errors or extensions
 // itself, and every answer with its Content-Length in one write.
 // TestPostAnswersAsGqlgenDoes holds it to gqlgen's answers.
-type post struct{ transport.POST }
+type post struct {
+	transport.POST
+	// release, when set, is given the data of an answer once it is written.
+	release func(data []byte)
+}
 
 const (
 	mediaJSON            = "application/json"
@@ -37,7 +41,7 @@ var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 const keepAnswer = 256 << 10
 
-func (post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	contentType := responseType(r.Header.Get("Accept"))
 	w.Header().Set("Content-Type", contentType)
@@ -72,7 +76,11 @@ func (post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecuto
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
-	write(w, http.StatusOK, responses(ctx))
+	resp := responses(ctx)
+	write(w, http.StatusOK, resp)
+	if p.release != nil {
+		p.release(resp.Data)
+	}
 }
 
 // responseType is the media type of the answer, from the client's Accept

@@ -10,10 +10,12 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/omnigate/omnigate"
@@ -88,4 +90,37 @@ func TestPostAnswersAsGqlgenDoes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// With the executor's answer buffers given back (graph.ReleaseAnswer), the
+// answers to many queries of different sizes, sent side by side, are each
+// their own: a buffer is reused only after its answer went out.
+func TestPostReleasedAnswersStayWhole(t *testing.T) {
+	h := handler.New(graph.NewExecutableSchema(graph.Config{}))
+	h.AddTransport(post{release: graph.ReleaseAnswer})
+	h.Use(extension.Introspection{})
+	queries := map[string]string{
+		`{"query":"{ __typename }"}`:                                `{"data":{"__typename":"Query"}}`,
+		`{"query":"{ a: __typename b: __typename }"}`:               `{"data":{"a":"Query","b":"Query"}}`,
+		`{"query":"{ __schema { queryType { name } } }"}`:           `{"data":{"__schema":{"queryType":{"name":"Query"}}}}`,
+		`{"query":"{ x: __typename y: __typename z: __typename }"}`: `{"data":{"x":"Query","y":"Query","z":"Query"}}`,
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 200 {
+				for body, want := range queries {
+					req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					if got := rec.Body.String(); got != want {
+						t.Errorf("%s: answered %s, want %s", body, got, want)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

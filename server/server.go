@@ -33,6 +33,10 @@ import (
 // Options configure the handler.
 type Options struct {
 	Schema graphql.ExecutableSchema
+	// ReleaseAnswer, when set, is given the data of every answer to a POST
+	// once it has been written, for the schema's executor to write the next
+	// answer into (graph.ReleaseAnswer).
+	ReleaseAnswer func(data []byte)
 	// Middleware wraps the GraphQL handler; the gateway puts the request's
 	// loaders into the context here.
 	Middleware func(http.Handler) http.Handler
@@ -69,7 +73,7 @@ func New(o Options) http.Handler {
 	gql := handler.New(o.Schema)
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
-	gql.AddTransport(post{})
+	gql.AddTransport(post{release: o.ReleaseAnswer})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.Use(extension.Introspection{})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})

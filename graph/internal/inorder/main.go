@@ -9,7 +9,9 @@
 // has one (graph.deferredGroup); and so that a plain field, a struct field
 // of a scalar or enum type, is marshalled directly when no extension
 // intercepts fields (graph.plainFields); and so that an object's fields are
-// written by graph.objectFields instead of graphql.FieldSet.
+// written by graph.objectFields instead of graphql.FieldSet; and so that a
+// query's answer is written into a buffer from graph's pool, which the
+// server gives back once it has sent the answer (graph.ReleaseAnswer).
 //
 // Marshalling such an element only reads fields the resolvers already
 // loaded: it never waits, so its goroutine bought nothing and cost its
@@ -88,6 +90,10 @@ func run(schemaGlob, execFile string, inTurn []string) error {
 	out, groups := LazyDeferredGroups(out)
 	out, plain := PlainFields(out)
 	out, objects := ObjectFields(out)
+	out, err = PooledAnswers(out)
+	if err != nil {
+		return err
+	}
 	if out == string(b) {
 		return nil
 	}
@@ -374,4 +380,28 @@ func ObjectFields(src string) (string, int) {
 	}
 	b.WriteString(src[last:])
 	return b.String(), n
+}
+
+// PooledAnswers returns the executor's source with a query's answer written
+// into a buffer from graph's pool (graph.answerBuffer) instead of a new one
+// grown from nothing. Mutations, rare, keep theirs.
+func PooledAnswers(src string) (string, error) {
+	const query = "case ast.Query:\n"
+	const fresh, pooled = "\t\t\tvar buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n", "\t\t\tbuf := answerBuffer()\n\t\t\tdata.MarshalGQL(buf)\n"
+	at := strings.Index(src, query)
+	if at < 0 {
+		return "", fmt.Errorf("the executor has no case for queries")
+	}
+	end := at + strings.Index(src[at:], "case ast.Mutation:\n")
+	if end < at {
+		end = len(src)
+	}
+	branch := src[at:end]
+	if strings.Contains(branch, pooled) {
+		return src, nil
+	}
+	if strings.Count(branch, fresh) != 1 {
+		return "", fmt.Errorf("the executor's query case does not write its answer into a bytes.Buffer as expected")
+	}
+	return src[:at] + strings.Replace(branch, fresh, pooled, 1) + src[end:], nil
 }

@@ -279,3 +279,23 @@ func TestObjectFieldsReturned(t *testing.T) {
 		t.Fatalf("second run changed %d", n)
 	}
 }
+
+func TestPooledAnswers(t *testing.T) {
+	exec := "\tswitch opCtx.Operation.Operation {\n\tcase ast.Query:\n\t\treturn func(ctx context.Context) *graphql.Response {\n" +
+		"\t\t\tvar buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n\t\t}\n\tcase ast.Mutation:\n" +
+		"\t\t\tvar buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n\t}\n"
+	out, err := PooledAnswers(exec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	query, mutation, _ := strings.Cut(out, "case ast.Mutation:")
+	if !strings.Contains(query, "\t\t\tbuf := answerBuffer()\n\t\t\tdata.MarshalGQL(buf)\n") || strings.Contains(query, "bytes.Buffer") || !strings.Contains(mutation, "var buf bytes.Buffer") {
+		t.Fatalf("rewritten:\n%s", out)
+	}
+	if again, err := PooledAnswers(out); err != nil || again != out {
+		t.Fatalf("second run changed the source (err %v)", err)
+	}
+	if _, err := PooledAnswers(strings.ReplaceAll(exec, "var buf bytes.Buffer", "var b strings.Builder")); err == nil {
+		t.Error("an executor writing its answer otherwise was rewritten")
+	}
+}
