@@ -4261,6 +4261,16 @@ func (ec *executionContext) fieldContext_Cart_channel(_ context.Context, field g
 }
 
 func (ec *executionContext) _Cart_store(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Cart_store(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Store
+		return ec.marshalOStore2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐStore(ctx, field.Selections, obj.Store)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4293,6 +4303,16 @@ func (ec *executionContext) fieldContext_Cart_store(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Cart_lines(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Cart_lines(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Lines
+		return ec.marshalNLineItem2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐLineItemᚄ(ctx, field.Selections, obj.Lines)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4325,6 +4345,16 @@ func (ec *executionContext) fieldContext_Cart_lines(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Cart_total(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Cart_total(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Total
+		return ec.marshalNMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, field.Selections, obj.Total)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4487,6 +4517,16 @@ func (ec *executionContext) fieldContext_CartLineOrigin_cartId(_ context.Context
 }
 
 func (ec *executionContext) _CartLineOrigin_store(ctx context.Context, field graphql.CollectedField, obj *model.CartLineOrigin) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_CartLineOrigin_store(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Store
+		return ec.marshalOStore2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐStore(ctx, field.Selections, obj.Store)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5449,6 +5489,16 @@ func (ec *executionContext) fieldContext_Customer_identitySuggestions(_ context.
 }
 
 func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_CustomerConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Edges
+		return ec.marshalNCustomerEdge2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx, field.Selections, obj.Edges)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5481,6 +5531,16 @@ func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5565,6 +5625,16 @@ func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_CustomerEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Node
+		return ec.marshalNCustomer2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomer(ctx, field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5597,6 +5667,16 @@ func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _CustomerStats_lifetimeValue(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_CustomerStats_lifetimeValue(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.LifetimeValue
+		return ec.marshalNMoney2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoneyᚄ(ctx, field.Selections, obj.LifetimeValue)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5707,6 +5787,16 @@ func (ec *executionContext) fieldContext_CustomerStats_storeOrderCount(_ context
 }
 
 func (ec *executionContext) _CustomerStats_averageOrderValue(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_CustomerStats_averageOrderValue(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.AverageOrderValue
+		return ec.marshalNMoney2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoneyᚄ(ctx, field.Selections, obj.AverageOrderValue)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5791,6 +5881,16 @@ func (ec *executionContext) fieldContext_CustomerStats_lastSeen(_ context.Contex
 }
 
 func (ec *executionContext) _CustomerStats_channels(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_CustomerStats_channels(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Channels
+		return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Channels)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5866,6 +5966,16 @@ func (ec *executionContext) fieldContext_CustomerStats_preferredChannel(_ contex
 }
 
 func (ec *executionContext) _CustomerStats_preferredStore(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_CustomerStats_preferredStore(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.PreferredStore
+		return ec.marshalOStore2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐStore(ctx, field.Selections, obj.PreferredStore)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6028,6 +6138,16 @@ func (ec *executionContext) fieldContext_EmailEvent_url(_ context.Context, field
 }
 
 func (ec *executionContext) _EmailEvent_value(ctx context.Context, field graphql.CollectedField, obj *model.EmailEvent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_EmailEvent_value(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Value
+		return ec.marshalOMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, field.Selections, obj.Value)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6086,6 +6206,16 @@ func (ec *executionContext) fieldContext_EmailEvent_at(_ context.Context, field 
 }
 
 func (ec *executionContext) _EmailMarketing_consent(ctx context.Context, field graphql.CollectedField, obj *model.EmailMarketing) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_EmailMarketing_consent(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Consent
+		return ec.marshalNConsent2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐConsentᚄ(ctx, field.Selections, obj.Consent)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6118,6 +6248,16 @@ func (ec *executionContext) fieldContext_EmailMarketing_consent(_ context.Contex
 }
 
 func (ec *executionContext) _EmailMarketing_lists(ctx context.Context, field graphql.CollectedField, obj *model.EmailMarketing) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_EmailMarketing_lists(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Lists
+		return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Lists)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6219,6 +6359,16 @@ func (ec *executionContext) fieldContext_EmailMarketing_clicked(_ context.Contex
 }
 
 func (ec *executionContext) _EmailMarketing_openRate(ctx context.Context, field graphql.CollectedField, obj *model.EmailMarketing) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_EmailMarketing_openRate(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.OpenRate
+		return ec.marshalNFloat2float64(ctx, field.Selections, obj.OpenRate)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6242,6 +6392,16 @@ func (ec *executionContext) fieldContext_EmailMarketing_openRate(_ context.Conte
 }
 
 func (ec *executionContext) _EmailMarketing_clickRate(ctx context.Context, field graphql.CollectedField, obj *model.EmailMarketing) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_EmailMarketing_clickRate(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.ClickRate
+		return ec.marshalNFloat2float64(ctx, field.Selections, obj.ClickRate)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6361,6 +6521,16 @@ func (ec *executionContext) fieldContext_Erasure_customerId(_ context.Context, f
 }
 
 func (ec *executionContext) _Erasure_records(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Erasure_records(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Records
+		return ec.marshalNSystemRecord2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordᚄ(ctx, field.Selections, obj.Records)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6393,6 +6563,16 @@ func (ec *executionContext) fieldContext_Erasure_records(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Erasure_identifiers(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Erasure_identifiers(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Identifiers
+		return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Identifiers)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6416,6 +6596,16 @@ func (ec *executionContext) fieldContext_Erasure_identifiers(_ context.Context, 
 }
 
 func (ec *executionContext) _Erasure_kept(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Erasure_kept(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Kept
+		return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Kept)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6439,6 +6629,16 @@ func (ec *executionContext) fieldContext_Erasure_kept(_ context.Context, field g
 }
 
 func (ec *executionContext) _Erasure_aliases(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Erasure_aliases(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Aliases
+		return ec.marshalNID2ᚕstringᚄ(ctx, field.Selections, obj.Aliases)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6488,6 +6688,16 @@ func (ec *executionContext) fieldContext_Erasure_historyEntries(_ context.Contex
 }
 
 func (ec *executionContext) _Erasure_change(ctx context.Context, field graphql.CollectedField, obj *model.Erasure) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Erasure_change(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Change
+		return ec.marshalOIdentityChange2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChange(ctx, field.Selections, obj.Change)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6806,6 +7016,16 @@ func (ec *executionContext) fieldContext_IdentityChange_evidence(_ context.Conte
 }
 
 func (ec *executionContext) _IdentityChange_records(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_IdentityChange_records(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Records
+		return ec.marshalNSystemRecord2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordᚄ(ctx, field.Selections, obj.Records)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6838,6 +7058,16 @@ func (ec *executionContext) fieldContext_IdentityChange_records(_ context.Contex
 }
 
 func (ec *executionContext) _IdentityChange_before(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_IdentityChange_before(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Before
+		return ec.marshalNID2ᚕstringᚄ(ctx, field.Selections, obj.Before)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6861,6 +7091,16 @@ func (ec *executionContext) fieldContext_IdentityChange_before(_ context.Context
 }
 
 func (ec *executionContext) _IdentityChange_after(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_IdentityChange_after(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.After
+		return ec.marshalNID2ᚕstringᚄ(ctx, field.Selections, obj.After)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6884,6 +7124,16 @@ func (ec *executionContext) fieldContext_IdentityChange_after(_ context.Context,
 }
 
 func (ec *executionContext) _IdentityChangeResult_customers(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChangeResult) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_IdentityChangeResult_customers(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Customers
+		return ec.marshalNCustomer2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomerᚄ(ctx, field.Selections, obj.Customers)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6916,6 +7166,16 @@ func (ec *executionContext) fieldContext_IdentityChangeResult_customers(_ contex
 }
 
 func (ec *executionContext) _IdentityChangeResult_change(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChangeResult) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_IdentityChangeResult_change(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Change
+		return ec.marshalNIdentityChange2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐIdentityChange(ctx, field.Selections, obj.Change)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7026,6 +7286,16 @@ func (ec *executionContext) fieldContext_IdentityConflict_actor(_ context.Contex
 }
 
 func (ec *executionContext) _IdentityConflict_customers(ctx context.Context, field graphql.CollectedField, obj *model.IdentityConflict) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_IdentityConflict_customers(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Customers
+		return ec.marshalNID2ᚕstringᚄ(ctx, field.Selections, obj.Customers)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7049,6 +7319,16 @@ func (ec *executionContext) fieldContext_IdentityConflict_customers(_ context.Co
 }
 
 func (ec *executionContext) _IdentityConflict_records(ctx context.Context, field graphql.CollectedField, obj *model.IdentityConflict) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_IdentityConflict_records(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Records
+		return ec.marshalNSystemRecord2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemRecordᚄ(ctx, field.Selections, obj.Records)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7211,6 +7491,16 @@ func (ec *executionContext) fieldContext_IdentityStats_records(_ context.Context
 }
 
 func (ec *executionContext) _IdentityStats_recordsBySystem(ctx context.Context, field graphql.CollectedField, obj *model.IdentityStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_IdentityStats_recordsBySystem(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.RecordsBySystem
+		return ec.marshalNSystemCount2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSystemCountᚄ(ctx, field.Selections, obj.RecordsBySystem)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7347,6 +7637,16 @@ func (ec *executionContext) fieldContext_IdentitySuggestion_id(_ context.Context
 }
 
 func (ec *executionContext) _IdentitySuggestion_customers(ctx context.Context, field graphql.CollectedField, obj *model.IdentitySuggestion) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_IdentitySuggestion_customers(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Customers
+		return ec.marshalNID2ᚕstringᚄ(ctx, field.Selections, obj.Customers)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7370,6 +7670,16 @@ func (ec *executionContext) fieldContext_IdentitySuggestion_customers(_ context.
 }
 
 func (ec *executionContext) _IdentitySuggestion_score(ctx context.Context, field graphql.CollectedField, obj *model.IdentitySuggestion) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_IdentitySuggestion_score(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Score
+		return ec.marshalNFloat2float64(ctx, field.Selections, obj.Score)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7393,6 +7703,16 @@ func (ec *executionContext) fieldContext_IdentitySuggestion_score(_ context.Cont
 }
 
 func (ec *executionContext) _IdentitySuggestion_evidence(ctx context.Context, field graphql.CollectedField, obj *model.IdentitySuggestion) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_IdentitySuggestion_evidence(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Evidence
+		return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Evidence)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7520,6 +7840,16 @@ func (ec *executionContext) fieldContext_LineItem_quantity(_ context.Context, fi
 }
 
 func (ec *executionContext) _LineItem_unitPrice(ctx context.Context, field graphql.CollectedField, obj *model.LineItem) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_LineItem_unitPrice(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.UnitPrice
+		return ec.marshalNMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, field.Selections, obj.UnitPrice)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7552,6 +7882,16 @@ func (ec *executionContext) fieldContext_LineItem_unitPrice(_ context.Context, f
 }
 
 func (ec *executionContext) _LineItem_total(ctx context.Context, field graphql.CollectedField, obj *model.LineItem) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_LineItem_total(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Total
+		return ec.marshalNMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, field.Selections, obj.Total)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8030,6 +8370,16 @@ func (ec *executionContext) fieldContext_Order_channel(_ context.Context, field 
 }
 
 func (ec *executionContext) _Order_store(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Order_store(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Store
+		return ec.marshalOStore2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐStore(ctx, field.Selections, obj.Store)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8088,6 +8438,16 @@ func (ec *executionContext) fieldContext_Order_state(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Order_lines(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Order_lines(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Lines
+		return ec.marshalNLineItem2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐLineItemᚄ(ctx, field.Selections, obj.Lines)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8120,6 +8480,16 @@ func (ec *executionContext) fieldContext_Order_lines(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Order_total(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Order_total(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Total
+		return ec.marshalNMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, field.Selections, obj.Total)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8178,6 +8548,16 @@ func (ec *executionContext) fieldContext_Order_createdAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_OrderConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Edges
+		return ec.marshalNOrderEdge2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐOrderEdgeᚄ(ctx, field.Selections, obj.Edges)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8210,6 +8590,16 @@ func (ec *executionContext) fieldContext_OrderConnection_edges(_ context.Context
 }
 
 func (ec *executionContext) _OrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_OrderConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8294,6 +8684,16 @@ func (ec *executionContext) fieldContext_OrderEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _OrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_OrderEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Node
+		return ec.marshalNOrder2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐOrder(ctx, field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9714,6 +10114,16 @@ func (ec *executionContext) fieldContext_Ticket_via(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Ticket_satisfaction(ctx context.Context, field graphql.CollectedField, obj *model.Ticket) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Ticket_satisfaction(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Satisfaction
+		return ec.marshalOSatisfaction2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐSatisfaction(ctx, field.Selections, obj.Satisfaction)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9798,6 +10208,16 @@ func (ec *executionContext) fieldContext_Ticket_updatedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _TicketConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TicketConnection) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_TicketConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Edges
+		return ec.marshalNTicketEdge2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐTicketEdgeᚄ(ctx, field.Selections, obj.Edges)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9830,6 +10250,16 @@ func (ec *executionContext) fieldContext_TicketConnection_edges(_ context.Contex
 }
 
 func (ec *executionContext) _TicketConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TicketConnection) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_TicketConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9914,6 +10344,16 @@ func (ec *executionContext) fieldContext_TicketEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _TicketEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TicketEdge) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_TicketEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Node
+		return ec.marshalNTicket2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐTicket(ctx, field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9946,6 +10386,16 @@ func (ec *executionContext) fieldContext_TicketEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TimelineConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TimelineConnection) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_TimelineConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Edges
+		return ec.marshalNTouchpointEdge2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐTouchpointEdgeᚄ(ctx, field.Selections, obj.Edges)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9978,6 +10428,16 @@ func (ec *executionContext) fieldContext_TimelineConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _TimelineConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TimelineConnection) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_TimelineConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10192,6 +10652,16 @@ func (ec *executionContext) fieldContext_Touchpoint_summary(_ context.Context, f
 }
 
 func (ec *executionContext) _Touchpoint_amount(ctx context.Context, field graphql.CollectedField, obj *model.Touchpoint) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Touchpoint_amount(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Amount
+		return ec.marshalOMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, field.Selections, obj.Amount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10276,6 +10746,16 @@ func (ec *executionContext) fieldContext_TouchpointEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _TouchpointEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TouchpointEdge) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_TouchpointEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Node
+		return ec.marshalNTouchpoint2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐTouchpoint(ctx, field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10308,6 +10788,16 @@ func (ec *executionContext) fieldContext_TouchpointEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _UnifiedCart_lines(ctx context.Context, field graphql.CollectedField, obj *model.UnifiedCart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_UnifiedCart_lines(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Lines
+		return ec.marshalNUnifiedCartLine2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐUnifiedCartLineᚄ(ctx, field.Selections, obj.Lines)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10340,6 +10830,16 @@ func (ec *executionContext) fieldContext_UnifiedCart_lines(_ context.Context, fi
 }
 
 func (ec *executionContext) _UnifiedCart_totals(ctx context.Context, field graphql.CollectedField, obj *model.UnifiedCart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_UnifiedCart_totals(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Totals
+		return ec.marshalNMoney2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoneyᚄ(ctx, field.Selections, obj.Totals)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10398,6 +10898,16 @@ func (ec *executionContext) fieldContext_UnifiedCart_itemCount(_ context.Context
 }
 
 func (ec *executionContext) _UnifiedCart_carts(ctx context.Context, field graphql.CollectedField, obj *model.UnifiedCart) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_UnifiedCart_carts(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Carts
+		return ec.marshalNCart2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCartᚄ(ctx, field.Selections, obj.Carts)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10534,6 +11044,16 @@ func (ec *executionContext) fieldContext_UnifiedCartLine_quantity(_ context.Cont
 }
 
 func (ec *executionContext) _UnifiedCartLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *model.UnifiedCartLine) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_UnifiedCartLine_unitPrice(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.UnitPrice
+		return ec.marshalNMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, field.Selections, obj.UnitPrice)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10566,6 +11086,16 @@ func (ec *executionContext) fieldContext_UnifiedCartLine_unitPrice(_ context.Con
 }
 
 func (ec *executionContext) _UnifiedCartLine_total(ctx context.Context, field graphql.CollectedField, obj *model.UnifiedCartLine) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_UnifiedCartLine_total(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Total
+		return ec.marshalNMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, field.Selections, obj.Total)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10598,6 +11128,16 @@ func (ec *executionContext) fieldContext_UnifiedCartLine_total(_ context.Context
 }
 
 func (ec *executionContext) _UnifiedCartLine_origins(ctx context.Context, field graphql.CollectedField, obj *model.UnifiedCartLine) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_UnifiedCartLine_origins(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Origins
+		return ec.marshalNCartLineOrigin2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCartLineOriginᚄ(ctx, field.Selections, obj.Origins)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10705,6 +11245,16 @@ func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext___Directive_locations(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Locations
+		return ec.marshalN__DirectiveLocation2ᚕstringᚄ(ctx, field.Selections, obj.Locations)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10960,6 +11510,16 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 }
 
 func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext___Field_type(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Type
+		return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, obj.Type)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11087,6 +11647,16 @@ func (ec *executionContext) fieldContext___InputValue_description(_ context.Cont
 }
 
 func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext___InputValue_type(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Type
+		return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, obj.Type)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

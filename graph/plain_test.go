@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -55,68 +56,107 @@ func TestPlainFieldsOnlyWithoutFieldInterceptors(t *testing.T) {
 	}
 }
 
-// conflictsQuery answers identityConflicts and identityStats from fixed
-// values; every other resolver is left nil.
-type conflictsQuery struct {
+// fixedQuery answers identityConflicts, identitySuggestions and
+// identityStats, and fixedMutation unlinkRecord, from fixed values; every
+// other resolver is left nil.
+type fixedQuery struct {
 	QueryResolver
-	conflicts []model.IdentityConflict
+	conflicts   []model.IdentityConflict
+	suggestions []model.IdentitySuggestion
 }
 
-func (q conflictsQuery) IdentityConflicts(context.Context, *int) ([]model.IdentityConflict, error) {
+func (q fixedQuery) IdentityConflicts(context.Context, *int) ([]model.IdentityConflict, error) {
 	return q.conflicts, nil
 }
 
-func (q conflictsQuery) IdentityStats(context.Context) (*model.IdentityStats, error) {
+func (q fixedQuery) IdentitySuggestions(context.Context, *int) ([]model.IdentitySuggestion, error) {
+	return q.suggestions, nil
+}
+
+func (q fixedQuery) IdentityStats(context.Context) (*model.IdentityStats, error) {
 	return &model.IdentityStats{Customers: 3, Merged: 1, Records: 7, RecordsBySystem: []model.SystemCount{{System: model.SystemSquare, Records: 4}}, At: time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC)}, nil
 }
 
-type conflictsRoot struct {
-	ResolverRoot
-	query conflictsQuery
+type fixedMutation struct {
+	MutationResolver
+	change *model.IdentityChange
 }
 
-func (r conflictsRoot) Query() QueryResolver { return r.query }
+func (m fixedMutation) UnlinkRecord(context.Context, model.SystemRecordInput, string, *string) (*model.IdentityChangeResult, error) {
+	return &model.IdentityChangeResult{Change: m.change}, nil
+}
 
-// Marshalled directly or through gqlgen's field machinery with a field
+type fixedRoot struct {
+	ResolverRoot
+	query    fixedQuery
+	mutation fixedMutation
+}
+
+func (r fixedRoot) Query() QueryResolver       { return r.query }
+func (r fixedRoot) Mutation() MutationResolver { return r.mutation }
+
+// Marshalled without gqlgen's field machinery, or through it with a field
 // interceptor installed, plain fields give the same answer, byte for byte,
 // errors and their paths included: a zero time, which a non-null Time field
-// reports as an error at its own path, takes gqlgen's way.
+// reports as an error at its own path, directly in a list or under a plain
+// object field, and a float that JSON cannot hold.
 func TestPlainFieldsAnswerAsGqlgenDoes(t *testing.T) {
 	at := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	rule := "same phone"
 	const query = `{"query":"{ identityStats { customers merged erased records conflicts suggestions at recordsBySystem { system records } } identityConflicts { id at actor customers evidence records { system id } } }"}`
-	ask := func(conflicts []model.IdentityConflict, exts ...graphql.HandlerExtension) string {
-		h := handler.New(NewExecutableSchema(Config{Resolvers: conflictsRoot{query: conflictsQuery{conflicts: conflicts}}}))
+	const suggestions = `{"query":"{ identitySuggestions { id customers score evidence at } }"}`
+	const mutation = `{"query":"mutation { unlinkRecord(record: {system: SQUARE, id: \"1\"}, actor: \"agent\") { change { id at actor action rule evidence before after records { system id } } } }"}`
+	ask := func(body string, root fixedRoot, exts ...graphql.HandlerExtension) string {
+		h := handler.New(NewExecutableSchema(Config{Resolvers: root}))
 		h.AddTransport(transport.POST{})
 		for _, e := range exts {
 			h.Use(e)
 		}
-		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(query))
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		return rec.Body.String()
 	}
-	whole := []model.IdentityConflict{
-		{ID: "c1", At: at, Actor: "agent <7>", Customers: []string{"a", "b"}, Evidence: "same \"phone\" & name", Records: []model.SystemRecord{{System: model.SystemKlaviyo, ID: "01H"}}},
-		{ID: "c2", At: at, Actor: "resolver"},
+	whole := fixedRoot{
+		query: fixedQuery{
+			conflicts: []model.IdentityConflict{
+				{ID: "c1", At: at, Actor: "agent <7>", Customers: []string{"a", "b"}, Evidence: "same \"phone\" & name", Records: []model.SystemRecord{{System: model.SystemKlaviyo, ID: "01H"}}},
+				{ID: "c2", At: at, Actor: "resolver"},
+			},
+			suggestions: []model.IdentitySuggestion{{ID: "s1", Customers: []string{"a"}, Score: 0.75, Evidence: []string{"phone"}, At: at}},
+		},
+		mutation: fixedMutation{change: &model.IdentityChange{ID: "ch1", At: at, Actor: "agent", Action: model.IdentityActionUnlink, Rule: &rule, Records: []model.SystemRecord{{System: model.SystemSquare, ID: "1"}}, Before: []string{"a"}, After: []string{"a", "b"}}},
 	}
-	zeroTime := []model.IdentityConflict{whole[0], {ID: "c2", Actor: "resolver"}}
-	for name, conflicts := range map[string][]model.IdentityConflict{"whole": whole, "zero time": zeroTime} {
+	broken := whole
+	broken.query.conflicts = []model.IdentityConflict{whole.query.conflicts[0], {ID: "c2", Actor: "resolver"}}
+	broken.query.suggestions = []model.IdentitySuggestion{{ID: "s1", Score: math.NaN(), At: at}}
+	change := *whole.mutation.change
+	change.At = time.Time{}
+	broken.mutation.change = &change
+	wantErrors := []string{`"path":["identityConflicts",1,"at"]`, `"path":["identitySuggestions",0,"score"]`, `"path":["unlinkRecord","change","at"]`}
+	for name, root := range map[string]fixedRoot{"whole": whole, "broken": broken} {
 		counter := &fieldCounter{seen: map[string]int{}}
-		direct, intercepted := ask(conflicts), ask(conflicts, counter)
-		if direct != intercepted {
-			t.Errorf("%s: marshalled directly\n%s\nthrough gqlgen\n%s", name, direct, intercepted)
+		var direct, intercepted string
+		for _, body := range []string{query, suggestions, mutation} {
+			direct += ask(body, root) + "\n"
+			intercepted += ask(body, root, counter) + "\n"
 		}
-		for _, f := range []string{"IdentityStats.customers", "IdentityStats.at", "SystemCount.system", "IdentityConflict.actor", "IdentityConflict.evidence", "SystemRecord.id"} {
+		if direct != intercepted {
+			t.Errorf("%s: without the field machinery\n%s\nthrough it\n%s", name, direct, intercepted)
+		}
+		for _, f := range []string{"IdentityStats.customers", "IdentityStats.at", "IdentityStats.recordsBySystem", "SystemCount.system", "IdentityConflict.actor", "SystemRecord.id", "IdentitySuggestion.score", "IdentityChangeResult.change", "IdentityChange.at"} {
 			if counter.seen[f] == 0 {
 				t.Errorf("%s: the field interceptor did not see %s (saw %v)", name, f, counter.seen)
 			}
 		}
-		if name == "zero time" && !strings.Contains(direct, `"path":["identityConflicts",1,"at"]`) {
-			t.Errorf("zero time: no error at the field's own path: %s", direct)
+		for _, e := range wantErrors {
+			if got := strings.Contains(direct, e); got != (name == "broken") {
+				t.Errorf("%s: error %s given: %v\n%s", name, e, got, direct)
+			}
 		}
-		if name == "whole" && !strings.Contains(direct, `"actor":"resolver"`) {
-			t.Errorf("whole: answer lacks the actor: %s", direct)
+		if name == "whole" && !strings.Contains(direct, `"score":0.75`) {
+			t.Errorf("whole: answer lacks the score: %s", direct)
 		}
 	}
 }

@@ -7,8 +7,8 @@
 // task (graph.fieldsInTurn), instead of with one goroutine per field; and
 // so that an object makes its group of deferred fields (@defer) only when it
 // has one (graph.deferredGroup); and so that a plain field, a struct field
-// of a scalar or enum type, is marshalled directly when no extension
-// intercepts fields (graph.plainFields); and so that an object's fields are
+// of its object, is marshalled without gqlgen's middleware call and closures
+// when no extension intercepts fields (graph.plainFields); and so that an object's fields are
 // written by graph.objectFields instead of graphql.FieldSet; and so that a
 // query's answer is written into a buffer from graph's pool, which the
 // server gives back once it has sent the answer (graph.ReleaseAnswer).
@@ -88,7 +88,7 @@ func run(schemaGlob, execFile string, inTurn []string) error {
 		return err
 	}
 	out, groups := LazyDeferredGroups(out)
-	out, plain := PlainFields(out)
+	out, plain := PlainFields(out, schema)
 	out, objects := ObjectFields(out)
 	out, err = PooledAnswers(out)
 	if err != nil {
@@ -284,14 +284,16 @@ func LazyDeferredGroups(src string) (string, int) {
 }
 
 // plainField matches a field function as gqlgen writes it for a field that
-// reads a struct field of its object, with no resolver and no directive:
-// its name, the struct field, and the marshaller of the value.
-var plainField = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) _\w+\(ctx context\.Context, field graphql\.CollectedField, obj \*[\w.]+\) \(ret graphql\.Marshaler\) \{\n` +
+// reads a struct field of its object, with no resolver and no directive, and
+// recovers from panics: its type and field, the context function, the struct
+// field, and the marshaller of the value.
+var plainField = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) _(\w+)_(\w+)\(ctx context\.Context, field graphql\.CollectedField, obj \*[\w.]+\) \(ret graphql\.Marshaler\) \{\n` +
 	`\treturn graphql\.ResolveField\(\n\t\tctx,\n\t\tec\.OperationContext,\n\t\tfield,\n` +
-	`\t\tfunc\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{\n\t\t\treturn ec\.fieldContext_\w+\(ctx, field\)\n\t\t\},\n` +
+	`\t\tfunc\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{\n\t\t\treturn ec\.(fieldContext_\w+)\(ctx, field\)\n\t\t\},\n` +
 	`\t\tfunc\(ctx context\.Context\) \(any, error\) \{\n\t\t\treturn obj\.(\w+), nil\n\t\t\},\n` +
 	`\t\tnil,\n` +
-	`\t\tfunc\(ctx context\.Context, selections ast\.SelectionSet, v [^\n]+\) graphql\.Marshaler \{\n\t\t\treturn ec\.(marshal[^(\s]+)\(ctx, selections, v\)\n`)
+	`\t\tfunc\(ctx context\.Context, selections ast\.SelectionSet, v [^\n]+\) graphql\.Marshaler \{\n\t\t\treturn ec\.(marshal[^(\s]+)\(ctx, selections, v\)\n\t\t\},\n` +
+	`\t\ttrue,\n`)
 
 // nullOnlyWhenZero is the body gqlgen writes for the marshaller of a
 // non-null built-in scalar. graphql.MarshalString, MarshalID, MarshalInt and
@@ -326,27 +328,49 @@ func contextFree(src, marshal string) (free, unlessZero bool) {
 const plainGuard = "\tif plainFields(ec.OperationContext)"
 
 // PlainFields returns the executor's source with every plain field, one
-// that reads a struct field and whose marshaller never reads its context,
-// marshalled directly when graph.plainFields says that no extension
-// intercepts fields, and how many it changed. Every other field, and every
-// field when an extension intercepts them, goes through graphql.ResolveField
-// as gqlgen wrote it; so does a zero time, which its marshaller reports.
-func PlainFields(src string) (string, int) {
+// that reads a struct field, marshalled without gqlgen's middleware call and
+// closures when graph.plainFields says that no extension intercepts fields,
+// and how many it changed. A field whose marshaller never reads its context
+// is marshalled directly; any other gets its field context (its path, for
+// errors and for its children) and gqlgen's recovery from panics, as
+// graphql.ResolveField gives it. A field of an interface or union type,
+// whose nil value graphql.ResolveField reports itself, and every field when
+// an extension intercepts fields, goes through graphql.ResolveField as gqlgen
+// wrote it; so does a zero time, which its marshaller reports.
+func PlainFields(src string, schema *ast.Schema) (string, int) {
 	var b strings.Builder
 	n, last := 0, 0
 	for _, m := range plainField.FindAllStringSubmatchIndex(src, -1) {
-		structField, marshal := src[m[2]:m[3]], src[m[4]:m[5]]
-		free, unlessZero := contextFree(src, marshal)
-		if !free {
+		typ, name := src[m[2]:m[3]], src[m[4]:m[5]]
+		fieldContext, structField, marshal := src[m[6]:m[7]], src[m[8]:m[9]], src[m[10]:m[11]]
+		var def *ast.FieldDefinition
+		if t := schema.Types[typ]; t != nil {
+			def = t.Fields.ForName(name)
+		}
+		if def == nil {
+			continue // not a schema field (gqlgen's own introspection types are not plain)
+		}
+		if t := schema.Types[def.Type.Name()]; t == nil || t.IsAbstractType() {
 			continue
 		}
-		guard := plainGuard
-		if unlessZero {
-			guard += " && !obj." + structField + ".IsZero()"
+		var fast string
+		switch free, unlessZero := contextFree(src, marshal); {
+		case free && unlessZero:
+			fast = plainGuard + " && !obj." + structField + ".IsZero() {\n\t\treturn ec." + marshal + "(ctx, field.Selections, obj." + structField + ")\n\t}\n"
+		case free:
+			fast = plainGuard + " {\n\t\treturn ec." + marshal + "(ctx, field.Selections, obj." + structField + ")\n\t}\n"
+		default:
+			fast = plainGuard + " {\n" +
+				"\t\tfc, err := ec." + fieldContext + "(ctx, field)\n" +
+				"\t\tif err != nil {\n\t\t\treturn graphql.Null\n\t\t}\n" +
+				"\t\tctx = graphql.WithFieldContext(ctx, fc)\n" +
+				"\t\tdefer recoverField(ctx, ec.OperationContext, &ret)\n" +
+				"\t\tfc.Result = obj." + structField + "\n" +
+				"\t\treturn ec." + marshal + "(ctx, field.Selections, obj." + structField + ")\n\t}\n"
 		}
 		at := m[0] + strings.Index(src[m[0]:], "{\n") + 2
 		b.WriteString(src[last:at])
-		b.WriteString(guard + " {\n\t\treturn ec." + marshal + "(ctx, field.Selections, obj." + structField + ")\n\t}\n")
+		b.WriteString(fast)
 		last = at
 		n++
 	}

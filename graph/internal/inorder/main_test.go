@@ -233,7 +233,23 @@ func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋxᚐMoney(ctx contex
 }
 `
 
-func TestPlainFieldsMarshalDirectlyOnlyWhatNeedsNoContext(t *testing.T) {
+const plainSchema = `
+type Query { order: Order }
+interface Node { id: ID! }
+enum SalesChannel { WEB STORE }
+scalar Time
+type Money { amount: Int! }
+type Order implements Node {
+  id: ID! state: String! number: String channel: SalesChannel! createdAt: Time! weight: Float!
+  total: Money! node: Node computed: String! guarded: String! panicky: String!
+}
+`
+
+func TestPlainFieldsSkipOnlyWhatTheyCan(t *testing.T) {
+	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "s.graphqls", Input: plainSchema})
+	if err != nil {
+		t.Fatal(err)
+	}
 	src := "package graph\n" + marshallers +
 		fieldFunc("state", "State", "string", "marshalNString2string") +
 		fieldFunc("number", "Number", "*string", "marshalOString2ᚖstring") +
@@ -241,29 +257,40 @@ func TestPlainFieldsMarshalDirectlyOnlyWhatNeedsNoContext(t *testing.T) {
 		fieldFunc("createdAt", "CreatedAt", "time.Time", "marshalNTime2timeᚐTime") +
 		fieldFunc("weight", "Weight", "float64", "marshalNFloat2float64") +
 		fieldFunc("total", "Total", "*model.Money", "marshalNMoney2ᚖgithubᚗcomᚋxᚐMoney") +
+		fieldFunc("node", "Node", "model.Node", "marshalONode2githubᚗcomᚋxᚐNode") +
+		fieldFunc("missing", "Missing", "string", "marshalNString2string") +
 		strings.Replace(fieldFunc("computed", "Computed", "string", "marshalNString2string"), "return obj.Computed, nil", "return obj.Computed(), nil", 1) +
-		strings.Replace(fieldFunc("guarded", "Guarded", "string", "marshalNString2string"), "\t\tnil,\n", "\t\tec._Order_guarded_middleware,\n", 1)
-	out, n := PlainFields(src)
-	direct := map[string]string{
+		strings.Replace(fieldFunc("guarded", "Guarded", "string", "marshalNString2string"), "\t\tnil,\n", "\t\tec._Order_guarded_middleware,\n", 1) +
+		strings.Replace(fieldFunc("panicky", "Panicky", "string", "marshalNString2string"), "\t\ttrue,\n\t\ttrue,\n", "\t\tfalse,\n\t\ttrue,\n", 1)
+	out, n := PlainFields(src, schema)
+	withContext := func(field, marshal string) string {
+		return "\tif plainFields(ec.OperationContext) {\n\t\tfc, err := ec.fieldContext_Order_" + strings.ToLower(field[:1]) + field[1:] + "(ctx, field)\n" +
+			"\t\tif err != nil {\n\t\t\treturn graphql.Null\n\t\t}\n\t\tctx = graphql.WithFieldContext(ctx, fc)\n" +
+			"\t\tdefer recoverField(ctx, ec.OperationContext, &ret)\n\t\tfc.Result = obj." + field + "\n" +
+			"\t\treturn ec." + marshal + "(ctx, field.Selections, obj." + field + ")\n\t}\n"
+	}
+	want := map[string]string{
 		"state":     "\tif plainFields(ec.OperationContext) {\n\t\treturn ec.marshalNString2string(ctx, field.Selections, obj.State)\n\t}\n",
 		"number":    "\tif plainFields(ec.OperationContext) {\n\t\treturn ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Number)\n\t}\n",
 		"channel":   "\tif plainFields(ec.OperationContext) {\n\t\treturn ec.marshalNSalesChannel2githubᚗcomᚋxᚐSalesChannel(ctx, field.Selections, obj.Channel)\n\t}\n",
 		"createdAt": "\tif plainFields(ec.OperationContext) && !obj.CreatedAt.IsZero() {\n\t\treturn ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)\n\t}\n",
+		"weight":    withContext("Weight", "marshalNFloat2float64"),
+		"total":     withContext("Total", "marshalNMoney2ᚖgithubᚗcomᚋxᚐMoney"),
 	}
-	for _, name := range []string{"state", "number", "channel", "createdAt", "weight", "total", "computed", "guarded"} {
+	for _, name := range []string{"state", "number", "channel", "createdAt", "weight", "total", "node", "missing", "computed", "guarded", "panicky"} {
 		head := "(ret graphql.Marshaler) {\n"
 		i := strings.Index(out, "func (ec *executionContext) _Order_"+name+"(")
 		body := out[i+strings.Index(out[i:], head)+len(head):]
 		body = body[:strings.Index(body, "\treturn graphql.ResolveField(")]
-		if body != direct[name] {
-			t.Errorf("%s: begins with %q, want %q", name, body, direct[name])
+		if body != want[name] {
+			t.Errorf("%s: begins with %q, want %q", name, body, want[name])
 		}
 	}
-	if n != len(direct) {
-		t.Errorf("%d fields rewritten, want %d", n, len(direct))
+	if n != len(want) {
+		t.Errorf("%d fields rewritten, want %d", n, len(want))
 	}
 	// Running it again changes nothing.
-	if again, n := PlainFields(out); again != out || n != 0 {
+	if again, n := PlainFields(out, schema); again != out || n != 0 {
 		t.Fatalf("second run changed %d", n)
 	}
 }
