@@ -36,13 +36,15 @@ lint:
 # upstream call and the gateway as its own process, prints a Markdown table and
 # writes bench-results.json (BENCHFLAGS passes flags, e.g. "--rate 200").
 # Then customer 360 alone for the two load targets: at a fixed 200 requests/s
-# (overhead) and with no upstream latency (throughput). Then the
+# (overhead) and with no upstream latency (throughput), sharing the CPUs and
+# with the gateway on CPUs of its own (--pin). Then the
 # micro-benchmarks, briefly, so that the whole target takes minutes.
 BENCHFLAGS ?=
 bench:
 	$(GO) run ./cmd/omnibench $(BENCHFLAGS)
 	$(GO) run ./cmd/omnibench --rate 200 --scenarios c360-id --duration 30s --out bench-results-200rps.json
 	$(GO) run ./cmd/omnibench --latency 0 --scenarios c360-id --out bench-results-no-latency.json
+	$(GO) run ./cmd/omnibench --latency 0 --scenarios c360-id --pin --out bench-results-no-latency-pinned.json
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200ms ./...
 
 # Resolve every customer record of every system into the identity map, with
