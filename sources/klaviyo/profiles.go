@@ -69,6 +69,11 @@ func (c *Client) GetCustomers(ctx context.Context, ids []string) (map[string]omn
 	return out, nil
 }
 
+// recordFields are the profile attributes customerRecord and emailProfile
+// read (a sparse fieldset): not the free-form properties, which made up most
+// of a profile's answer and of its decoding.
+const recordFields = "email,phone_number,external_id,first_name,last_name,location,created,updated,subscriptions"
+
 // profilesByID reads profiles with any(id,[...]) in calls of 100, at most
 // Concurrency at once.
 func (c *Client) profilesByID(ctx context.Context, ids []string, subscriptions bool) (map[string]api.Profile, error) {
@@ -80,7 +85,7 @@ func (c *Client) profilesByID(ctx context.Context, ids []string, subscriptions b
 	batches := chunks(ids, api.MaxFilterValues)
 	results := make([][]api.Profile, len(batches))
 	err := upstream.Each(ctx, c.cfg.Concurrency, len(batches), func(ctx context.Context, i int) error {
-		kv := []string{"filter", api.Any("id", batches[i]), "page[size]", "100"}
+		kv := []string{"filter", api.Any("id", batches[i]), "page[size]", "100", "fields[profile]", recordFields}
 		if subscriptions {
 			kv = append(kv, "additional-fields[profile]", "subscriptions")
 		}
