@@ -81,7 +81,7 @@ func New(o Options) http.Handler {
 	if limit <= 0 {
 		limit = DefaultComplexityLimit
 	}
-	gql.Use(extension.FixedComplexityLimit(limit))
+	gql.Use(newComplexityLimit(limit))
 	gql.SetErrorPresenter(ErrorPresenter(log))
 	gql.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in resolver", "panic", p, "stack", string(debug.Stack()))
