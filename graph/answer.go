@@ -12,9 +12,10 @@ import (
 // time.
 var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// keepAnswer bounds the buffers kept: a larger answer's is left to the
-// collector, so that one large answer does not stay for good.
-const keepAnswer = 256 << 10
+// keepAnswer bounds the buffers kept: a larger answer's (a list of many
+// customers, say) is left to the collector, so that large answers do not
+// stay in the pool, and in the gateway's resident memory, for good.
+const keepAnswer = 64 << 10
 
 func answerBuffer() *bytes.Buffer {
 	b := answerBuffers.Get().(*bytes.Buffer)
