@@ -1,19 +1,24 @@
 // Command inorder runs after gqlgen (see generate.go) and rewrites the
-// generated executor, graph/exec_gen.go, so that a list whose elements can
-// never reach a field resolver is marshalled in order on the request's
-// goroutine (graph.marshalSliceInOrder) instead of with one goroutine per
-// element (gqlgen's graphql.MarshalSliceConcurrently); and so that the
-// resolver fields named with -in-turn are resolved one after another, as one
-// task (graph.fieldsInTurn), instead of with one goroutine per field; and
-// so that an object makes its group of deferred fields (@defer) only when it
-// has one (graph.deferredGroup); and so that a plain field, a struct field
-// of its object, is marshalled without gqlgen's middleware call and closures
-// when no extension intercepts fields (graph.plainFields); and so that an object's fields are
-// written by graph.objectFields instead of graphql.FieldSet; and so that a
-// query's answer is written into a buffer from graph's pool, which the
-// server gives back once it has sent the answer (graph.ReleaseAnswer).
+// generated executor, graph/exec_gen.go:
 //
-// Marshalling such an element only reads fields the resolvers already
+//   - a list whose elements can never reach a field resolver is marshalled in
+//     order on the request's goroutine (graph.marshalSliceInOrder) instead of
+//     with one goroutine per element (gqlgen's
+//     graphql.MarshalSliceConcurrently);
+//   - the resolver fields named with -in-turn are resolved one after another,
+//     as one task (graph.fieldsInTurn), instead of with one goroutine per
+//     field;
+//   - an object makes its group of deferred fields (@defer) only when it has
+//     one (graph.deferredGroup);
+//   - a plain field, one that reads a struct field of its object, is
+//     marshalled without gqlgen's middleware call and closures when no
+//     extension intercepts fields (graph.plainFields);
+//   - an object's fields are written by graph.objectFields instead of
+//     graphql.FieldSet;
+//   - a query's answer is written into a buffer from graph's pool, which the
+//     server gives back once it has sent the answer (graph.ReleaseAnswer).
+//
+// Marshalling an element of such a list only reads fields the resolvers already
 // loaded: it never waits, so its goroutine bought nothing and cost its
 // creation and the growth of its stack, about a fifth of the gateway's CPU
 // per customer 360. A list of elements that can reach a resolver (a
@@ -353,21 +358,20 @@ func PlainFields(src string, schema *ast.Schema) (string, int) {
 		if t := schema.Types[def.Type.Name()]; t == nil || t.IsAbstractType() {
 			continue
 		}
-		var fast string
-		switch free, unlessZero := contextFree(src, marshal); {
-		case free && unlessZero:
-			fast = plainGuard + " && !obj." + structField + ".IsZero() {\n\t\treturn ec." + marshal + "(ctx, field.Selections, obj." + structField + ")\n\t}\n"
-		case free:
-			fast = plainGuard + " {\n\t\treturn ec." + marshal + "(ctx, field.Selections, obj." + structField + ")\n\t}\n"
-		default:
-			fast = plainGuard + " {\n" +
-				"\t\tfc, err := ec." + fieldContext + "(ctx, field)\n" +
+		free, unlessZero := contextFree(src, marshal)
+		guard := plainGuard
+		if unlessZero {
+			guard += " && !obj." + structField + ".IsZero()"
+		}
+		fast := guard + " {\n"
+		if !free {
+			fast += "\t\tfc, err := ec." + fieldContext + "(ctx, field)\n" +
 				"\t\tif err != nil {\n\t\t\treturn graphql.Null\n\t\t}\n" +
 				"\t\tctx = graphql.WithFieldContext(ctx, fc)\n" +
 				"\t\tdefer recoverField(ctx, ec.OperationContext, &ret)\n" +
-				"\t\tfc.Result = obj." + structField + "\n" +
-				"\t\treturn ec." + marshal + "(ctx, field.Selections, obj." + structField + ")\n\t}\n"
+				"\t\tfc.Result = obj." + structField + "\n"
 		}
+		fast += "\t\treturn ec." + marshal + "(ctx, field.Selections, obj." + structField + ")\n\t}\n"
 		at := m[0] + strings.Index(src[m[0]:], "{\n") + 2
 		b.WriteString(src[last:at])
 		b.WriteString(fast)
