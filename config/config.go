@@ -186,7 +186,7 @@ func Default() Config {
 		MaxCustomers:   1000,
 		MaxInFlight:    1000,
 		SlowRequest:    time.Second,
-		MemoryLimitMiB: 90,
+		MemoryLimitMiB: 100,
 		GCPercent:      200,
 		BatchWait:      500 * time.Microsecond,
 		LogLevel:       "info",
