@@ -71,8 +71,10 @@ func (c *Client) GetCustomers(ctx context.Context, ids []string) (map[string]omn
 
 // recordFields are the profile attributes customerRecord and emailProfile
 // read (a sparse fieldset): not the free-form properties, which made up most
-// of a profile's answer and of its decoding.
-const recordFields = "email,phone_number,external_id,first_name,last_name,location,created,updated,subscriptions"
+// of a profile's answer and of its decoding. subscriptions is not in a
+// profile by default (the spec's additional-fields[profile]): it joins the
+// fieldset only when profilesByID asks for it there too.
+const recordFields = "email,phone_number,external_id,first_name,last_name,location,created,updated"
 
 // profilesByID reads profiles with any(id,[...]) in calls of 100, at most
 // Concurrency at once.
@@ -87,6 +89,7 @@ func (c *Client) profilesByID(ctx context.Context, ids []string, subscriptions b
 	err := upstream.Each(ctx, c.cfg.Concurrency, len(batches), func(ctx context.Context, i int) error {
 		kv := []string{"filter", api.Any("id", batches[i]), "page[size]", "100", "fields[profile]", recordFields}
 		if subscriptions {
+			kv[len(kv)-1] += ",subscriptions"
 			kv = append(kv, "additional-fields[profile]", "subscriptions")
 		}
 		_, err := walk(ctx, c, "/api/profiles?"+query(kv...),
