@@ -113,3 +113,57 @@ func BenchmarkUnifiedCart(b *testing.B) {
 		})
 	}
 }
+
+// fourRecords is an omnichannel customer as the four systems keep them:
+// the same person typed in differently, with consent statements in three.
+// Phones stay apart unless their digits match: four of them.
+func fourRecords() ([]omnigate.CustomerRecord, []omnigate.EmailProfile) {
+	home := omnigate.Address{Line1: "12 Frith Street", City: "London", PostalCode: "W1D 4RG", Country: "GB"}
+	sub := func(ch string, m int) omnigate.Consent {
+		return omnigate.Consent{Channel: ch, Status: omnigate.ConsentSubscribed, Method: "checkout", At: at(m)}
+	}
+	recs := []omnigate.CustomerRecord{
+		{System: omnigate.Commercetools, ID: "ct-1", GivenName: "Ada", FamilyName: "Lovelace",
+			Emails: []string{"Ada.Lovelace@example.com"}, Phones: []string{"+44 20 7946 0000"},
+			Addresses: []omnigate.Address{home, {Line1: "1 Office Park", City: "Leeds", PostalCode: "LS1 4AP", Country: "GB"}},
+			Birthday:  "1990-12-10", CreatedAt: at(0), UpdatedAt: at(500), Consents: []omnigate.Consent{sub("email", 10)}},
+		{System: omnigate.Square, ID: "SQ1", GivenName: "ada", FamilyName: "lovelace ",
+			Emails: []string{"ada.lovelace@example.com "}, Phones: []string{"020 7946 0000", "07700 900123"},
+			Addresses: []omnigate.Address{{Line1: "12 Frith St", City: "London", PostalCode: "W1D4RG", Country: "GB"}},
+			Birthday:  "0000-12-10", CreatedAt: at(100), UpdatedAt: at(900),
+			Consents: []omnigate.Consent{{Channel: "sms", Status: omnigate.ConsentUnsubscribed, At: at(800)}}},
+		{System: omnigate.Klaviyo, ID: "01KLAV", GivenName: "Ada", Emails: []string{"ada.lovelace@example.com"},
+			Phones: []string{"+447700900123"}, CreatedAt: at(50), UpdatedAt: at(700), WebshopID: "ct-1"},
+		{System: omnigate.Zendesk, ID: "9001", GivenName: "Ada Lovelace", Emails: []string{"ada@example.org"},
+			CreatedAt: at(300), UpdatedAt: at(300), WebshopID: "ct-1"},
+	}
+	profiles := []omnigate.EmailProfile{{ID: "01KLAV", Email: "ada.lovelace@example.com",
+		Consents: []omnigate.Consent{sub("email", 600), sub("sms", 20)}}}
+	return recs, profiles
+}
+
+// BenchmarkMergeProfile is one customer's profile merged from the four
+// systems' records, as a customer 360 asks for it.
+func BenchmarkMergeProfile(b *testing.B) {
+	recs, _ := fourRecords()
+	b.ReportAllocs()
+	for b.Loop() {
+		p := MergeProfile(recs)
+		if p.Name == nil || len(p.Emails) != 2 || len(p.Phones) != 4 {
+			b.Fatalf("merged profile: %+v", p)
+		}
+	}
+}
+
+// BenchmarkMergeConsent is the same customer's consent per channel, from
+// the records' statements and the email profile's.
+func BenchmarkMergeConsent(b *testing.B) {
+	recs, profiles := fourRecords()
+	b.ReportAllocs()
+	for b.Loop() {
+		cs := MergeConsent(recs, profiles)
+		if len(cs) != 2 || cs[0].Status != omnigate.ConsentSubscribed || cs[1].Status != omnigate.ConsentUnsubscribed {
+			b.Fatalf("merged consent: %+v", cs)
+		}
+	}
+}
