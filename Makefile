@@ -8,8 +8,12 @@ TESTFLAGS ?= -race -count=1 -p 2 -timeout 30m
 
 .PHONY: run sim test generate check-generate lint bench backfill
 
+# The embedded MongoDB needs only FerretDB's SQLite backend; the tag leaves
+# its PostgreSQL backend out of the gateway (see README, "The gateway").
+GATEWAY_TAGS ?= ferretdb_no_postgresql
+
 run:
-	$(GO) run ./cmd/gateway --demo --open
+	$(GO) run -tags $(GATEWAY_TAGS) ./cmd/gateway --demo --open
 
 sim:
 	$(GO) run ./cmd/channelsim

@@ -622,6 +622,12 @@ func printMarkdown(w io.Writer, rep Report) {
 	}
 }
 
+// gatewayTags are the build tags the gateway is built with, as the README
+// says to build it: the embedded MongoDB uses FerretDB's SQLite backend
+// only, and ferretdb_no_postgresql leaves its PostgreSQL backend out of the
+// binary (text 39.9 → 36.1 MB, about 3 MB less resident under load).
+const gatewayTags = "ferretdb_no_postgresql"
+
 // build compiles ./cmd/gateway of the module omnibench runs in.
 func build(ctx context.Context, out string) error {
 	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
@@ -632,7 +638,7 @@ func build(ctx context.Context, out string) error {
 	if strings.TrimSpace(string(gomod)) == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
 		return errors.New("run omnibench inside the omnigate module (go env GOMOD is empty)")
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/gateway")
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", gatewayTags, "-o", out, "./cmd/gateway")
 	cmd.Dir = root
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
