@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -409,6 +410,93 @@ func TestBatching(t *testing.T) {
 		}
 	}
 	t.Logf("links among the 50: %v, klaviyo event pages %d\ncalls per endpoint:\n%s", links, eventPages["klaviyo"], report.String())
+}
+
+// TestOrderStatsAskOnlyForOrders proves that stats which select only order
+// figures load the orders alone: a list of customers with their order counts
+// does not read every email event and ticket of each. The same figures, asked
+// beside the touchpoint figures (which do read everything), are the same.
+func TestOrderStatsAskOnlyForOrders(t *testing.T) {
+	e := setup(t)
+	_, email := e.omnichannelPerson(t)
+	emails := []string{email}
+	for _, c := range e.world.WebCustomers[:30] {
+		emails = append(emails, c.Email)
+	}
+	var ids []string
+	for _, em := range emails {
+		var out struct {
+			CustomerByEmail *struct{ ID string }
+		}
+		e.query(t, `query($e: String!) { customerByEmail(email: $e) { id } }`, map[string]any{"e": em}, &out)
+		if out.CustomerByEmail != nil && !slices.Contains(ids, out.CustomerByEmail.ID) {
+			ids = append(ids, out.CustomerByEmail.ID)
+		}
+	}
+	if len(ids) < 10 {
+		t.Fatalf("only %d customers resolved", len(ids))
+	}
+	const orderFields = `orderCount webshopOrderCount storeOrderCount omnichannel preferredChannel
+      lifetimeValue { amount currency } averageOrderValue { amount currency } preferredStore { id name }`
+	ask := func(fields string) (string, map[string]int64) {
+		e.sim.Harness.Stats().Reset()
+		var out struct {
+			Customers []struct {
+				ID    string
+				Stats json.RawMessage
+			}
+		}
+		r := e.query(t, `query($ids: [ID!]!) { customers(ids: $ids) { id stats { `+fields+` } } }`, map[string]any{"ids": ids}, &out)
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		calls := map[string]int64{}
+		for sys, eps := range e.sim.Harness.Stats().Snapshot() {
+			for ep, st := range eps {
+				calls[sys+" "+ep] = st.Calls
+			}
+		}
+		// The order figures of each customer, whatever else was asked.
+		var figures strings.Builder
+		for _, c := range out.Customers {
+			var st map[string]any
+			if err := json.Unmarshal(c.Stats, &st); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []string{"firstSeen", "lastSeen", "channels"} {
+				delete(st, k)
+			}
+			b, _ := json.Marshal(st)
+			fmt.Fprintf(&figures, "%s %s\n", c.ID, b)
+		}
+		return figures.String(), calls
+	}
+	orderOnly, few := ask(orderFields)
+	everything, all := ask(orderFields + " firstSeen lastSeen channels")
+	for _, ep := range []string{"klaviyo events.list", "zendesk tickets.requested"} {
+		if few[ep] != 0 {
+			t.Errorf("order figures alone called %s %d times", ep, few[ep])
+		}
+		if all[ep] == 0 {
+			t.Errorf("with the touchpoint figures, %s was never called: the customers are not the ones this test needs", ep)
+		}
+	}
+	if few["commercetools orders.query"] == 0 {
+		t.Errorf("order figures never called commercetools orders.query: %v", few)
+	}
+	if orderOnly != everything {
+		t.Errorf("order figures differ when asked alone:\n%s\nand beside the touchpoint figures:\n%s", orderOnly, everything)
+	}
+	if !strings.Contains(orderOnly, `"orderCount":`) || strings.Count(orderOnly, "\n") != len(ids) {
+		t.Fatalf("figures: %s", orderOnly)
+	}
+	sum := func(m map[string]int64) (n int64) {
+		for _, c := range m {
+			n += c
+		}
+		return n
+	}
+	t.Logf("%d customers: %d upstream calls for the order figures, %d with the touchpoint figures", len(ids), sum(few), sum(all))
 }
 
 func TestStoppedSystemGivesPartialData(t *testing.T) {

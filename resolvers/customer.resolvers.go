@@ -191,7 +191,14 @@ func (r *customerResolver) Stats(ctx context.Context, obj *model.Customer) (*mod
 	if err != nil {
 		return nil, err
 	}
-	in, errs := journey(ctx, c)
+	var in view.TimelineInput
+	var errs []error
+	if selected(ctx, seenStats...) {
+		in, errs = journey(ctx, c)
+	} else {
+		// Order figures only: see seenStats.
+		in.Orders, errs = orders(ctx, c)()
+	}
 	partial(ctx, errs)
 	s := view.ComputeStats(in)
 	out := &model.CustomerStats{

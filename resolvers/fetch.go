@@ -9,6 +9,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/identity"
@@ -239,6 +240,21 @@ var prefetched = map[string]loads{
 	"stats":          {records: true, orders: true, carts: true, events: true, tickets: true},
 }
 
+// seenStats are the fields of CustomerStats that read every touchpoint
+// (records, orders, carts, email events, tickets). The others are order
+// figures: stats that select none of these load the orders alone, so that a
+// list of customers with their order counts does not read every email event
+// and ticket of each.
+var seenStats = []string{"firstSeen", "lastSeen", "channels"}
+
+// statsLoads is what a selection of stats loads.
+func statsLoads(oc *graphql.OperationContext, sel ast.SelectionSet) loads {
+	if selects(oc, sel, seenStats...) {
+		return prefetched["stats"]
+	}
+	return loads{orders: true}
+}
+
 // prefetch loads, with one call per source, everything that the selected
 // fields of customers will ask for. Left to the dataloaders, the items'
 // loads of a list would reach them at different times (gqlgen resolves list
@@ -250,11 +266,16 @@ var prefetched = map[string]loads{
 func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
 	var want loads
 	lists := false
+	oc := graphql.GetOperationContext(ctx)
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
-		want = want.with(prefetched[f.Name])
-		if f.Name == "emailMarketing" {
-			lists = lists || selects(graphql.GetOperationContext(ctx), f.Selections, "lists")
+		l := prefetched[f.Name]
+		switch f.Name {
+		case "emailMarketing":
+			lists = lists || selects(oc, f.Selections, "lists")
+		case "stats":
+			l = statsLoads(oc, f.Selections)
 		}
+		want = want.with(l)
 	}
 	keys := map[omnigate.System][]string{}
 	for _, c := range cs {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/nyaruka/phonenumbers"
@@ -58,24 +59,24 @@ func recentWanted(ctx context.Context) int {
 	return n
 }
 
-// selects reports whether a selection set reads the field name.
-func selects(oc *graphql.OperationContext, sel ast.SelectionSet, name string) bool {
+// selects reports whether a selection set reads any of the fields names.
+func selects(oc *graphql.OperationContext, sel ast.SelectionSet, names ...string) bool {
 	if oc == nil {
 		return true // cannot tell: assume it does
 	}
 	for _, f := range graphql.CollectFields(oc, sel, nil) {
-		if f.Name == name {
+		if slices.Contains(names, f.Name) {
 			return true
 		}
 	}
 	return false
 }
 
-// selected reports whether the current field's selection reads the field
-// name.
-func selected(ctx context.Context, name string) bool {
+// selected reports whether the current field's selection reads any of the
+// fields names.
+func selected(ctx context.Context, names ...string) bool {
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
-		if f.Name == name {
+		if slices.Contains(names, f.Name) {
 			return true
 		}
 	}

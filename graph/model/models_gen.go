@@ -97,7 +97,9 @@ type CustomerEdge struct {
 	Node *Customer `json:"node"`
 }
 
-// Lifetime figures of a customer over every channel.
+// Lifetime figures of a customer over every channel. firstSeen, lastSeen and channels read every
+// touchpoint in every system (email events and tickets too); the other figures read the orders alone,
+// so that a list of customers with their order figures asks nothing else of the systems.
 type CustomerStats struct {
 	// What the customer has spent, per currency, cancelled orders excluded.
 	LifetimeValue []Money `json:"lifetimeValue"`
