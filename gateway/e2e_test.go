@@ -412,12 +412,10 @@ func TestBatching(t *testing.T) {
 	t.Logf("links among the 50: %v, klaviyo event pages %d\ncalls per endpoint:\n%s", links, eventPages["klaviyo"], report.String())
 }
 
-// TestOrderStatsAskOnlyForOrders proves that stats which select only order
-// figures load the orders alone: a list of customers with their order counts
-// does not read every email event and ticket of each. The same figures, asked
-// beside the touchpoint figures (which do read everything), are the same.
-func TestOrderStatsAskOnlyForOrders(t *testing.T) {
-	e := setup(t)
+// someCustomers resolves the omnichannel person and up to 30 webshop
+// customers and returns their golden ids.
+func (e *env) someCustomers(t *testing.T) []string {
+	t.Helper()
 	_, email := e.omnichannelPerson(t)
 	emails := []string{email}
 	for _, c := range e.world.WebCustomers[:30] {
@@ -436,25 +434,108 @@ func TestOrderStatsAskOnlyForOrders(t *testing.T) {
 	if len(ids) < 10 {
 		t.Fatalf("only %d customers resolved", len(ids))
 	}
+	return ids
+}
+
+// calls runs the query and returns its data and the upstream calls it
+// made, by "system endpoint".
+func (e *env) calls(t *testing.T, q string, vars map[string]any) (json.RawMessage, map[string]int64) {
+	t.Helper()
+	e.sim.Harness.Stats().Reset()
+	r := e.query(t, q, vars, nil)
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+	calls := map[string]int64{}
+	for sys, eps := range e.sim.Harness.Stats().Snapshot() {
+		for ep, st := range eps {
+			calls[sys+" "+ep] = st.Calls
+		}
+	}
+	return r.Data, calls
+}
+
+// total is the number of calls of every endpoint.
+func total(calls map[string]int64) (n int64) {
+	for _, c := range calls {
+		n += c
+	}
+	return n
+}
+
+// TestConsentAsksForNoEvents proves that email marketing without its
+// engagement figures (consent and lists, as a preference centre asks) reads
+// the email profiles alone, not every email event, and answers the same.
+func TestConsentAsksForNoEvents(t *testing.T) {
+	e := setup(t)
+	ids := e.someCustomers(t)
+	const q = `query($ids: [ID!]!) { customers(ids: $ids) { id emailMarketing { consent { channel status method at } lists %s } } }`
+	vars := map[string]any{"ids": ids}
+	alone, few := e.calls(t, fmt.Sprintf(q, ""), vars)
+	_, all := e.calls(t, fmt.Sprintf(q, "received recentEvents(first: 1) { kind }"), vars)
+	if few["klaviyo events.list"] != 0 {
+		t.Errorf("consent and lists alone called klaviyo events.list %d times", few["klaviyo events.list"])
+	}
+	if all["klaviyo events.list"] == 0 {
+		t.Errorf("with the engagement figures, klaviyo events.list was never called: the customers are not the ones this test needs")
+	}
+	if few["klaviyo profiles.list"] == 0 {
+		t.Errorf("consent and lists never called klaviyo profiles.list: %v", few)
+	}
+	// The same consent and lists either way.
+	type answer struct {
+		Customers []struct {
+			ID             string
+			EmailMarketing *struct {
+				Consent []map[string]any
+				Lists   []string
+			}
+		}
+	}
+	var a, b answer
+	if err := json.Unmarshal(alone, &a); err != nil {
+		t.Fatal(err)
+	}
+	withEvents, _ := e.calls(t, fmt.Sprintf(q, "received"), vars)
+	if err := json.Unmarshal(withEvents, &b); err != nil {
+		t.Fatal(err)
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Errorf("consent and lists differ when asked alone:\n%s\nand beside the engagement figures:\n%s", ja, jb)
+	}
+	t.Logf("%d customers: %d upstream calls for consent and lists, %d with the engagement figures", len(ids), total(few), total(all))
+	marketed := 0
+	for _, c := range a.Customers {
+		if c.EmailMarketing != nil && len(c.EmailMarketing.Consent) > 0 {
+			marketed++
+		}
+	}
+	if marketed == 0 {
+		t.Fatalf("no customer has email marketing: %s", ja)
+	}
+}
+
+// TestOrderStatsAskOnlyForOrders proves that stats which select only order
+// figures load the orders alone: a list of customers with their order counts
+// does not read every email event and ticket of each. The same figures, asked
+// beside the touchpoint figures (which do read everything), are the same.
+func TestOrderStatsAskOnlyForOrders(t *testing.T) {
+	e := setup(t)
+	ids := e.someCustomers(t)
 	const orderFields = `orderCount webshopOrderCount storeOrderCount omnichannel preferredChannel
       lifetimeValue { amount currency } averageOrderValue { amount currency } preferredStore { id name }`
 	ask := func(fields string) (string, map[string]int64) {
-		e.sim.Harness.Stats().Reset()
+		data, calls := e.calls(t, `query($ids: [ID!]!) { customers(ids: $ids) { id stats { `+fields+` } } }`, map[string]any{"ids": ids})
 		var out struct {
 			Customers []struct {
 				ID    string
 				Stats json.RawMessage
 			}
 		}
-		r := e.query(t, `query($ids: [ID!]!) { customers(ids: $ids) { id stats { `+fields+` } } }`, map[string]any{"ids": ids}, &out)
-		if len(r.Errors) > 0 {
-			t.Fatalf("errors: %+v", r.Errors)
-		}
-		calls := map[string]int64{}
-		for sys, eps := range e.sim.Harness.Stats().Snapshot() {
-			for ep, st := range eps {
-				calls[sys+" "+ep] = st.Calls
-			}
+		if err := json.Unmarshal(data, &out); err != nil {
+			t.Fatal(err)
 		}
 		// The order figures of each customer, whatever else was asked.
 		var figures strings.Builder
@@ -490,13 +571,7 @@ func TestOrderStatsAskOnlyForOrders(t *testing.T) {
 	if !strings.Contains(orderOnly, `"orderCount":`) || strings.Count(orderOnly, "\n") != len(ids) {
 		t.Fatalf("figures: %s", orderOnly)
 	}
-	sum := func(m map[string]int64) (n int64) {
-		for _, c := range m {
-			n += c
-		}
-		return n
-	}
-	t.Logf("%d customers: %d upstream calls for the order figures, %d with the touchpoint figures", len(ids), sum(few), sum(all))
+	t.Logf("%d customers: %d upstream calls for the order figures, %d with the touchpoint figures", len(ids), total(few), total(all))
 }
 
 func TestStoppedSystemGivesPartialData(t *testing.T) {

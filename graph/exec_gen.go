@@ -2271,7 +2271,10 @@ type Identity {
   linkedAt: Time!
 }
 `, BuiltIn: false},
-	{Name: "../schema/engagement.graphqls", Input: `"Email marketing state and engagement of a customer."
+	{Name: "../schema/engagement.graphqls", Input: `"""
+Email marketing state and engagement of a customer. consent and lists read the email profile
+alone; the engagement figures (received to recentEvents) read every email event.
+"""
 type EmailMarketing {
   "Consent per channel (email, sms): the most recent explicit statement wins."
   consent: [Consent!]!

@@ -130,9 +130,13 @@ func (r *customerResolver) EmailMarketing(ctx context.Context, obj *model.Custom
 	if len(linksOf(c, omnigate.Klaviyo)) == 0 {
 		return nil, nil
 	}
-	wp, we := emailProfiles(ctx, c, selected(ctx, "lists")), emailEvents(ctx, c)
+	wp := emailProfiles(ctx, c, selected(ctx, "lists"))
+	var events []omnigate.EmailEvent
+	var eerrs []error
+	if selected(ctx, emailEventFields...) {
+		events, eerrs = emailEvents(ctx, c)()
+	}
 	profiles, perrs := wp()
-	events, eerrs := we()
 	if err := only(append(perrs, eerrs...)); err != nil {
 		return nil, err
 	}

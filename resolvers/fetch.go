@@ -247,6 +247,10 @@ var prefetched = map[string]loads{
 // and ticket of each.
 var seenStats = []string{"firstSeen", "lastSeen", "channels"}
 
+// emailEventFields are the fields of EmailMarketing that read the email
+// events; consent and lists read the email profiles alone.
+var emailEventFields = []string{"received", "opened", "clicked", "openRate", "clickRate", "recentEvents"}
+
 // statsLoads is what a selection of stats loads.
 func statsLoads(oc *graphql.OperationContext, sel ast.SelectionSet) loads {
 	if selects(oc, sel, seenStats...) {
@@ -272,6 +276,7 @@ func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
 		switch f.Name {
 		case "emailMarketing":
 			lists = lists || selects(oc, f.Selections, "lists")
+			l.events = selects(oc, f.Selections, emailEventFields...)
 		case "stats":
 			l = statsLoads(oc, f.Selections)
 		}

@@ -143,7 +143,8 @@ type EmailEvent struct {
 	At time.Time `json:"at"`
 }
 
-// Email marketing state and engagement of a customer.
+// Email marketing state and engagement of a customer. consent and lists read the email profile
+// alone; the engagement figures (received to recentEvents) read every email event.
 type EmailMarketing struct {
 	// Consent per channel (email, sms): the most recent explicit statement wins.
 	Consent []Consent `json:"consent"`
