@@ -517,6 +517,76 @@ func TestConsentAsksForNoEvents(t *testing.T) {
 	}
 }
 
+// TestTimelineKindsAskOnlyTheirSources proves that a timeline of some kinds
+// of touchpoint loads only the systems those kinds come from, and answers
+// what the whole timeline, filtered, holds.
+func TestTimelineKindsAskOnlyTheirSources(t *testing.T) {
+	e := setup(t)
+	ids := e.someCustomers(t)
+	type timeline struct {
+		Customers []struct {
+			ID       string
+			Timeline struct {
+				TotalCount int
+				Edges      []struct{ Node struct{ ID, Kind string } }
+			}
+		}
+	}
+	const q = `query($ids: [ID!]!, $kinds: [TouchpointKind!]) {
+  customers(ids: $ids) { id timeline(first: 100, kinds: $kinds) { totalCount edges { node { id kind } } } } }`
+	data, everything := e.calls(t, q, map[string]any{"ids": ids})
+	t.Logf("the whole timeline: %d upstream calls", total(everything))
+	var whole timeline
+	if err := json.Unmarshal(data, &whole); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		kinds     []string
+		forbidden []string // endpoints those kinds need not call
+	}{
+		{[]string{"ORDER_PLACED"}, []string{"klaviyo events.list", "zendesk tickets.requested", "commercetools carts.query"}},
+		{[]string{"EMAIL_OPENED", "TICKET_OPENED"}, []string{"commercetools orders.query", "commercetools carts.query", "square orders.search"}},
+		{[]string{"CART_UPDATED", "SALE_PARKED", "ACCOUNT_CREATED"}, []string{"klaviyo events.list", "zendesk tickets.requested", "commercetools orders.query"}},
+	} {
+		data, calls := e.calls(t, q, map[string]any{"ids": ids, "kinds": tc.kinds})
+		for _, ep := range tc.forbidden {
+			if calls[ep] != 0 {
+				t.Errorf("%v: called %s %d times", tc.kinds, ep, calls[ep])
+			}
+		}
+		var got timeline
+		if err := json.Unmarshal(data, &got); err != nil {
+			t.Fatal(err)
+		}
+		compared, found := 0, 0
+		for i, c := range whole.Customers {
+			if c.Timeline.TotalCount > 100 {
+				continue // the whole timeline is not all on its first page
+			}
+			var want []string
+			for _, ed := range c.Timeline.Edges {
+				if slices.Contains(tc.kinds, ed.Node.Kind) {
+					want = append(want, ed.Node.ID)
+				}
+			}
+			g := got.Customers[i].Timeline
+			var have []string
+			for _, ed := range g.Edges {
+				have = append(have, ed.Node.ID)
+			}
+			if g.TotalCount != len(want) || !slices.Equal(have, want) {
+				t.Errorf("%v, customer %s: %d touchpoints %v, the whole timeline filtered has %d %v", tc.kinds, c.ID, g.TotalCount, have, len(want), want)
+			}
+			compared++
+			found += len(want)
+		}
+		if compared < 5 || found == 0 {
+			t.Errorf("%v: %d customers compared, %d touchpoints found: the customers are not the ones this test needs", tc.kinds, compared, found)
+		}
+		t.Logf("%v: %d upstream calls, %d touchpoints over %d customers", tc.kinds, total(calls), found, compared)
+	}
+}
+
 // TestOrderStatsAskOnlyForOrders proves that stats which select only order
 // figures load the orders alone: a list of customers with their order counts
 // does not read every email event and ticket of each. The same figures, asked

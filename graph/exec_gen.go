@@ -2203,7 +2203,7 @@ type Customer implements Node {
     first: Int = 50
     "The endCursor of the previous page. Cursors are stable: new touchpoints do not shift later pages."
     after: String
-    "Only touchpoints of these kinds."
+    "Only touchpoints of these kinds; only the systems they come from are asked."
     kinds: [TouchpointKind!]
   ): TimelineConnection!
 

@@ -173,12 +173,13 @@ func (r *customerResolver) Timeline(ctx context.Context, obj *model.Customer, fi
 	if err != nil {
 		return nil, err
 	}
-	in, errs := journey(ctx, c)
-	partial(ctx, errs)
 	ks := make([]view.TouchpointKind, len(kinds))
 	for i, k := range kinds {
 		ks[i] = view.TouchpointKind(k)
 	}
+	// Some kinds only: what they are made from (see timelineLoads).
+	in, errs := journeyOf(ctx, c, timelineLoads(ks))
+	partial(ctx, errs)
 	page, err := view.PageTimeline(view.Timeline(in), deref1(first, 50), deref1(after, ""), ks)
 	if err != nil {
 		return nil, err
@@ -195,14 +196,13 @@ func (r *customerResolver) Stats(ctx context.Context, obj *model.Customer) (*mod
 	if err != nil {
 		return nil, err
 	}
-	var in view.TimelineInput
-	var errs []error
+	// Order figures only, unless a touchpoint figure is selected: see
+	// seenStats.
+	l := loads{orders: true}
 	if selected(ctx, seenStats...) {
-		in, errs = journey(ctx, c)
-	} else {
-		// Order figures only: see seenStats.
-		in.Orders, errs = orders(ctx, c)()
+		l = everything
 	}
+	in, errs := journeyOf(ctx, c, l)
 	partial(ctx, errs)
 	s := view.ComputeStats(in)
 	out := &model.CustomerStats{

@@ -185,26 +185,71 @@ func deref[T any](ptrs []*T) []T {
 // system at once, once per request and customer.
 func journey(ctx context.Context, c *identity.Customer) (view.TimelineInput, []error) {
 	m := loaders.Memo(ctx, memoKey{"journey", c.ID}, func() merged[view.TimelineInput] {
-		in, errs := loadJourney(ctx, c)
+		in, errs := loadJourney(ctx, c, everything)
 		return merged[view.TimelineInput]{in, errs}
 	})
 	return m.v, m.errs
 }
 
-func loadJourney(ctx context.Context, c *identity.Customer) (view.TimelineInput, []error) {
-	wr, wo, wc, we, wt := records(ctx, c), orders(ctx, c), carts(ctx, c), emailEvents(ctx, c), tickets(ctx, c)
+// journeyOf loads the part of the journey that l names (records, orders,
+// carts, events, tickets): all of it through journey, a part directly (the
+// loaders keep what each system answered for the request).
+func journeyOf(ctx context.Context, c *identity.Customer, l loads) (view.TimelineInput, []error) {
+	if l == everything {
+		return journey(ctx, c)
+	}
+	return loadJourney(ctx, c, l)
+}
+
+// everything is what the whole journey loads.
+var everything = loads{records: true, orders: true, carts: true, events: true, tickets: true}
+
+func loadJourney(ctx context.Context, c *identity.Customer, l loads) (view.TimelineInput, []error) {
+	// Every load starts before any is waited for.
+	var (
+		wr func() ([]omnigate.CustomerRecord, []error)
+		wo func() ([]omnigate.Order, []error)
+		wc func() ([]omnigate.Cart, []error)
+		we func() ([]omnigate.EmailEvent, []error)
+		wt func() ([]omnigate.Ticket, []error)
+	)
+	if l.records {
+		wr = records(ctx, c)
+	}
+	if l.orders {
+		wo = orders(ctx, c)
+	}
+	if l.carts {
+		wc = carts(ctx, c)
+	}
+	if l.events {
+		we = emailEvents(ctx, c)
+	}
+	if l.tickets {
+		wt = tickets(ctx, c)
+	}
 	var in view.TimelineInput
 	var errs, e []error
-	in.Records, e = wr()
-	errs = append(errs, e...)
-	in.Orders, e = wo()
-	errs = append(errs, e...)
-	in.Carts, e = wc()
-	errs = append(errs, e...)
-	in.Events, e = we()
-	errs = append(errs, e...)
-	in.Tickets, e = wt()
-	errs = append(errs, e...)
+	if wr != nil {
+		in.Records, e = wr()
+		errs = append(errs, e...)
+	}
+	if wo != nil {
+		in.Orders, e = wo()
+		errs = append(errs, e...)
+	}
+	if wc != nil {
+		in.Carts, e = wc()
+		errs = append(errs, e...)
+	}
+	if we != nil {
+		in.Events, e = we()
+		errs = append(errs, e...)
+	}
+	if wt != nil {
+		in.Tickets, e = wt()
+		errs = append(errs, e...)
+	}
 	return in, errs
 }
 
@@ -236,8 +281,57 @@ var prefetched = map[string]loads{
 	"emailMarketing": {email: true, events: true},
 	"consent":        {records: true, consents: true},
 	"tickets":        {tickets: true},
-	"timeline":       {records: true, orders: true, carts: true, events: true, tickets: true},
-	"stats":          {records: true, orders: true, carts: true, events: true, tickets: true},
+	"timeline":       everything,
+	"stats":          everything,
+}
+
+// kindLoads is what each kind of touchpoint is made from (view's collector):
+// a timeline of some kinds loads only those.
+var kindLoads = map[view.TouchpointKind]loads{
+	view.AccountCreated: {records: true},
+	view.OrderPlaced:    {orders: true},
+	view.CartUpdated:    {carts: true}, view.SaleParked: {carts: true},
+	view.EmailReceived: {events: true}, view.EmailOpened: {events: true}, view.EmailClicked: {events: true},
+	view.TicketOpened: {tickets: true}, view.TicketSolved: {tickets: true}, view.SatisfactionRated: {tickets: true},
+}
+
+// timelineLoads is what a timeline of the given kinds loads: everything when
+// it names none, or one that kindLoads does not know.
+func timelineLoads(kinds []view.TouchpointKind) loads {
+	if len(kinds) == 0 {
+		return everything
+	}
+	var l loads
+	for _, k := range kinds {
+		m, ok := kindLoads[k]
+		if !ok {
+			return everything
+		}
+		l = l.with(m)
+	}
+	return l
+}
+
+// timelineKinds reads the kinds argument of a timeline field as prefetch
+// sees it (enum values or a variable: strings); nil when there is none or it
+// cannot be read, which loads everything.
+func timelineKinds(f graphql.CollectedField, oc *graphql.OperationContext) []view.TouchpointKind {
+	if oc == nil {
+		return nil
+	}
+	list, ok := f.ArgumentMap(oc.Variables)["kinds"].([]any)
+	if !ok {
+		return nil
+	}
+	kinds := make([]view.TouchpointKind, 0, len(list))
+	for _, v := range list {
+		s, ok := v.(string)
+		if !ok {
+			return nil
+		}
+		kinds = append(kinds, view.TouchpointKind(s))
+	}
+	return kinds
 }
 
 // seenStats are the fields of CustomerStats that read every touchpoint
@@ -254,7 +348,7 @@ var emailEventFields = []string{"received", "opened", "clicked", "openRate", "cl
 // statsLoads is what a selection of stats loads.
 func statsLoads(oc *graphql.OperationContext, sel ast.SelectionSet) loads {
 	if selects(oc, sel, seenStats...) {
-		return prefetched["stats"]
+		return everything
 	}
 	return loads{orders: true}
 }
@@ -279,6 +373,8 @@ func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
 			l.events = selects(oc, f.Selections, emailEventFields...)
 		case "stats":
 			l = statsLoads(oc, f.Selections)
+		case "timeline":
+			l = timelineLoads(timelineKinds(f, oc))
 		}
 		want = want.with(l)
 	}
