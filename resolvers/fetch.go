@@ -228,29 +228,23 @@ func loadJourney(ctx context.Context, c *identity.Customer, l loads) (view.Timel
 	if l.tickets {
 		wt = tickets(ctx, c)
 	}
-	var in view.TimelineInput
-	var errs, e []error
-	if wr != nil {
-		in.Records, e = wr()
-		errs = append(errs, e...)
-	}
-	if wo != nil {
-		in.Orders, e = wo()
-		errs = append(errs, e...)
-	}
-	if wc != nil {
-		in.Carts, e = wc()
-		errs = append(errs, e...)
-	}
-	if we != nil {
-		in.Events, e = we()
-		errs = append(errs, e...)
-	}
-	if wt != nil {
-		in.Tickets, e = wt()
-		errs = append(errs, e...)
+	var errs []error
+	in := view.TimelineInput{
+		Records: waitFor(wr, &errs), Orders: waitFor(wo, &errs), Carts: waitFor(wc, &errs),
+		Events: waitFor(we, &errs), Tickets: waitFor(wt, &errs),
 	}
 	return in, errs
+}
+
+// waitFor waits for a load, when it was started, and adds its errors to
+// errs.
+func waitFor[T any](wait func() ([]T, []error), errs *[]error) []T {
+	if wait == nil {
+		return nil
+	}
+	v, e := wait()
+	*errs = append(*errs, e...)
+	return v
 }
 
 // loads are what prefetch starts for a selected field of Customer.
