@@ -585,6 +585,12 @@ func TestTimelineKindsAskOnlyTheirSources(t *testing.T) {
 		}
 		t.Logf("%v: %d upstream calls, %d touchpoints over %d customers", tc.kinds, total(calls), found, compared)
 	}
+	// Kinds written in the query rather than passed as a variable.
+	_, calls := e.calls(t, `query($ids: [ID!]!) { customers(ids: $ids) { timeline(first: 5, kinds: [ORDER_PLACED]) { totalCount } } }`,
+		map[string]any{"ids": ids})
+	if n := calls["klaviyo events.list"] + calls["zendesk tickets.requested"]; n != 0 || calls["commercetools orders.query"] == 0 {
+		t.Errorf("kinds: [ORDER_PLACED] in the query: %v", calls)
+	}
 }
 
 // TestOrderStatsAskOnlyForOrders proves that stats which select only order
