@@ -196,13 +196,8 @@ func (r *customerResolver) Stats(ctx context.Context, obj *model.Customer) (*mod
 	if err != nil {
 		return nil, err
 	}
-	// Order figures only, unless a touchpoint figure is selected: see
-	// seenStats.
-	l := loads{orders: true}
-	if selected(ctx, seenStats...) {
-		l = everything
-	}
-	in, errs := journeyOf(ctx, c, l)
+	// What prefetch loaded for this selection: see statsLoads.
+	in, errs := journeyOf(ctx, c, statsLoadsHere(ctx))
 	partial(ctx, errs)
 	s := view.ComputeStats(in)
 	out := &model.CustomerStats{

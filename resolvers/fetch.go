@@ -347,6 +347,11 @@ func statsLoads(oc *graphql.OperationContext, sel ast.SelectionSet) loads {
 	return loads{orders: true}
 }
 
+// statsLoadsHere is statsLoads for the stats field being resolved.
+func statsLoadsHere(ctx context.Context) loads {
+	return statsLoads(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field.Selections)
+}
+
 // prefetch loads, with one call per source, everything that the selected
 // fields of customers will ask for. Left to the dataloaders, the items'
 // loads of a list would reach them at different times (gqlgen resolves list
