@@ -115,15 +115,16 @@ func (m *Mux) wrap(endpoint string, fn http.HandlerFunc) http.Handler {
 		m.h.stats.add(name, endpoint, 1)
 		if ok, retry := m.h.limits.allow(name); !ok {
 			w.Header().Set("Retry-After", retry)
-			m.h.stats.status(name, endpoint, http.StatusTooManyRequests)
-			m.sys.WriteError(w, r, http.StatusTooManyRequests, "rate limit exceeded, retry after "+retry+" seconds")
+			rec := &statusRecorder{ResponseWriter: w, status: http.StatusTooManyRequests}
+			m.sys.WriteError(rec, r, http.StatusTooManyRequests, "rate limit exceeded, retry after "+retry+" seconds")
+			m.h.stats.status(name, endpoint, http.StatusTooManyRequests, rec.bytes)
 			return
 		}
 		ci := &callInfo{h: m.h, system: name, endpoint: endpoint}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ci))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		m.h.faults.serve(m.sys, endpoint, rec, r, fn)
-		m.h.stats.status(name, endpoint, rec.status)
+		m.h.stats.status(name, endpoint, rec.status, rec.bytes)
 	})
 }
 
@@ -131,6 +132,7 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status      int
 	wroteHeader bool
+	bytes       int64 // of the body written
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -143,7 +145,9 @@ func (s *statusRecorder) WriteHeader(code int) {
 
 func (s *statusRecorder) Write(b []byte) (int, error) {
 	s.wroteHeader = true
-	return s.ResponseWriter.Write(b)
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the connection, for dropped

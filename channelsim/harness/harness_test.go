@@ -51,10 +51,13 @@ func post(t *testing.T, url, body string) (*http.Response, []byte, error) {
 
 func TestCountsCallsAndKeys(t *testing.T) {
 	h, srv := newTestServer(t)
+	var sent int64
 	for _, body := range []string{`{"customer_ids":["a","b","c"]}`, `{"customer_ids":["a"]}`} {
-		if _, _, err := post(t, srv.URL+"/v2/customers/bulk-retrieve", body); err != nil {
+		_, b, err := post(t, srv.URL+"/v2/customers/bulk-retrieve", body)
+		if err != nil {
 			t.Fatal(err)
 		}
+		sent += int64(len(b))
 	}
 	_, _, _ = post(t, srv.URL+"/v2/nothing", `{}`)
 	st := h.Stats().Snapshot()["square"]
@@ -67,6 +70,9 @@ func TestCountsCallsAndKeys(t *testing.T) {
 	}
 	if got.Statuses[200] != 2 {
 		t.Fatalf("statuses %v, want two 200s", got.Statuses)
+	}
+	if got.Bytes != sent || sent == 0 {
+		t.Fatalf("bytes %d, want the %d bytes of the two answers", got.Bytes, sent)
 	}
 	if st["unmatched"].Calls != 1 {
 		t.Fatalf("unmatched calls %d, want 1", st["unmatched"].Calls)
@@ -163,18 +169,27 @@ func TestRateLimit(t *testing.T) {
 	h, srv := newTestServer(t)
 	h.Limits().Set("square", 2)
 	var statuses []int
+	var bodies []string
 	for i := 0; i < 5; i++ {
-		resp, _, err := post(t, srv.URL+"/v2/customers/bulk-retrieve", `{"customer_ids":["a"]}`)
+		resp, b, err := post(t, srv.URL+"/v2/customers/bulk-retrieve", `{"customer_ids":["a"]}`)
 		if err != nil {
 			t.Fatal(err)
 		}
 		statuses = append(statuses, resp.StatusCode)
+		bodies = append(bodies, string(b))
 		if resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "" {
 			t.Fatal("429 without Retry-After")
 		}
 	}
 	if statuses[0] != 200 || statuses[4] != 429 {
 		t.Fatalf("statuses %v: want the burst of 2 served and later calls refused", statuses)
+	}
+	var sent int64
+	for _, b := range bodies {
+		sent += int64(len(b))
+	}
+	if st := h.Stats().Snapshot()["square"]["customers.bulk-retrieve"]; st.Bytes != sent {
+		t.Fatalf("bytes %d, want %d: every answer counts, refusals included (answers %q)", st.Bytes, sent, bodies)
 	}
 }
 

@@ -28,6 +28,9 @@ type EndpointStats struct {
 	KeysPerCall []int `json:"keys_per_call"`
 	// Statuses counts responses by HTTP status.
 	Statuses map[int]int64 `json:"statuses"`
+	// Bytes is how many bytes of response bodies the endpoint sent, error
+	// answers included.
+	Bytes int64 `json:"bytes"`
 }
 
 func newStats() *Stats { return &Stats{m: map[string]map[string]*EndpointStats{}} }
@@ -65,9 +68,11 @@ func (s *Stats) addKeys(system, endpoint string, n int) {
 	s.mu.Unlock()
 }
 
-func (s *Stats) status(system, endpoint string, code int) {
+func (s *Stats) status(system, endpoint string, code int, bytes int64) {
 	s.mu.Lock()
-	s.get(system, endpoint).Statuses[code]++
+	e := s.get(system, endpoint)
+	e.Statuses[code]++
+	e.Bytes += bytes
 	s.mu.Unlock()
 }
 

@@ -166,13 +166,17 @@ type Result struct {
 	OverUpstreamFromSend bench.Percentiles  `json:"overhead_over_upstream_from_send"`
 	UpstreamPerQ         map[string]float64 `json:"upstream_calls_per_query"`
 	UpstreamTotalPQ      float64            `json:"upstream_calls_per_query_total"`
-	CPUMsPerQuery        float64            `json:"gateway_cpu_ms_per_query"`
-	CPUUtilization       float64            `json:"gateway_cpu_cores"`
-	SelfCPU              float64            `json:"omnibench_and_simulator_cpu_cores"`
-	AllocsPerQuery       float64            `json:"gateway_allocs_per_query"`
-	KBPerQuery           float64            `json:"gateway_alloc_kb_per_query"`
-	PeakRSSMB            float64            `json:"gateway_peak_rss_mb"`
-	Profile              string             `json:"cpu_profile,omitempty"`
+	// UpstreamKBPerQ is the size of the systems' answers per query, by
+	// endpoint: response bodies as the simulator sent them.
+	UpstreamKBPerQ    map[string]float64 `json:"upstream_kb_per_query"`
+	UpstreamKBTotalPQ float64            `json:"upstream_kb_per_query_total"`
+	CPUMsPerQuery     float64            `json:"gateway_cpu_ms_per_query"`
+	CPUUtilization    float64            `json:"gateway_cpu_cores"`
+	SelfCPU           float64            `json:"omnibench_and_simulator_cpu_cores"`
+	AllocsPerQuery    float64            `json:"gateway_allocs_per_query"`
+	KBPerQuery        float64            `json:"gateway_alloc_kb_per_query"`
+	PeakRSSMB         float64            `json:"gateway_peak_rss_mb"`
+	Profile           string             `json:"cpu_profile,omitempty"`
 	// MachineStalls is how late a process that only sleeps 1 ms at a time
 	// woke during the run: how long the machine kept a ready process from
 	// running.
@@ -205,7 +209,7 @@ var method = []string{
 	"Overhead: before each scenario, --calibration queries run one at a time with no upstream latency and then with the latency L; rounds = round((median_L - median_0) / L) is the number of sequential upstream rounds on the critical path. Overhead of a query under load = its latency - rounds x L. It includes the simulator's own work, the network and, under load, queueing for the CPUs.",
 	"Gateway time: every query carries its own X-Request-Id, which the gateway passes on to every upstream call; the simulator records when it was answering each call (arrival to last byte, injected latency included). Gateway time of a query = its latency - the union of its calls' intervals: the time no channel system was working on it (the gateway's own work, the network and, under load, queueing).",
 	"Throughput counts queries answered without errors. Per-query figures below divide by every query that got an answer, failed ones included (they cost work too).",
-	"Upstream calls per query: the simulator's per-endpoint call counters, reset before the run, divided by the queries.",
+	"Upstream calls per query: the simulator's per-endpoint call counters, reset before the run, divided by the queries. Upstream KB per query: the bytes of response bodies the simulator sent (as the vendors' APIs shape them, error answers included), counted the same way. They are what the gateway has to read and decode.",
 	"Gateway CPU per query: user+system time of the gateway process (/proc/<pid>/stat, 10 ms ticks) over the run, divided by the queries; CPU cores = CPU time / wall time. omnibench's own processes (simulator and load generator) are shown the same way, since they share the CPUs.",
 	"Allocations per query: the gateway's runtime.MemStats Mallocs and TotalAlloc (from its /debug/vars) over the run, divided by the queries.",
 	"Machine stalls: during each run a separate process (omnibench started again as a probe) sleeps 1 ms at a time and records how late it wakes: how long the machine kept a ready process from running. No query's latency can be below such a stall when one falls on it.",
@@ -514,6 +518,7 @@ func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario
 	r.CPUUtilization = round((cpu1-cpu0).Seconds()/s.Elapsed.Seconds(), 2)
 	r.SelfCPU = round((self1-self0+lr.CPU).Seconds()/s.Elapsed.Seconds(), 2)
 	r.UpstreamPerQ = map[string]float64{}
+	r.UpstreamKBPerQ = map[string]float64{}
 	// Failed queries cost the gateway work too: per-query figures divide by
 	// every query answered, with or without errors.
 	if q := q + s.Errors; q > 0 {
@@ -522,14 +527,17 @@ func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario
 		// next to thousands of queries.
 		r.AllocsPerQuery = round(float64(ms1.Mallocs-ms0.Mallocs)/float64(q), 0)
 		r.KBPerQuery = round(float64(ms1.TotalAlloc-ms0.TotalAlloc)/1024/float64(q), 1)
-		var total int64
+		var total, bytes int64
 		for sys, eps := range snap {
 			for ep, st := range eps {
 				r.UpstreamPerQ[sys+" "+ep] = round(float64(st.Calls)/float64(q), 3)
+				r.UpstreamKBPerQ[sys+" "+ep] = round(float64(st.Bytes)/1024/float64(q), 2)
 				total += st.Calls
+				bytes += st.Bytes
 			}
 		}
 		r.UpstreamTotalPQ = round(float64(total)/float64(q), 3)
+		r.UpstreamKBTotalPQ = round(float64(bytes)/1024/float64(q), 1)
 	}
 	log.Info("done", "scenario", sc.Name, "queries", q, "errors", s.Errors, "qps", r.Throughput, "p50_ms", r.Latency.P50, "p99_ms", r.Latency.P99)
 	if s.Errors > 0 {
@@ -549,24 +557,13 @@ func round(v float64, places int) float64 {
 	return float64(int64(v*p+0.5)) / p
 }
 
-func printMarkdown(w io.Writer, rep Report) {
-	fmt.Fprintf(w, "## omnibench: upstream latency %s per call, %s, %s per scenario, %d people, %d CPUs\n\n", rep.Latency, rep.Mode, rep.Duration, rep.People, rep.CPUs)
-	fmt.Fprintln(w, "| scenario | queries | errors | queries/s | p50 ms | p95 ms | p99 ms | rounds | overhead p50 ms | overhead p95 ms | overhead p99 ms | over upstream p50 ms | over upstream p99 ms | over upstream from send p50 ms | over upstream from send p99 ms | gateway time p50 ms | gateway time p99 ms | upstream calls/query | gateway CPU ms/query | gateway CPU cores | omnibench+sim CPU cores | allocs/query | KB alloc/query | gateway peak RSS MB |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
-	for _, r := range rep.Results {
-		name := r.Scenario
-		if r.Exhausted {
-			name += " (inputs ran out)"
-		}
-		fmt.Fprintf(w, "| %s | %d | %d | %.1f | %.2f | %.2f | %.2f | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %.1f | %.1f |\n",
-			name, r.Queries, r.Errors, r.Throughput, r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Rounds,
-			r.Overhead.P50, r.Overhead.P95, r.Overhead.P99, r.OverUpstream.P50, r.OverUpstream.P99,
-			r.OverUpstreamFromSend.P50, r.OverUpstreamFromSend.P99, r.GatewayTime.P50, r.GatewayTime.P99, r.UpstreamTotalPQ, r.CPUMsPerQuery, r.CPUUtilization, r.SelfCPU, r.AllocsPerQuery, r.KBPerQuery, r.PeakRSSMB)
-	}
-	fmt.Fprintln(w, "\n### Upstream calls per query, by endpoint")
+// byEndpoint prints a table of one per-endpoint figure: a row per endpoint,
+// a column per scenario.
+func byEndpoint(w io.Writer, results []Result, title, format string, figure func(Result) map[string]float64) {
+	fmt.Fprintf(w, "\n### %s\n", title)
 	eps := map[string]bool{}
-	for _, r := range rep.Results {
-		for k := range r.UpstreamPerQ {
+	for _, r := range results {
+		for k := range figure(r) {
 			eps[k] = true
 		}
 	}
@@ -576,25 +573,43 @@ func printMarkdown(w io.Writer, rep Report) {
 	}
 	slices.Sort(keys)
 	fmt.Fprint(w, "\n| endpoint |")
-	for _, r := range rep.Results {
+	for _, r := range results {
 		fmt.Fprintf(w, " %s |", r.Scenario)
 	}
 	fmt.Fprint(w, "\n|---|")
-	for range rep.Results {
+	for range results {
 		fmt.Fprint(w, "--:|")
 	}
 	fmt.Fprintln(w)
 	for _, k := range keys {
 		fmt.Fprintf(w, "| %s |", k)
-		for _, r := range rep.Results {
-			if v, ok := r.UpstreamPerQ[k]; ok {
-				fmt.Fprintf(w, " %.3g |", v)
+		for _, r := range results {
+			if v, ok := figure(r)[k]; ok {
+				fmt.Fprintf(w, " "+format+" |", v)
 			} else {
 				fmt.Fprint(w, " |")
 			}
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+func printMarkdown(w io.Writer, rep Report) {
+	fmt.Fprintf(w, "## omnibench: upstream latency %s per call, %s, %s per scenario, %d people, %d CPUs\n\n", rep.Latency, rep.Mode, rep.Duration, rep.People, rep.CPUs)
+	fmt.Fprintln(w, "| scenario | queries | errors | queries/s | p50 ms | p95 ms | p99 ms | rounds | overhead p50 ms | overhead p95 ms | overhead p99 ms | over upstream p50 ms | over upstream p99 ms | over upstream from send p50 ms | over upstream from send p99 ms | gateway time p50 ms | gateway time p99 ms | upstream calls/query | upstream KB/query | gateway CPU ms/query | gateway CPU cores | omnibench+sim CPU cores | allocs/query | KB alloc/query | gateway peak RSS MB |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	for _, r := range rep.Results {
+		name := r.Scenario
+		if r.Exhausted {
+			name += " (inputs ran out)"
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %.1f | %.2f | %.2f | %.2f | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %.2f | %.2f | %.0f | %.1f | %.1f |\n",
+			name, r.Queries, r.Errors, r.Throughput, r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Rounds,
+			r.Overhead.P50, r.Overhead.P95, r.Overhead.P99, r.OverUpstream.P50, r.OverUpstream.P99,
+			r.OverUpstreamFromSend.P50, r.OverUpstreamFromSend.P99, r.GatewayTime.P50, r.GatewayTime.P99, r.UpstreamTotalPQ, r.UpstreamKBTotalPQ, r.CPUMsPerQuery, r.CPUUtilization, r.SelfCPU, r.AllocsPerQuery, r.KBPerQuery, r.PeakRSSMB)
+	}
+	byEndpoint(w, rep.Results, "Upstream calls per query, by endpoint", "%.3g", func(r Result) map[string]float64 { return r.UpstreamPerQ })
+	byEndpoint(w, rep.Results, "Upstream KB per query (the systems' answers), by endpoint", "%.1f", func(r Result) map[string]float64 { return r.UpstreamKBPerQ })
 	fmt.Fprint(w, "\nMachine load average (1 min) at the end of each scenario:")
 	for _, r := range rep.Results {
 		fmt.Fprintf(w, " %s %.1f;", r.Scenario, r.LoadAverage)
