@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -271,7 +272,7 @@ type eventPage struct {
 type leanEvent struct {
 	ID         string `json:"id"`
 	Attributes struct {
-		Timestamp       *int64       `json:"timestamp"`
+		Timestamp       seconds      `json:"timestamp"`
 		Datetime        api.DateTime `json:"datetime"`
 		EventProperties struct {
 			Subject       propString `json:"Subject"`
@@ -303,13 +304,33 @@ func (e *leanEvent) emailEvent(profileID string, kind omnigate.EmailEventKind) o
 	switch {
 	case !a.Datetime.Time.IsZero():
 		ev.At = a.Datetime.Time
-	case a.Timestamp != nil:
-		ev.At = time.Unix(*a.Timestamp, 0).UTC()
+	case a.Timestamp.set:
+		ev.At = time.Unix(a.Timestamp.v, 0).UTC()
 	}
 	if kind == omnigate.PlacedOrder {
 		ev.Value = moneyOf(props.Value, string(props.Currency), string(props.ValueCurrency), string(props.CurrencyCode))
 	}
 	return ev
+}
+
+// seconds is an event's timestamp: an integer, or null or absent (set
+// false), as a *int64 decodes it but without allocating one per event.
+type seconds struct {
+	v   int64
+	set bool
+}
+
+func (s *seconds) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*s = seconds{}
+		return nil
+	}
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("timestamp %s is not an integer of seconds", b)
+	}
+	*s = seconds{v: v, set: true}
+	return nil
 }
 
 // propString is a property read as a string: any other JSON value reads as

@@ -94,3 +94,32 @@ func TestReusedEventPageDecodesLikeAFreshOne(t *testing.T) {
 		}
 	}
 }
+
+// A timestamp that is not an integer of seconds makes the lean page as
+// unreadable as the full one: the answer is refused, not read as "no time".
+func TestLeanEventsRefuseWhatFullEventsRefuse(t *testing.T) {
+	for _, ts := range []string{`"1677010800"`, `1677010800.5`, `1e9`, `true`, `{}`} {
+		body := `{"data":[{"type":"event","id":"E1","attributes":{"timestamp":` + ts + `}}]}`
+		var full api.EventCollection
+		fullErr := upstream.Unmarshal([]byte(body), &full)
+		var lean eventPage
+		leanErr := upstream.Unmarshal([]byte(body), &lean)
+		if fullErr == nil || leanErr == nil {
+			t.Errorf("timestamp %s: full decode error %v, lean %v; want both refused", ts, fullErr, leanErr)
+		}
+	}
+	for _, ts := range []string{`0`, `-1`, `null`, `1677010800`} {
+		body := `{"data":[{"type":"event","id":"E1","attributes":{"timestamp":` + ts + `}}]}`
+		var full api.EventCollection
+		var lean eventPage
+		if err := upstream.Unmarshal([]byte(body), &full); err != nil {
+			t.Fatal(err)
+		}
+		if err := upstream.Unmarshal([]byte(body), &lean); err != nil {
+			t.Fatalf("timestamp %s: %v", ts, err)
+		}
+		if got, want := lean.Data[0].emailEvent("P", omnigate.EmailOpened), emailEvent(full.Data[0], "P", omnigate.EmailOpened); !reflect.DeepEqual(got, want) {
+			t.Errorf("timestamp %s: lean %+v, full %+v", ts, got, want)
+		}
+	}
+}
