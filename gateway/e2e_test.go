@@ -829,3 +829,67 @@ func TestHangingSystemTimesOut(t *testing.T) {
 		t.Fatalf("no klaviyo timeout error: %+v", r.Errors)
 	}
 }
+
+// In every connection of a customer the edges' cursors, selected directly
+// or through a fragment, agree with the page's start and end cursors, which
+// do not depend on whether the edges' cursors are selected; and the page
+// after an edge's cursor starts with the next edge.
+func TestEdgeCursors(t *testing.T) {
+	e := setup(t)
+	_, email := e.omnichannelPerson(t)
+	type page struct {
+		Edges []struct {
+			Cursor string
+			Node   struct{ ID string }
+		}
+		PageInfo struct{ StartCursor, EndCursor string }
+	}
+	get := func(field, edges, after string, first int) page {
+		t.Helper()
+		q := fmt.Sprintf(`query($e: String!, $after: String) { customerByEmail(email: $e) {
+  %s(first: %d, after: $after) { edges { %s } pageInfo { startCursor endCursor } } } }`, field, first, edges)
+		var out struct{ CustomerByEmail map[string]page }
+		vars := map[string]any{"e": email}
+		if after != "" {
+			vars["after"] = after
+		}
+		if r := e.query(t, q, vars, &out); len(r.Errors) > 0 {
+			t.Fatalf("%s: %v", field, r.Errors)
+		}
+		return out.CustomerByEmail[field]
+	}
+	for _, field := range []string{"orders", "tickets", "timeline"} {
+		with := get(field, "cursor node { id }", "", 4)
+		if len(with.Edges) < 3 {
+			t.Fatalf("%s: only %d edges; the test needs 3", field, len(with.Edges))
+		}
+		seen := map[string]bool{}
+		for i, ed := range with.Edges {
+			if ed.Cursor == "" || seen[ed.Cursor] {
+				t.Errorf("%s: edge %d has cursor %q, empty or seen before", field, i, ed.Cursor)
+			}
+			seen[ed.Cursor] = true
+		}
+		if with.PageInfo.StartCursor != with.Edges[0].Cursor || with.PageInfo.EndCursor != with.Edges[len(with.Edges)-1].Cursor {
+			t.Errorf("%s: pageInfo %+v does not match the first and last edges' cursors", field, with.PageInfo)
+		}
+		// Through a fragment, the cursors are selected too.
+		frag := get(field, "... on "+map[string]string{"orders": "OrderEdge", "tickets": "TicketEdge", "timeline": "TouchpointEdge"}[field]+" { cursor } node { id }", "", 4)
+		without := get(field, "node { id }", "", 4)
+		for i := range with.Edges {
+			if frag.Edges[i].Cursor != with.Edges[i].Cursor {
+				t.Errorf("%s: edge %d cursor %q through a fragment, %q without", field, i, frag.Edges[i].Cursor, with.Edges[i].Cursor)
+			}
+			if without.Edges[i].Cursor != "" || without.Edges[i].Node != with.Edges[i].Node {
+				t.Errorf("%s: edge %d without cursor selected: %+v, want node %+v and no cursor", field, i, without.Edges[i], with.Edges[i].Node)
+			}
+		}
+		if without.PageInfo != with.PageInfo {
+			t.Errorf("%s: pageInfo %+v without edge cursors, %+v with", field, without.PageInfo, with.PageInfo)
+		}
+		next := get(field, "node { id }", with.Edges[0].Cursor, 2)
+		if len(next.Edges) != 2 || next.Edges[0].Node != with.Edges[1].Node || next.Edges[1].Node != with.Edges[2].Node {
+			t.Errorf("%s: the page after edge 0's cursor is %+v; want edges 1 and 2 of %+v", field, next.Edges, with.Edges)
+		}
+	}
+}
