@@ -12,7 +12,7 @@ import (
 //
 //	GET    /healthz          200 "ok"
 //	GET    /credentials      the demo credentials, as given
-//	GET    /stats            counters: system → endpoint → {calls, keys, ...}
+//	GET    /stats            counters: system → endpoint → {calls, keys, bytes, ...}
 //	POST   /stats/reset      zero the counters
 //	GET    /faults           the active faults
 //	POST   /faults           add one fault object or an array of them
