@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"sync"
 	"time"
@@ -87,6 +88,7 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (err error) {
 		attempts += c.Retries
 	}
 	reauthorized := false
+	unreadable := false // an earlier answer could not be decoded into out
 	var last error
 	// One buffer per call, reused across calls: answers are read whole
 	// before decoding, and growing a fresh buffer for every answer was a
@@ -102,8 +104,14 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (err error) {
 			if out == nil {
 				return nil
 			}
+			if v := reflect.ValueOf(out); unreadable && v.Kind() == reflect.Pointer && !v.IsNil() {
+				// The failed decoding filled part of out, and decoding
+				// merges into what is there: start the retry's from nothing.
+				v.Elem().SetZero()
+			}
 			if err := Unmarshal(body, out); err != nil {
 				last = omnigate.SourceError(c.System, omnigate.EBADRESPONSE, "the answer could not be read", err)
+				unreadable = true
 				continue
 			}
 			return nil

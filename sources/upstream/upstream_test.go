@@ -61,6 +61,36 @@ func TestRetriesIdempotentReads(t *testing.T) {
 	}
 }
 
+// An answer that could not be read is retried, and the retry's answer is
+// read into a clean value: nothing the failed decoding had filled in stays.
+func TestRetryAfterAnUnreadableAnswerStartsClean(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			// The first item decodes; the second does not.
+			_, _ = w.Write([]byte(`{"items":[{"name":"stale","n":7,"tags":["a"]},{"name":2}],"next":"x"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"items":[{"name":"fresh"}]}`))
+	}))
+	defer srv.Close()
+	type item struct {
+		Name string   `json:"name"`
+		N    int      `json:"n"`
+		Tags []string `json:"tags"`
+	}
+	var out struct {
+		Items []item `json:"items"`
+		Next  string `json:"next"`
+	}
+	if err := client(srv.URL).Do(context.Background(), Request{Method: "GET", Path: "/x", Idempotent: true}, &out); err != nil {
+		t.Fatalf("%v after %d calls", err, calls.Load())
+	}
+	if calls.Load() != 2 || len(out.Items) != 1 || out.Items[0].Name != "fresh" || out.Items[0].N != 0 || out.Items[0].Tags != nil || out.Next != "" {
+		t.Fatalf("after %d calls: %+v; want only the second answer", calls.Load(), out)
+	}
+}
+
 func TestWritesAreNotRetried(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
