@@ -361,8 +361,8 @@ func TestBatching(t *testing.T) {
 			for _, id := range c.Identities {
 				links[strings.ToLower(id.System)]++
 				if id.System == "KLAVIYO" {
-					// Klaviyo serves at most 200 events a page.
-					eventPages["klaviyo"] += int64(max(1, (events[id.ExternalID]+199)/200))
+					// The connector asks Klaviyo for 1,000 events a page.
+					eventPages["klaviyo"] += int64(max(1, (events[id.ExternalID]+999)/1000))
 				}
 			}
 		}
@@ -373,7 +373,7 @@ func TestBatching(t *testing.T) {
 	ceil10 := func(n int) int64 { return int64((n + 9) / 10) }
 	// Vendor limits, stated: Zendesk has no call for the tickets of several
 	// requesters and Klaviyo's events filter takes one profile, so those
-	// cost one call per linked record (Klaviyo: per page of 200 events); Square's orders search takes at most
+	// cost one call per linked record (Klaviyo: per page of 1,000 events); Square's orders search takes at most
 	// 10 customer ids per call, once for sales and parked sales together
 	// and once for the store of a record's first sale (its phone's
 	// country, for records without an address); the SKUs of sales and of

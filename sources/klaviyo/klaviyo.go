@@ -51,11 +51,12 @@ const (
 	DefaultListCacheTTL = 5 * time.Minute
 )
 
-// Page sizes the connector asks for: Klaviyo's maximum for profiles and list
-// members, and its documented page of events.
+// Page sizes the connector asks for: Klaviyo's maximum for profiles, list
+// members and events. Events default to 200 a page: a loyal customer's
+// years of email events then took a call, one after the other, per 200.
 const (
 	profilePageSize = 100
-	eventPageSize   = 200
+	eventPageSize   = 1000
 	listPageSize    = 10
 )
 

@@ -326,14 +326,14 @@ func TestEventsByProfile(t *testing.T) {
 }
 
 func TestEventsPagingAndCap(t *testing.T) {
-	e := setup(t, generated(2, 450, 0))
+	e := setup(t, generated(2, 2450, 0))
 	id := "01HZZZZZZZZZZZZZZZZZZZ0001"
 	got, err := e.c.EventsByProfile(context.Background(), []string{id})
 	if err != nil {
 		t.Fatal(err)
 	}
 	evs := got[id]
-	if len(evs) != 450 || evs[0].Subject != "mail 449" || evs[449].Subject != "mail 0" {
+	if len(evs) != 2450 || evs[0].Subject != "mail 2449" || evs[2449].Subject != "mail 0" {
 		t.Fatalf("%d events, first %+v", len(evs), evs[0])
 	}
 	seen := map[string]bool{}
@@ -344,14 +344,14 @@ func TestEventsPagingAndCap(t *testing.T) {
 		seen[ev.ID] = true
 	}
 	if st := e.stats("events.list"); st.Calls != 3 {
-		t.Errorf("450 events in pages of 200: %d calls", st.Calls)
+		t.Errorf("2,450 events in pages of 1,000: %d calls, want 3", st.Calls)
 	}
-	capped := setup(t, generated(1, 450, 0), func(c *Config) { c.MaxPages = 1 })
+	capped := setup(t, generated(1, 2450, 0), func(c *Config) { c.MaxPages = 1 })
 	got, err = capped.c.EventsByProfile(context.Background(), []string{"01HZZZZZZZZZZZZZZZZZZZ0000"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if evs := got["01HZZZZZZZZZZZZZZZZZZZ0000"]; len(evs) != 200 || evs[0].Subject != "mail 449" {
+	if evs := got["01HZZZZZZZZZZZZZZZZZZZ0000"]; len(evs) != 1000 || evs[0].Subject != "mail 2449" {
 		t.Errorf("capped: %d events, the newest kept first: %+v", len(evs), evs[0])
 	}
 }
