@@ -67,8 +67,8 @@ func TestRetryAfterAnUnreadableAnswerStartsClean(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
-			// The first item decodes; the second does not.
-			_, _ = w.Write([]byte(`{"items":[{"name":"stale","n":7,"tags":["a"]},{"name":2}],"next":"x"}`))
+			// next and the first item decode; the second item does not.
+			_, _ = w.Write([]byte(`{"next":"x","items":[{"name":"stale","n":7,"tags":["a"]},{"name":2}]}`))
 			return
 		}
 		_, _ = w.Write([]byte(`{"items":[{"name":"fresh"}]}`))
