@@ -373,11 +373,12 @@ func TestBatching(t *testing.T) {
 	ceil10 := func(n int) int64 { return int64((n + 9) / 10) }
 	// Vendor limits, stated: Zendesk has no call for the tickets of several
 	// requesters and Klaviyo's events filter takes one profile, so those
-	// cost one call per linked record (Klaviyo: per page of 1,000 events); Square's orders search takes at most
-	// 10 customer ids per call, once for sales and parked sales together
-	// and once for the store of a record's first sale (its phone's
-	// country, for records without an address); the SKUs of sales and of
-	// parked sales are looked up in the catalog separately.
+	// cost one call per linked record (Klaviyo: per page of 1,000 events);
+	// Square's orders search takes at most 10 customer ids per call, once
+	// for sales and parked sales together and once for the store of a
+	// record's first sale (its phone's country, for records without an
+	// address); the SKUs of sales and of parked sales are looked up in the
+	// catalog separately.
 	bound := map[string]int64{
 		"zendesk tickets.requested":     int64(links["zendesk"]),
 		"klaviyo events.list":           eventPages["klaviyo"],
