@@ -41,13 +41,18 @@ lint:
 # writes bench-results.json (BENCHFLAGS passes flags, e.g. "--rate 200").
 # Then customer 360 alone for the two load targets: at a fixed 200 requests/s
 # (overhead) and with no upstream latency (throughput), sharing the CPUs and
-# with the gateway on CPUs of its own (--pin). Then the
-# micro-benchmarks, briefly, so that the whole target takes minutes.
+# with the gateway on CPUs of its own (--pin), each preceded by the host's
+# speed: one decoding micro-benchmark (about 700 MB/s on a quiet host), so that
+# a slow host shows next to the figures it slowed. Then the micro-benchmarks,
+# briefly, so that the whole target takes minutes.
 BENCHFLAGS ?=
+HOSTSPEED = $(GO) test -run '^$$' -bench 'DecodeEventsReused$$' -benchtime 1s ./sources/klaviyo/ | grep '^Benchmark'
 bench:
 	$(GO) run ./cmd/omnibench $(BENCHFLAGS)
 	$(GO) run ./cmd/omnibench --rate 200 --scenarios c360-id --duration 30s --out bench-results-200rps.json
+	$(HOSTSPEED)
 	$(GO) run ./cmd/omnibench --latency 0 --scenarios c360-id --out bench-results-no-latency.json
+	$(HOSTSPEED)
 	$(GO) run ./cmd/omnibench --latency 0 --scenarios c360-id --pin --out bench-results-no-latency-pinned.json
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200ms ./...
 
