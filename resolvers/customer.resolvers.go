@@ -140,6 +140,9 @@ func (r *customerResolver) EmailMarketing(ctx context.Context, obj *model.Custom
 	if err := only(append(perrs, eerrs...)); err != nil {
 		return nil, err
 	}
+	if len(profiles) == 0 {
+		return nil, nil // the email system holds no profile (any more)
+	}
 	s := view.SummarizeEmail(profiles, events, recentWanted(ctx))
 	return &model.EmailMarketing{
 		Consent: mapSlice(s.Consents, consent), Lists: nonNil(s.ListIDs),
