@@ -3,6 +3,7 @@ package omnigate
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 )
 
 // Error codes. They are what clients see in extensions.code; one place
@@ -61,4 +62,19 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return EINTERNAL
+}
+
+// Recovering runs fn and returns its error or, should fn panic, an internal
+// error that keeps the panic and its stack for the logs. Code that runs a
+// connector on a goroutine of its own runs it through Recovering: a
+// connector's bug on an answer it did not expect then fails that call, as a
+// panic in a resolver fails its field, instead of ending the process and
+// every request in it.
+func Recovering(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &Error{Code: EINTERNAL, Message: "internal error", Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
+		}
+	}()
+	return fn()
 }

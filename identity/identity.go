@@ -703,7 +703,13 @@ func (r *Resolver) searchRound(ctx context.Context, ids []Identifier, spellings 
 				var err error
 				seen := map[string]bool{}
 				for _, form := range forms {
-					found, ferr := f.FindCustomers(ctx, id.Kind, form)
+					// On a goroutine of its own, a connector's panic would
+					// end the process: it fails this search instead.
+					var found []omnigate.CustomerRecord
+					ferr := omnigate.Recovering(func() (e error) {
+						found, e = f.FindCustomers(ctx, id.Kind, form)
+						return e
+					})
 					if ferr != nil {
 						err = ferr
 						break

@@ -84,6 +84,7 @@ type memFinder struct {
 	mu      sync.Mutex
 	records []omnigate.CustomerRecord
 	err     error         // when set, every call fails with it
+	panics  bool          // when set, every call panics, as a connector's bug would
 	gate    chan struct{} // when set, calls wait for it to close
 	entries chan struct{} // when set, receives one value per call begun
 	// also maps a normalized value to a record the system finds by it
@@ -117,8 +118,11 @@ func (f *memFinder) System() omnigate.System { return f.system }
 
 func (f *memFinder) wait(ctx context.Context) error {
 	f.mu.Lock()
-	gate, err, entries := f.gate, f.err, f.entries
+	gate, err, entries, panics := f.gate, f.err, f.entries, f.panics
 	f.mu.Unlock()
+	if panics {
+		panic("connector bug")
+	}
 	if entries != nil {
 		select {
 		case entries <- struct{}{}:
@@ -577,6 +581,32 @@ func TestBlockedValuesNeverMatch(t *testing.T) {
 	wantCode(t, err, omnigate.EINVALID)
 	_, err = r.ResolveIdentifier(ctx, omnigate.KindEmail, "nobody@nowhere.org")
 	wantCode(t, err, omnigate.ENOTFOUND)
+}
+
+// A system's search that panics (on its own goroutine) fails that search
+// alone, as an outage does: the others' records are linked, and the
+// process lives on.
+func TestPanickingFinder(t *testing.T) {
+	ctx := t.Context()
+	fs := annFinders()
+	fs.kl.panics = true
+	r, _ := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	golden, err := r.ResolveIdentifier(ctx, omnigate.KindEmail, "annlee@gmail.com")
+	if err != nil {
+		t.Fatalf("one system's panic failed the resolution: %v", err)
+	}
+	if c, err := r.Customer(ctx, golden); err != nil || len(c.Links) != 3 {
+		t.Fatalf("Customer = %+v, %v; want the 3 systems that answered", c, err)
+	}
+	fs.kl.mu.Lock()
+	fs.kl.panics = false
+	fs.kl.mu.Unlock()
+	if again, err := r.ResolveIdentifier(ctx, omnigate.KindEmail, "annlee@gmail.com"); err != nil || again != golden {
+		t.Fatalf("second ask = %q, %v; want %q", again, err, golden)
+	}
+	if c, _ := r.Customer(ctx, golden); c == nil || len(c.Links) != 4 {
+		t.Errorf("once Klaviyo's search works: %+v, want 4 links", c)
+	}
 }
 
 func TestFailingFinder(t *testing.T) {

@@ -152,11 +152,8 @@ func (l *Loader[V]) reserveWith(ctx context.Context, keys []string, fetch func(c
 			missing = append(missing, k)
 			l.cache.Set(ctx, k, func() (V, error) {
 				<-done
-				if err != nil || i >= len(vals) {
+				if err != nil { // a panic or a count of results other than the keys' is one too
 					var zero V
-					if err == nil { // the fetch panicked
-						return zero, omnigate.Errorf(omnigate.EINTERNAL, "loader: no result for %q", k)
-					}
 					return zero, err
 				}
 				return vals[i], nil
@@ -168,7 +165,12 @@ func (l *Loader[V]) reserveWith(ctx context.Context, keys []string, fetch func(c
 			return nil
 		}
 		defer close(done)
-		vals, err = fetch(ctx, missing)
+		// prefetch makes the call on a goroutine of its own, where a panic
+		// would end the process: the keys fail instead.
+		err = omnigate.Recovering(func() (ferr error) {
+			vals, ferr = fetch(ctx, missing)
+			return ferr
+		})
 		if err == nil && len(vals) != len(missing) {
 			err = omnigate.Errorf(omnigate.EINTERNAL, "loader: %d results for %d keys", len(vals), len(missing))
 		}
@@ -262,7 +264,14 @@ func (l *Loaders) ReserveOrdersAndCarts(ctx context.Context, sys omnigate.System
 		err    error
 	)
 	both := func(ctx context.Context) {
-		once.Do(func() { orders, carts, err = src.OrdersAndCarts(ctx, keys) })
+		once.Do(func() {
+			// A panic fails the carts' keys too, rather than leave them
+			// read as empty once the orders' call has recovered from it.
+			err = omnigate.Recovering(func() (ferr error) {
+				orders, carts, ferr = src.OrdersAndCarts(ctx, keys)
+				return ferr
+			})
+		})
 	}
 	co := l.Orders[sys].reserveWith(ctx, keys, byKey(func(ctx context.Context, _ []string) (map[string][]omnigate.Order, error) {
 		both(ctx)

@@ -261,3 +261,54 @@ func TestLoadAfterReserveWaitsForTheReservedCall(t *testing.T) {
 		t.Fatalf("%d calls, asked %v; want the reserved call alone", n, src.asked)
 	}
 }
+
+type panickingSales struct{}
+
+func (panickingSales) OrdersByCustomer(ctx context.Context, ids []string) (map[string][]omnigate.Order, error) {
+	panic("connector bug")
+}
+
+func (panickingSales) CartsByCustomer(ctx context.Context, ids []string) (map[string][]omnigate.Cart, error) {
+	panic("connector bug")
+}
+
+func (panickingSales) OrdersAndCarts(ctx context.Context, ids []string) (map[string][]omnigate.Order, map[string][]omnigate.Cart, error) {
+	panic("connector bug")
+}
+
+// A source that panics during a Fill or a reserved call (prefetch runs
+// them on goroutines of its own) fails its keys with an error, as a panic in
+// a dataloader batch does, instead of ending the process; the carts read in
+// the same call fail too rather than read as empty.
+func TestReservedCallSurvivesAPanic(t *testing.T) {
+	l := New(&Sources{
+		Orders: map[omnigate.System]omnigate.OrderSource{omnigate.Square: panickingSales{}},
+		Carts:  map[omnigate.System]omnigate.CartSource{omnigate.Square: panickingSales{}},
+		Wait:   time.Millisecond,
+	})
+	ctx := context.Background()
+	run := func(call func() error) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Fatalf("the call panicked: %v", p)
+			}
+		}()
+		return call()
+	}
+	if err := run(func() error { return l.Orders[omnigate.Square].Fill(ctx, []string{"a"}) }); omnigate.ErrorCode(err) != omnigate.EINTERNAL {
+		t.Fatalf("Fill: %v", err)
+	}
+	if _, err := l.Orders[omnigate.Square].Load(ctx, "a")(); err == nil {
+		t.Fatal("Load after the failed Fill: no error")
+	}
+	call, ok := l.ReserveOrdersAndCarts(ctx, omnigate.Square, []string{"b"})
+	if !ok {
+		t.Fatal("no combined call")
+	}
+	if err := run(call); err == nil {
+		t.Fatal("ReserveOrdersAndCarts: no error")
+	}
+	if cs, err := l.Carts[omnigate.Square].Load(ctx, "b")(); err == nil {
+		t.Fatalf("carts of b read as %v with no error", cs)
+	}
+}

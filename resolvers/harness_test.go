@@ -18,19 +18,14 @@ import (
 	"github.com/omnigate/omnigate/loaders"
 )
 
-// fakeIdentity answers golden customers from a map; aliases map merged ids
-// to their survivor, as identity.Resolver.Customers does.
+// fakeIdentity answers golden customers from a map.
 type fakeIdentity struct {
 	customers map[string]*identity.Customer
-	aliases   map[string]string
 }
 
 func (f *fakeIdentity) Customers(ctx context.Context, ids []string) ([]*identity.Customer, error) {
 	out := make([]*identity.Customer, len(ids))
 	for i, id := range ids {
-		if to, ok := f.aliases[id]; ok {
-			id = to
-		}
 		out[i] = f.customers[id]
 	}
 	return out, nil
@@ -55,6 +50,14 @@ func (f *fakeEmail) Profiles(ctx context.Context, ids []string) (map[string]omni
 
 func (f *fakeEmail) EventsByProfile(ctx context.Context, ids []string) (map[string][]omnigate.EmailEvent, error) {
 	return f.events, nil
+}
+
+type panicOrders struct{}
+
+func (panicOrders) OrdersByCustomer(ctx context.Context, ids []string) (map[string][]omnigate.Order, error) {
+	var m map[string][]omnigate.Order
+	m["x"] = nil // a connector bug: assignment to a nil map
+	return m, nil
 }
 
 // serve runs one query through gqlgen with the resolvers and loaders over

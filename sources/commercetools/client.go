@@ -21,7 +21,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
 
 	"github.com/omnigate/omnigate"
 	ct "github.com/omnigate/omnigate/apis/commercetools"
@@ -281,8 +280,7 @@ func (c *Client) forChunks(ctx context.Context, values []string, fn func(ctx con
 	if len(cs) == 1 {
 		return fn(ctx, cs[0])
 	}
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.cfg.Concurrency)
+	g, ctx := upstream.NewGroup(ctx, c.cfg.Concurrency)
 	for _, chunk := range cs {
 		g.Go(func() error { return fn(ctx, chunk) })
 	}

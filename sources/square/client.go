@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/omnigate/omnigate"
 	apis "github.com/omnigate/omnigate/apis/square"
@@ -254,10 +253,8 @@ func (c *Client) pageSize(max int) *int64 {
 
 // group runs tasks with the configured bound; the first error cancels the
 // rest.
-func (c *Client) group(ctx context.Context) (*errgroup.Group, context.Context) {
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.cfg.Concurrency)
-	return g, ctx
+func (c *Client) group(ctx context.Context) (*upstream.Group, context.Context) {
+	return upstream.NewGroup(ctx, c.cfg.Concurrency)
 }
 
 // chunks splits ids into slices of at most n.

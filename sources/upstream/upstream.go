@@ -349,12 +349,32 @@ func Each(ctx context.Context, limit, n int, fn func(ctx context.Context, i int)
 	case 1:
 		return fn(ctx, 0)
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	if limit > 0 {
-		g.SetLimit(limit)
-	}
+	g, gctx := NewGroup(ctx, limit)
 	for i := range n {
 		g.Go(func() error { return fn(gctx, i) })
 	}
 	return g.Wait()
 }
+
+// Group runs a connector's calls on goroutines of their own, as
+// errgroup.Group does, and turns a panic in one into its error
+// (omnigate.Recovering): a connector's bug on an answer it did not expect
+// fails the fields that needed the call, not the process.
+type Group struct{ g *errgroup.Group }
+
+// NewGroup returns a Group running at most limit calls at once (no bound
+// when limit < 1) and a ctx that is canceled once one of them fails.
+func NewGroup(ctx context.Context, limit int) (*Group, context.Context) {
+	g, gctx := errgroup.WithContext(ctx)
+	if limit > 0 {
+		g.SetLimit(limit)
+	}
+	return &Group{g}, gctx
+}
+
+// Go runs fn on a goroutine of its own, waiting first while limit are
+// running.
+func (g *Group) Go(fn func() error) { g.g.Go(func() error { return omnigate.Recovering(fn) }) }
+
+// Wait waits for every call and returns the first error.
+func (g *Group) Wait() error { return g.g.Wait() }

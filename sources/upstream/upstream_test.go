@@ -295,6 +295,18 @@ func TestEach(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("got %v, want the first error", err)
 	}
+	// A panic on a goroutine of Each's own is that item's error: an
+	// internal one that keeps the panic for the logs. The process lives on.
+	err = Each(ctx, 0, 2, func(ctx context.Context, i int) error {
+		if i == 1 {
+			var m map[string]int
+			m["x"] = 1 // a connector's bug
+		}
+		return nil
+	})
+	if omnigate.ErrorCode(err) != omnigate.EINTERNAL || !strings.Contains(err.Error(), "assignment to entry in nil map") {
+		t.Fatalf("a panicking item: %v; want an internal error naming the panic", err)
+	}
 }
 
 // A plain client's call goes to the transport directly, so a redirect is
