@@ -128,6 +128,14 @@ func TestIdentityChangesOverGraphQL(t *testing.T) {
 	if again.Customer == nil || again.Customer.ID != mc.Customers[0].ID {
 		t.Fatalf("customer(%s) = %+v; want %s", cs[1].ID, again.Customer, mc.Customers[0].ID)
 	}
+	// So does a list of customers: a client that tells people apart by id
+	// sees one person, not two.
+	var list struct{ Customers []*struct{ ID string } }
+	e.query(t, `query($ids: [ID!]!) { customers(ids: $ids) { id } }`, map[string]any{"ids": []string{cs[1].ID, mc.Customers[0].ID}}, &list)
+	if len(list.Customers) != 2 || list.Customers[0] == nil || list.Customers[1] == nil ||
+		list.Customers[0].ID != mc.Customers[0].ID || list.Customers[1].ID != mc.Customers[0].ID {
+		t.Fatalf("customers([%s %s]) = %+v; want the survivor %s twice", cs[1].ID, mc.Customers[0].ID, list.Customers, mc.Customers[0].ID)
+	}
 
 	// A dry run of an erasure lists every record and changes nothing.
 	const erase = `mutation($id: ID!) { eraseCustomer(id: $id, dryRun: true, actor: "dpo@retailer") { dryRun records { system id } identifiers change { id } } }`

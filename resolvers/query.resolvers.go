@@ -80,7 +80,7 @@ func (r *queryResolver) Customers(ctx context.Context, ids []string) ([]*model.C
 	out := make([]*model.Customer, len(ids))
 	for i, c := range found {
 		if c != nil {
-			out[i] = &model.Customer{ID: ids[i]}
+			out[i] = &model.Customer{ID: c.ID} // the survivor of a merged id, as customer(id:)
 		}
 	}
 	return out, nil
