@@ -130,7 +130,9 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (err error) {
 		case status == http.StatusTooManyRequests:
 			last = omnigate.SourceError(c.System, omnigate.ERATELIMITED, "rate limited", c.statusErr(status, body))
 			if wait, ok := retryAfter(header); ok {
-				if !c.sleep(ctx, wait) {
+				// No wait when no attempt is left to follow it, or when it
+				// would outlast the call.
+				if attempt+1 >= attempts || !c.sleep(ctx, wait) {
 					return last
 				}
 				continue

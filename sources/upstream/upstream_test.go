@@ -167,6 +167,46 @@ func TestTimeoutAndLongRetryAfter(t *testing.T) {
 	}
 }
 
+// A 429 that leaves no attempt to retry with (the last of a read's, or a
+// write's only one) ends the call at once: waiting out its Retry-After would
+// only delay the same error. The waits asked here are an hour, inside the
+// call's timeout; a call that waited them would not end before the test's
+// deadline.
+func TestNoWaitAfterTheLastRateLimitedAttempt(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wait := "3600"
+		if calls.Add(1) == 1 && r.Method == http.MethodGet {
+			wait = "0" // the read's first answer: retried at once
+		}
+		w.Header().Set("Retry-After", wait)
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		r     Request
+		calls int32
+	}{
+		{Request{Method: http.MethodGet, Path: "/", Idempotent: true}, 2},
+		{Request{Method: http.MethodPost, Path: "/", Body: map[string]int{"a": 1}}, 1},
+	} {
+		calls.Store(0)
+		c := client(srv.URL)
+		c.Retries = 1
+		c.Timeout = 2 * time.Hour
+		done := make(chan error, 1)
+		go func() { done <- c.Do(t.Context(), tc.r, nil) }()
+		select {
+		case err := <-done:
+			if code(err) != omnigate.ERATELIMITED+"/square" || calls.Load() != tc.calls {
+				t.Errorf("%s: %v (%s), %d calls; want rate limited after %d", tc.r.Method, err, code(err), calls.Load(), tc.calls)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still waiting after its last attempt's 429 (%d calls)", tc.r.Method, calls.Load())
+		}
+	}
+}
+
 func TestUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
