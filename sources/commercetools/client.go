@@ -21,7 +21,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/omnigate/omnigate"
 	ct "github.com/omnigate/omnigate/apis/commercetools"
 	"github.com/omnigate/omnigate/sources/upstream"
