@@ -11,7 +11,10 @@
 package zendesk
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -127,8 +130,46 @@ var (
 // Via tells how a ticket was created: the channel and, for some channels,
 // who sent it to whom.
 type Via struct {
-	Channel string    `json:"channel"`
-	Source  ViaSource `json:"source"`
+	Channel ViaChannel `json:"channel"`
+	Source  ViaSource  `json:"source"`
+}
+
+// ViaChannel is via.channel: a via type such as "web" or "rule", or, as
+// Zendesk's reference allows, a via id such as 8, read as its via type
+// where the reference names it and as the number otherwise.
+type ViaChannel string
+
+// viaTypes are the via ids of Zendesk's via types reference.
+var viaTypes = map[int64]ViaChannel{
+	0: "web_form", 4: "mail", 5: "web_service", 8: "rule", 9: "linked_problem", 10: "group_deletion",
+	11: "user_change", 12: "user_deletion", 13: "group_change", 14: "resource_push", 15: "iphone",
+	16: "get_satisfaction", 17: "dropbox", 19: "merge", 20: "batch", 21: "recovered_from_suspended_tickets",
+	22: "automatic_solution_suggestions",
+}
+
+// UnmarshalJSON reads a via type or a via id.
+func (c *ViaChannel) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*c = ViaChannel(s)
+	case string(b) == "null":
+	default:
+		id, err := strconv.ParseInt(string(b), 10, 64)
+		if err != nil {
+			return fmt.Errorf("via.channel: %s is neither a via type nor a via id", b)
+		}
+		if t, ok := viaTypes[id]; ok {
+			*c = t
+		} else {
+			*c = ViaChannel(strconv.FormatInt(id, 10))
+		}
+	}
+	return nil
 }
 
 // ViaSource is via.source. From and To are empty objects for channels that

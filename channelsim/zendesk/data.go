@@ -416,7 +416,7 @@ func viaFor(channel string, from *world.SupportUser) api.Via {
 	if channel == "" {
 		channel = "web"
 	}
-	v := api.Via{Channel: channel}
+	v := api.Via{Channel: api.ViaChannel(channel)}
 	if from == nil {
 		return v
 	}

@@ -470,7 +470,7 @@ func TestFromWorld(t *testing.T) {
 	}
 	for i, tk := range d.Tickets {
 		wt := w.Tickets[i]
-		if tk.ID != wt.ID || tk.Via.Channel != wt.Channel || tk.Status != wt.Status || tk.RequesterID != wt.RequesterID {
+		if tk.ID != wt.ID || string(tk.Via.Channel) != wt.Channel || tk.Status != wt.Status || tk.RequesterID != wt.RequesterID {
 			t.Errorf("ticket %d differs from the world: %+v", wt.ID, tk)
 		}
 		if (wt.Satisfaction.Score == "") != (tk.SatisfactionRating == nil) {

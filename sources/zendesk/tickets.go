@@ -94,7 +94,7 @@ func toTicket(t api.Ticket) omnigate.Ticket {
 		RequesterID: strconv.FormatInt(t.RequesterID, 10),
 		Subject:     t.Subject,
 		Status:      t.Status,
-		Via:         t.Via.Channel,
+		Via:         string(t.Via.Channel),
 		CreatedAt:   t.CreatedAt,
 		UpdatedAt:   t.UpdatedAt,
 	}
