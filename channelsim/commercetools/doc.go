@@ -51,6 +51,10 @@
 //	GET    /{projectKey}/shopping-lists                  shoppingLists.query       customer ids/ids asked
 //	GET    /{projectKey}/shopping-lists/{id}             shoppingLists.get         1
 //
+// A shopping list's line items carry their variant (and so its SKU) only
+// when the request asks for expand=lineItems[*].variant, as in
+// commercetools; other expansions are ignored.
+//
 // Cart updates (addLineItem by sku or productId/variantId with an optional
 // supplyChannel, removeLineItem, changeLineItemQuantity) and inventory
 // updates (addQuantity, removeQuantity, changeQuantity) check the version

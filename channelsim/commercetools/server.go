@@ -37,6 +37,33 @@ type collection[T any] struct {
 	// keyPaths are the identifier fields: the values a query compares them
 	// with are the keys the harness counts.
 	keyPaths map[string]bool
+	// expandPath, when set, is a reference expansion the records hold
+	// expanded; plain holds each record's JSON without it, which is what a
+	// request that does not ask for it with expand gets, as from
+	// commercetools.
+	expandPath string
+	unexpand   func(T) T
+	plain      [][]byte
+}
+
+// expandable makes path an expansion sent only when asked for: unexpand
+// returns a record without it.
+func (c *collection[T]) expandable(path string, unexpand func(T) T) *collection[T] {
+	c.expandPath, c.unexpand = path, unexpand
+	c.plain = make([][]byte, len(c.items))
+	for i, item := range c.items {
+		c.plain[i] = mustJSON(unexpand(*item))
+	}
+	return c
+}
+
+// encodings are the records' JSON for a request asking for the expansions
+// expand.
+func (c *collection[T]) encodings(expand []string) [][]byte {
+	if c.expandPath != "" && !slices.Contains(expand, c.expandPath) {
+		return c.plain
+	}
+	return c.enc
 }
 
 type indexFunc[T any] func(*T) []string
@@ -95,6 +122,9 @@ func (c *collection[T]) get(id string) *T {
 func (c *collection[T]) set(i int, item *T) {
 	c.items[i] = item
 	c.enc[i] = mustJSON(item)
+	if c.unexpand != nil {
+		c.plain[i] = mustJSON(c.unexpand(*item))
+	}
 }
 
 func mustJSON(v any) []byte {
@@ -247,7 +277,15 @@ func New(h *harness.Harness, d *Data, c Credentials) http.Handler {
 		map[string]indexFunc[ct.ShoppingList]{
 			"customer.id": func(l *ct.ShoppingList) []string { return refID(l.Customer) },
 			"key":         func(l *ct.ShoppingList) []string { return []string{l.Key} },
-		}, "customer.id", "key")
+		}, "customer.id", "key").expandable("lineItems[*].variant", func(l ct.ShoppingList) ct.ShoppingList {
+		// A line item's variant (and so its SKU) comes only with
+		// expand=lineItems[*].variant.
+		l.LineItems = slices.Clone(l.LineItems)
+		for i := range l.LineItems {
+			l.LineItems[i].Variant = nil
+		}
+		return l
+	})
 	for _, p := range s.products.items {
 		if !p.MasterData.Published {
 			continue
@@ -320,6 +358,7 @@ type queryParams struct {
 	withTotal     bool
 	where         []*predicate.Predicate
 	sort          *predicate.Sort
+	expand        []string
 }
 
 // badParam is a 400 InvalidInput about one query parameter.
@@ -329,7 +368,7 @@ func badParam(name, msg string) *ct.ErrorObject {
 
 func parseQuery(r *http.Request, schema *predicate.Schema) (queryParams, *ct.ErrorObject) {
 	q := r.URL.Query()
-	p := queryParams{limit: defaultLimit, withTotal: true}
+	p := queryParams{limit: defaultLimit, withTotal: true, expand: q["expand"]}
 	intParam := func(name string, def, lo, hi int) (int, *ct.ErrorObject) {
 		vs, ok := q[name]
 		if !ok {
@@ -422,9 +461,10 @@ next:
 		slices.SortStableFunc(matches, func(a, b int) int { return p.sort.Compare(c.items[a], c.items[b]) })
 	}
 	page := matches[min(p.offset, len(matches)):min(len(matches), p.offset+p.limit)]
+	enc := c.encodings(p.expand)
 	size := 64
 	for _, i := range page {
-		size += len(c.enc[i]) + 1
+		size += len(enc[i]) + 1
 	}
 	buf := make([]byte, 0, size)
 	buf = append(buf, `{"limit":`...)
@@ -442,7 +482,7 @@ next:
 		if n > 0 {
 			buf = append(buf, ',')
 		}
-		buf = append(buf, c.enc[i]...)
+		buf = append(buf, enc[i]...)
 	}
 	return append(buf, "]}"...)
 }
@@ -478,7 +518,7 @@ func getHandler[T any](s *server, c *collection[T]) http.HandlerFunc {
 		i, ok := c.byID[id]
 		var body []byte
 		if ok {
-			body = c.enc[i]
+			body = c.encodings(r.URL.Query()["expand"])[i]
 		}
 		s.mu.RUnlock()
 		if !ok {

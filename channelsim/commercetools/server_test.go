@@ -176,11 +176,27 @@ func TestOtherQueries(t *testing.T) {
 		t.Errorf("online stock: %+v", inv.Results)
 	}
 
+	// A line item's variant comes only with expand=lineItems[*].variant.
 	var lists page[ct.ShoppingList]
-	s.get(s.query("shopping-lists", `customer(id in ("cust-ann", "cust-bob"))`), &lists)
+	s.get(s.query("shopping-lists", `customer(id in ("cust-ann", "cust-bob"))`, "expand", "lineItems[*].variant"), &lists)
 	if len(lists.Results) != 1 || lists.Results[0].ID != "sl-ann" || len(lists.Results[0].LineItems) != 2 || lists.Results[0].LineItems[1].Quantity != 2 ||
-		lists.Results[0].LineItems[1].Variant.SKU != "TEE-S" {
-		t.Errorf("shopping lists: %+v", lists.Results)
+		lists.Results[0].LineItems[1].Variant == nil || lists.Results[0].LineItems[1].Variant.SKU != "TEE-S" {
+		t.Errorf("shopping lists, expanded: %+v", lists.Results)
+	}
+	var plain page[ct.ShoppingList]
+	s.get(s.query("shopping-lists", `customer(id in ("cust-ann", "cust-bob"))`), &plain)
+	if len(plain.Results) != 1 || len(plain.Results[0].LineItems) != 2 || plain.Results[0].LineItems[1].Variant != nil ||
+		plain.Results[0].LineItems[1].VariantID == nil || *plain.Results[0].LineItems[1].VariantID != lists.Results[0].LineItems[1].Variant.ID {
+		t.Errorf("shopping lists, not expanded: %+v; want the variant's id alone", plain.Results)
+	}
+	var one ct.ShoppingList
+	s.get("/"+s.creds.ProjectKey+"/shopping-lists/sl-ann", &one)
+	if len(one.LineItems) != 2 || one.LineItems[0].Variant != nil {
+		t.Errorf("a shopping list by id, not expanded: %+v", one)
+	}
+	s.get("/"+s.creds.ProjectKey+"/shopping-lists/sl-ann?expand="+url.QueryEscape("lineItems[*].variant"), &one)
+	if len(one.LineItems) != 2 || one.LineItems[0].Variant == nil {
+		t.Errorf("a shopping list by id, expanded: %+v", one)
 	}
 
 	var channels page[ct.Channel]

@@ -211,6 +211,13 @@ func errorMessage(status int, body []byte) string {
 	return msg
 }
 
+// expansions are the references a resource's query expands: a shopping
+// list's line items carry their variant, and so their SKU, only when
+// expanded.
+var expansions = map[string][]string{
+	"shopping-lists": {"lineItems[*].variant"},
+}
+
 // errTooDeep reports a query with more results than offset paging reaches.
 var errTooDeep = errors.New("more results than offset paging reaches")
 
@@ -232,6 +239,9 @@ func queryAll[T any](ctx context.Context, c *Client, resource, where string, sor
 		q.Set("limit", strconv.Itoa(pageLimit))
 		q.Set("offset", strconv.Itoa(offset))
 		q.Set("withTotal", "false")
+		for _, x := range expansions[resource] {
+			q.Add("expand", x)
+		}
 		var page ct.PagedQueryResponse[T]
 		path := "/" + url.PathEscape(c.cfg.ProjectKey) + "/" + resource + "?" + q.Encode()
 		if err := c.api.Do(ctx, upstream.Request{Method: http.MethodGet, Path: path, Idempotent: true}, &page); err != nil {
