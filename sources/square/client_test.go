@@ -582,3 +582,41 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 		t.Fatalf("found %d; calls %+v", len(got), s)
 	}
 }
+
+// A product the seller has since taken out of the catalog (Square keeps
+// the deleted variation, with is_deleted, and hands it out when asked with
+// include_deleted_objects) still names its SKU on the sales made of it:
+// the SKU is what joins a store sale to the webshop's product.
+func TestSalesOfADeletedProductKeepTheirSKU(t *testing.T) {
+	e := setupData(t, shopWorld(), func(d *sim.Data) {
+		for i := range d.Catalog {
+			o := &d.Catalog[i]
+			if o.ItemData == nil || o.ItemData.Name != "Enamel Mug" {
+				continue
+			}
+			o.IsDeleted = true
+			for j := range o.ItemData.Variations {
+				o.ItemData.Variations[j].IsDeleted = true
+			}
+		}
+	})
+	c := e.client(t)
+	orders, err := c.OrdersByCustomer(context.Background(), []string{custAlice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := orders[custAlice]
+	if len(alice) != 2 || alice[0].ID != "ORDA2000000000000000000002" {
+		t.Fatalf("Alice's orders: %+v", alice)
+	}
+	if got := alice[0].Lines[0]; got.SKU != "SKU-MUG-10" {
+		t.Fatalf("the sale of a since-deleted product lost its SKU: line %+v", got)
+	}
+}
+
+// The store of a customer's first sale is looked up with one page per 10
+// customers × 10 locations, oldest first. When one location group's page is
+// cut (another customer has more older sales there than a page holds), a
+// customer's first sale in that group may lie beyond the page: a later
+// sale in another group must not pass for the first one, and must not be
+// remembered as such. Here PageSize 2 stands for Square's 1000.

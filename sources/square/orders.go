@@ -211,8 +211,10 @@ type variationInfo struct {
 }
 
 // variationsByID resolves catalog variation ids to SKUs, from the cache or
-// in batches of catalog reads. Ids the catalog does not know are cached as
-// such, so that a deleted product does not cost a call per order.
+// in batches of catalog reads. Deleted variations are read too: sales of a
+// product since taken out of the catalog still name its SKU. Ids the
+// catalog does not know are cached as such, so that they do not cost a
+// call per order.
 func (c *Client) variationsByID(ctx context.Context, ids []string) (map[string]variationInfo, error) {
 	ids = uniq(ids)
 	out := make(map[string]variationInfo, len(ids))
@@ -236,7 +238,7 @@ func (c *Client) variationsByID(ctx context.Context, ids []string) (map[string]v
 	for _, batch := range chunks(missing, maxCatalogIDs) {
 		g.Go(func() error {
 			var resp apis.BatchRetrieveCatalogObjectsResponse
-			if err := c.post(gctx, "/v2/catalog/batch-retrieve", apis.BatchRetrieveCatalogObjectsRequest{ObjectIDs: batch, IncludeRelatedObjects: true}, &resp); err != nil {
+			if err := c.post(gctx, "/v2/catalog/batch-retrieve", apis.BatchRetrieveCatalogObjectsRequest{ObjectIDs: batch, IncludeRelatedObjects: true, IncludeDeletedObjects: true}, &resp); err != nil {
 				return err
 			}
 			items := map[string]string{}

@@ -112,12 +112,22 @@ type env struct {
 // connector makes is checked against Square's spec.
 func setup(t *testing.T, w *world.World) *env {
 	t.Helper()
+	return setupData(t, w, nil)
+}
+
+// setupData is setup with the simulator's data changed by edit first.
+func setupData(t *testing.T, w *world.World, edit func(*sim.Data)) *env {
+	t.Helper()
 	spec, err := squarespec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
+	d := sim.FromWorld(w)
+	if edit != nil {
+		edit(d)
+	}
 	h := harness.New()
-	srv := httptest.NewServer(sim.New(h, sim.FromWorld(w), sim.DemoCredentials))
+	srv := httptest.NewServer(sim.New(h, d, sim.DemoCredentials))
 	t.Cleanup(srv.Close)
 	return &env{h: h, srv: srv, hc: &http.Client{Transport: &squarespec.Transport{Base: srv.Client().Transport, Spec: spec, Report: t.Errorf}}}
 }
