@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/omnigate/omnigate"
 	apis "github.com/omnigate/omnigate/apis/square"
@@ -66,10 +67,11 @@ type Client struct {
 	cfg Config
 	up  *upstream.Client
 
-	locMu   sync.Mutex
-	locs    []Location
-	locByID map[string]Location
-	locAt   time.Time
+	locGroup singleflight.Group
+	locMu    sync.Mutex
+	locs     []Location
+	locByID  map[string]Location
+	locAt    time.Time
 
 	catMu      sync.Mutex
 	variations map[string]variationInfo

@@ -620,3 +620,35 @@ func TestSalesOfADeletedProductKeepTheirSKU(t *testing.T) {
 // customer's first sale in that group may lie beyond the page: a later
 // sale in another group must not pass for the first one, and must not be
 // remembered as such. Here PageSize 2 stands for Square's 1000.
+
+// While one caller's read of the locations hangs, another that needs them
+// gives up at its own deadline instead of queueing behind that read for as
+// long as its timeout.
+func TestLocationsWaitEndsAtTheCallersDeadline(t *testing.T) {
+	e := setup(t, shopWorld())
+	if err := e.h.Faults().Add(harness.Fault{System: "square", Endpoint: "locations.list", HangRate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client(t, func(cfg *Config) { cfg.Timeout = 3 * time.Second })
+	first := make(chan struct{})
+	go func() {
+		defer close(first)
+		_, _ = c.Locations(context.Background()) // hangs for the 3 s timeout
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for e.stats("locations.list").Calls == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the first read of the locations never reached the simulator")
+		}
+		time.Sleep(time.Millisecond) // polling for the first call to arrive
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.OrdersByCustomer(ctx, []string{custAlice})
+	if took := time.Since(start); took > 2*time.Second || omnigate.ErrorCode(err) != omnigate.ETIMEOUT {
+		t.Errorf("a caller with a 200 ms deadline: %v after %v; want a timeout at its deadline, not after the other caller's 3 s read",
+			err, took.Round(time.Millisecond))
+	}
+	<-first
+}

@@ -33,13 +33,35 @@ func (c *Client) Locations(ctx context.Context) ([]Location, error) {
 
 func (c *Client) locations(ctx context.Context) ([]Location, map[string]Location, error) {
 	c.locMu.Lock()
-	defer c.locMu.Unlock()
 	if c.locByID != nil && time.Since(c.locAt) < c.cfg.LocationsTTL {
-		return c.locs, c.locByID, nil
+		locs, byID := c.locs, c.locByID
+		c.locMu.Unlock()
+		return locs, byID, nil
 	}
+	c.locMu.Unlock()
+	// One read serves every caller waiting for it; each waits only as long
+	// as its own context allows, and one giving up does not fail the read
+	// for the others.
+	ch := c.locGroup.DoChan("locations", func() (any, error) {
+		return nil, omnigate.Recovering(func() error { return c.readLocations(context.WithoutCancel(ctx)) })
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, nil, r.Err
+		}
+		c.locMu.Lock()
+		defer c.locMu.Unlock()
+		return c.locs, c.locByID, nil
+	case <-ctx.Done():
+		return nil, nil, omnigate.SourceError(omnigate.Square, omnigate.ETIMEOUT, "no answer in time", ctx.Err())
+	}
+}
+
+func (c *Client) readLocations(ctx context.Context) error {
 	var resp apis.ListLocationsResponse
 	if err := c.up.Do(ctx, upstream.Request{Method: http.MethodGet, Path: "/v2/locations", Idempotent: true}, &resp); err != nil {
-		return nil, nil, err
+		return err
 	}
 	locs := make([]Location, 0, len(resp.Locations))
 	byID := make(map[string]Location, len(resp.Locations))
@@ -57,8 +79,10 @@ func (c *Client) locations(ctx context.Context) ([]Location, map[string]Location
 		locs = append(locs, loc)
 		byID[l.ID] = loc
 	}
+	c.locMu.Lock()
 	c.locs, c.locByID, c.locAt = locs, byID, time.Now()
-	return locs, byID, nil
+	c.locMu.Unlock()
+	return nil
 }
 
 func address(a apis.Address) omnigate.Address {
