@@ -13,6 +13,7 @@ import (
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/channelsim/harness"
 	sim "github.com/omnigate/omnigate/channelsim/square"
+	"github.com/omnigate/omnigate/channelsim/world"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -651,4 +652,59 @@ func TestLocationsWaitEndsAtTheCallersDeadline(t *testing.T) {
 			err, took.Round(time.Millisecond))
 	}
 	<-first
+}
+
+// The store of a customer's first sale is looked up with one page per 10
+// customers × 10 locations, oldest first. When one location group's page is
+// cut (another customer has more older sales there than a page holds), a
+// customer's first sale in that group may lie beyond the page: a later
+// sale in another group must not pass for the first one, and must not be
+// remembered as such. Here PageSize 2 stands for Square's 1000.
+func TestFirstSaleIsNotTakenFromACutPage(t *testing.T) {
+	w := &world.World{Seed: 5}
+	// 12 stores: LOC0..LOC9 are one location group, LOC10 and LOC11 the next.
+	for i := 0; i < 12; i++ {
+		country, cur := "GB", "GBP"
+		if i%2 == 1 {
+			country, cur = "US", "USD"
+		}
+		w.Stores = append(w.Stores, world.Store{ID: fmt.Sprintf("LOC%010d", i), Name: fmt.Sprintf("Store %d", i), Country: country, Currency: cur, CreatedAt: t0.AddDate(0, 0, -100+i)})
+	}
+	w.Products = []world.Product{{SKU: "SKU-A", Name: "A", Prices: []world.Money{{Cents: 100, Currency: "GBP"}, {Cents: 130, Currency: "USD"}}, CatalogItemID: "ITEMA0000000000000000001", VariationID: "VARA00000000000000000001", CreatedAt: t0}}
+	regular, newcomer := fmt.Sprintf("CUST%022d", 1), fmt.Sprintf("CUST%022d", 2)
+	w.POSCustomers = []world.POSCustomer{
+		{ID: regular, GivenName: "Regular", Phone: "07700 900001", CreatedAt: t0, UpdatedAt: t0},
+		{ID: newcomer, GivenName: "Newcomer", Phone: "07700 900002", CreatedAt: t0, UpdatedAt: t0},
+	}
+	n := 0
+	sale := func(cust, loc, cur string, at time.Time) {
+		n++
+		w.POSOrders = append(w.POSOrders, world.POSOrder{
+			ID: fmt.Sprintf("ORD%024d", n), LocationID: loc, CustomerID: cust, State: "COMPLETED", Currency: cur,
+			Lines:     []world.Line{{SKU: "SKU-A", Name: "A", Quantity: 1, UnitPrice: world.Money{Cents: 100, Currency: cur}}},
+			CreatedAt: at, UpdatedAt: at, ClosedAt: at, Version: 1,
+		})
+	}
+	// The regular buys three times in London (LOC0) first.
+	for i := 0; i < 3; i++ {
+		sale(regular, "LOC0000000000", "GBP", t0.Add(time.Duration(i)*time.Minute))
+	}
+	// The newcomer buys first in London (LOC0, GB), later in the US (LOC11).
+	sale(newcomer, "LOC0000000000", "GBP", t0.Add(time.Hour))
+	sale(newcomer, "LOC0000000011", "USD", t0.Add(2*time.Hour))
+
+	e := setup(t, w)
+	c := e.client(t, func(cfg *Config) { cfg.PageSize = 2 })
+	for round := 0; round < 2; round++ {
+		got, err := c.GetCustomers(context.Background(), []string{regular, newcomer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := got[regular]; r.Country != "GB" {
+			t.Fatalf("round %d: the regular's country %q, want GB", round, r.Country)
+		}
+		if r := got[newcomer]; r.Country == "US" {
+			t.Fatalf("round %d: the newcomer's first sale was in London, yet the record reads its phone %v as %q: a later sale in New York was taken for the first", round, r.Phones, r.Country)
+		}
+	}
 }

@@ -153,6 +153,14 @@ func (c *Client) firstSaleLocations(ctx context.Context, customerIDs, locationID
 	var mu sync.Mutex
 	first := map[string]string{}
 	firstAt := map[string]time.Time{}
+	// A location group whose page was cut may hold, for a customer not on
+	// that page, sales after the page's last one: a first sale found
+	// elsewhere is certain only if it is no later than that.
+	type unsure struct {
+		id   string
+		last time.Time
+	}
+	var cut []unsure
 	var missing []string
 	for _, id := range customerIDs {
 		if loc, ok := c.firstSale.Get(id); ok {
@@ -166,8 +174,10 @@ func (c *Client) firstSaleLocations(ctx context.Context, customerIDs, locationID
 		for _, lids := range chunks(locationIDs, maxOrderLocations) {
 			g.Go(func() error {
 				// Oldest first: one page holds every customer's first sale
-				// unless one of them has a thousand older ones, and then the
-				// others keep no country rather than cost more calls.
+				// unless one of them has a thousand older ones, and then
+				// those missing from it keep no country (unless a sale in
+				// another group came before the page's last) rather than
+				// cost more calls.
 				req := apis.SearchOrdersRequest{
 					LocationIDs: lids,
 					Limit:       c.pageSize(maxOrdersPage),
@@ -182,10 +192,23 @@ func (c *Client) firstSaleLocations(ctx context.Context, customerIDs, locationID
 				}
 				mu.Lock()
 				defer mu.Unlock()
+				var last time.Time
+				on := map[string]bool{}
 				for _, o := range resp.Orders {
 					at := parseTime(o.CreatedAt)
+					if at.After(last) {
+						last = at
+					}
+					on[o.CustomerID] = true
 					if prev, ok := firstAt[o.CustomerID]; o.CustomerID != "" && (!ok || at.Before(prev)) {
 						first[o.CustomerID], firstAt[o.CustomerID] = o.LocationID, at
+					}
+				}
+				if resp.Cursor != "" {
+					for _, id := range cids {
+						if !on[id] {
+							cut = append(cut, unsure{id: id, last: last})
+						}
 					}
 				}
 				return nil
@@ -194,6 +217,13 @@ func (c *Client) firstSaleLocations(ctx context.Context, customerIDs, locationID
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	// A customer missing from a cut page may have an earlier sale beyond
+	// it: such a first sale is not known, and not remembered.
+	for _, u := range cut {
+		if at, ok := firstAt[u.id]; ok && at.After(u.last) {
+			delete(first, u.id)
+		}
 	}
 	for _, id := range missing {
 		if loc, ok := first[id]; ok {
