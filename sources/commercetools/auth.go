@@ -64,7 +64,12 @@ func (ts *tokenSource) token(ctx context.Context) (string, error) {
 	// The request runs apart from the first caller's context, so that one
 	// caller giving up does not fail the others waiting for the same token.
 	ch := ts.group.DoChan("token", func() (any, error) {
-		return ts.fetch(context.WithoutCancel(ctx))
+		var tok string
+		err := omnigate.Recovering(func() (err error) {
+			tok, err = ts.fetch(context.WithoutCancel(ctx))
+			return err
+		})
+		return tok, err
 	})
 	select {
 	case r := <-ch:

@@ -43,7 +43,11 @@ func (d *directory) get(ctx context.Context) map[string]string {
 	}
 	d.mu.Unlock()
 	ch := d.group.DoChan("load", func() (any, error) {
-		m, err := d.load(context.WithoutCancel(ctx))
+		var m map[string]string
+		err := omnigate.Recovering(func() (err error) {
+			m, err = d.load(context.WithoutCancel(ctx))
+			return err
+		})
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		if err != nil {
