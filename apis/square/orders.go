@@ -33,6 +33,10 @@ type Order struct {
 	TotalServiceChargeMoney *Money            `json:"total_service_charge_money,omitempty"`
 	TicketName              string            `json:"ticket_name,omitempty"`
 	NetAmountDueMoney       *Money            `json:"net_amount_due_money,omitempty"`
+	// Tenders are the payments of a paid order; a tender's customer_id
+	// names the paying customer, who may be the only customer the order
+	// is linked to.
+	Tenders []Tender `json:"tenders,omitempty"`
 	// Parts of an order Square has that omnigate neither sends nor
 	// simulates; the simulator refuses them in requests by name.
 	Taxes          json.RawMessage `json:"taxes,omitempty"`
@@ -40,6 +44,15 @@ type Order struct {
 	ServiceCharges json.RawMessage `json:"service_charges,omitempty"`
 	Fulfillments   json.RawMessage `json:"fulfillments,omitempty"`
 	PricingOptions json.RawMessage `json:"pricing_options,omitempty"`
+}
+
+// Tender is one payment of an order.
+type Tender struct {
+	ID          string `json:"id,omitempty"`
+	LocationID  string `json:"location_id,omitempty"`
+	CustomerID  string `json:"customer_id,omitempty"`
+	Type        string `json:"type"`
+	AmountMoney *Money `json:"amount_money,omitempty"`
 }
 
 // OrderSource names where an order came from, e.g. "Register".

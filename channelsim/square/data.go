@@ -427,6 +427,17 @@ func FromWorld(w *world.World) *Data {
 			ord.LineItems = append(ord.LineItems, li)
 		}
 		priceOrder(&ord, currency)
+		if o.TenderCustomerID != "" {
+			// The payment names the customer: the order's tender carries
+			// its customer_id, the order itself none.
+			ord.Tenders = []apis.Tender{{
+				ID:          derivedID(w.Seed, "tender", o.ID, 24, mixedAlnum),
+				LocationID:  o.LocationID,
+				CustomerID:  o.TenderCustomerID,
+				Type:        "CARD",
+				AmountMoney: ord.TotalMoney,
+			}}
+		}
 		d.Orders = append(d.Orders, ord)
 	}
 

@@ -45,8 +45,10 @@
 //     stored number's digits and finds it. Only profiles with a name,
 //     company, email or phone are searchable.
 //   - Order search needs 1 to 10 location_ids; a customer filter takes up to
-//     10 ids; a date_time_filter must use the sort field's timestamp; limit
-//     defaults to 500 and goes up to 1000.
+//     10 ids and finds an order by its customer_id or by a tender's
+//     customer_id (a sale whose customer was named on the payment only has
+//     no customer_id of its own); a date_time_filter must use the sort
+//     field's timestamp; limit defaults to 500 and goes up to 1000.
 //   - Customer list (ListCustomers): every profile with public information,
 //     sorted by sort_field (DEFAULT: given then family name; CREATED_AT,
 //     ties broken by id) in sort_order; limit 1 to 100, default 100.

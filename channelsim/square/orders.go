@@ -59,9 +59,25 @@ func newOrderStore(os []apis.Order) *orderStore {
 func (st *orderStore) add(r *orderRec) {
 	st.byID[r.o.ID] = r
 	addTo(st.byLocation, r.o.LocationID, r)
-	if r.o.CustomerID != "" {
-		addTo(st.byCustomer, r.o.CustomerID, r)
+	for _, id := range customersOf(r.o) {
+		addTo(st.byCustomer, id, r)
 	}
+}
+
+// customersOf are the customers a customer filter finds an order by:
+// Square's SearchOrdersCustomerFilter is "based on the order customer_id
+// and any tender customer_id associated with the order".
+func customersOf(o apis.Order) []string {
+	var ids []string
+	if o.CustomerID != "" {
+		ids = append(ids, o.CustomerID)
+	}
+	for _, t := range o.Tenders {
+		if t.CustomerID != "" && t.CustomerID != o.CustomerID {
+			ids = append(ids, t.CustomerID)
+		}
+	}
+	return ids
 }
 
 func addTo(m map[string]map[string]*orderRec, key string, r *orderRec) {
@@ -74,12 +90,14 @@ func addTo(m map[string]map[string]*orderRec, key string, r *orderRec) {
 // replace swaps in a new version of an order, moving it between customers
 // if needed.
 func (st *orderStore) replace(r *orderRec, o apis.Order) {
-	if m := st.byCustomer[r.o.CustomerID]; m != nil && r.o.CustomerID != o.CustomerID {
-		delete(m, r.o.ID)
+	for _, id := range customersOf(r.o) {
+		if m := st.byCustomer[id]; m != nil {
+			delete(m, r.o.ID)
+		}
 	}
 	r.set(o)
-	if o.CustomerID != "" {
-		addTo(st.byCustomer, o.CustomerID, r)
+	for _, id := range customersOf(o) {
+		addTo(st.byCustomer, id, r)
 	}
 }
 
@@ -253,7 +271,8 @@ func (s *server) searchOrders(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.mu.RUnlock()
 	if len(customerIDs) > 1 {
-		// The same order cannot belong to two customers, but ids may repeat.
+		// Ids may repeat, and an order is found by its own customer and by
+		// its tenders'.
 		seen := map[string]bool{}
 		kept := hits[:0]
 		for _, h := range hits {

@@ -227,6 +227,10 @@ type POSOrder struct {
 	UpdatedAt   time.Time
 	ClosedAt    time.Time // zero unless COMPLETED or CANCELED
 	Version     int64
+	// TenderCustomerID is the customer the order's payment (its tender)
+	// names, for a sale whose order names none: Square links a customer
+	// "on the order (or the payment)".
+	TenderCustomerID string
 }
 
 // LoyaltyAccount is a Square loyalty account.

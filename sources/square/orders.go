@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,6 +113,7 @@ func (c *Client) ordersOf(ctx context.Context, customerIDs []string, states []st
 			}
 			mu.Lock()
 			for _, o := range resp.Orders {
+				o.CustomerID = customerOf(o, batches[i].cids)
 				if o.CustomerID != "" && !seen[o.ID] {
 					seen[o.ID] = true
 					orders = append(orders, o)
@@ -143,6 +145,24 @@ func (c *Client) ordersOf(ctx context.Context, customerIDs []string, states []st
 		return nil, nil, nil, err
 	}
 	return orders, byID, skus, nil
+}
+
+// customerOf is the customer among asked whose sale o is: the order's own
+// customer_id, else the customer its payment names. Square links a
+// customer "on the order (or the payment)", and its customer filter finds
+// an order by "the order customer_id and any tender customer_id": a sale
+// whose customer was named on the payment only has no customer_id of its
+// own. Otherwise it is the order's customer_id, as it was.
+func customerOf(o apis.Order, asked []string) string {
+	if o.CustomerID != "" && slices.Contains(asked, o.CustomerID) {
+		return o.CustomerID
+	}
+	for _, t := range o.Tenders {
+		if t.CustomerID != "" && slices.Contains(asked, t.CustomerID) {
+			return t.CustomerID
+		}
+	}
+	return o.CustomerID
 }
 
 // firstSaleLocations returns, for each customer that has sales, the location
@@ -199,9 +219,10 @@ func (c *Client) firstSaleLocations(ctx context.Context, customerIDs, locationID
 					if at.After(last) {
 						last = at
 					}
-					on[o.CustomerID] = true
-					if prev, ok := firstAt[o.CustomerID]; o.CustomerID != "" && (!ok || at.Before(prev)) {
-						first[o.CustomerID], firstAt[o.CustomerID] = o.LocationID, at
+					cid := customerOf(o, cids)
+					on[cid] = true
+					if prev, ok := firstAt[cid]; cid != "" && (!ok || at.Before(prev)) {
+						first[cid], firstAt[cid] = o.LocationID, at
 					}
 				}
 				if resp.Cursor != "" {
