@@ -129,6 +129,11 @@ func limitRequest(next http.Handler, maxBody int64, timeout time.Duration) http.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		if timeout > 0 {
+			// The body is read by the transport, which does not look at the
+			// context: a client that sends it slowly (or never finishes it)
+			// would hold the request past its bound. Not every writer
+			// reaches a connection (httptest.ResponseRecorder).
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
 			ctx, cancel := context.WithTimeout(r.Context(), timeout)
 			defer cancel()
 			r = r.WithContext(ctx)
