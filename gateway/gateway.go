@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -77,7 +78,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
 		Identity: g.Identity, Admin: g.Identity, Survivorship: cfg.Profile.Survivorship(),
 		DefaultRegion: cfg.Identity.DefaultRegion, MaxCustomers: cfg.MaxCustomers,
-	}})
+	}, Complexity: Complexity()})
 	g.Handler = server.New(server.Options{
 		Schema:         schema,
 		ReleaseAnswer:  graph.ReleaseAnswer,
@@ -96,6 +97,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 	}
 	ok = true
 	return g, nil
+}
+
+// Complexity weighs customers(ids:) once per id: a request is admitted
+// (max_customers_in_flight) once, by its first customer field, so the
+// complexity limit is what keeps aliases of customers(ids:) from reading
+// thousands of customers in one request.
+func Complexity() graph.ComplexityRoot {
+	var c graph.ComplexityRoot
+	c.Query.Customers = func(child int, ids []string) int {
+		n := max(len(ids), 1)
+		if child > 0 && n > math.MaxInt/child {
+			return math.MaxInt
+		}
+		return n * max(child, 1)
+	}
+	return c
 }
 
 // Connectors are the channel system connectors the configuration enables,
