@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/nyaruka/phonenumbers"
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/view"
@@ -373,8 +374,8 @@ func (c Config) Validate() error {
 	if c.Identity.PollInterval < 10*time.Millisecond || c.Identity.PollInterval > time.Minute {
 		bad("identity.poll_interval must be between 10ms and 1m, got %v", c.Identity.PollInterval)
 	}
-	if len(c.Identity.DefaultRegion) != 2 {
-		bad("identity.default_region must be an ISO 3166-1 alpha-2 code such as GB, got %q", c.Identity.DefaultRegion)
+	if !phonenumbers.GetSupportedRegions()[strings.ToUpper(strings.TrimSpace(c.Identity.DefaultRegion))] {
+		bad("identity.default_region must be an ISO 3166-1 alpha-2 code of a country with phone numbers, such as GB, got %q", c.Identity.DefaultRegion)
 	}
 	for _, f := range []struct {
 		name string

@@ -180,3 +180,24 @@ func TestIdentityPriority(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultRegionIsACountry: identity.default_region reads every
+// national phone number; a two-letter value that is no country with a
+// numbering plan (a typo such as "UK", or "XX") was accepted, so that with
+// the point of sale disabled the gateway started and silently read no
+// national number, and with it enabled it failed at start naming Square's
+// DefaultCountry rather than the setting. Lower case is a country all the
+// same.
+func TestDefaultRegionIsACountry(t *testing.T) {
+	for _, v := range []string{"UK", "XX", "12"} {
+		_, err := Load("", env(map[string]string{"OMNIGATE_DEFAULT_REGION": v, "OMNIGATE_SQUARE_ENABLED": "false"}))
+		if err == nil || !strings.Contains(err.Error(), "default_region") {
+			t.Errorf("default_region %q: %v", v, err)
+		}
+	}
+	for _, v := range []string{"GB", "de", "US"} {
+		if _, err := Load("", env(map[string]string{"OMNIGATE_DEFAULT_REGION": v})); err != nil {
+			t.Errorf("default_region %q: %v", v, err)
+		}
+	}
+}
