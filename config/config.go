@@ -223,6 +223,9 @@ func Load(path string, env func(string) (string, bool)) (Config, error) {
 	if err := applyEnv(reflect.ValueOf(&c).Elem(), "", env); err != nil {
 		return Config{}, err
 	}
+	// Regions are upper case where phone numbers are read ("de" is no
+	// region to libphonenumber).
+	c.Identity.DefaultRegion = strings.ToUpper(strings.TrimSpace(c.Identity.DefaultRegion))
 	return c, c.Validate()
 }
 

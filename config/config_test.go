@@ -187,7 +187,7 @@ func TestIdentityPriority(t *testing.T) {
 // the point of sale disabled the gateway started and silently read no
 // national number, and with it enabled it failed at start naming Square's
 // DefaultCountry rather than the setting. Lower case is a country all the
-// same.
+// same, read as upper case (libphonenumber knows "DE", not "de").
 func TestDefaultRegionIsACountry(t *testing.T) {
 	for _, v := range []string{"UK", "XX", "12"} {
 		_, err := Load("", env(map[string]string{"OMNIGATE_DEFAULT_REGION": v, "OMNIGATE_SQUARE_ENABLED": "false"}))
@@ -195,9 +195,9 @@ func TestDefaultRegionIsACountry(t *testing.T) {
 			t.Errorf("default_region %q: %v", v, err)
 		}
 	}
-	for _, v := range []string{"GB", "de", "US"} {
-		if _, err := Load("", env(map[string]string{"OMNIGATE_DEFAULT_REGION": v})); err != nil {
-			t.Errorf("default_region %q: %v", v, err)
+	for v, want := range map[string]string{"GB": "GB", "de": "DE", " us ": "US"} {
+		if c, err := Load("", env(map[string]string{"OMNIGATE_DEFAULT_REGION": v})); err != nil || c.Identity.DefaultRegion != want {
+			t.Errorf("default_region %q: %q, %v; want %q", v, c.Identity.DefaultRegion, err, want)
 		}
 	}
 }
