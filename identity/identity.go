@@ -422,7 +422,13 @@ func (r *Resolver) shared(ctx context.Context, key string, fn func(context.Conte
 	ch := r.flights.DoChan(key, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
 		defer cancel()
-		return fn(fctx)
+		var golden string
+		// On singleflight's goroutine a panic would end the process.
+		err := omnigate.Recovering(func() (err error) {
+			golden, err = fn(fctx)
+			return err
+		})
+		return golden, err
 	})
 	select {
 	case res := <-ch:
@@ -431,6 +437,10 @@ func (r *Resolver) shared(ctx context.Context, key string, fn func(context.Conte
 		}
 		return res.Val.(string), nil
 	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "", &omnigate.Error{Code: omnigate.ETIMEOUT, Err: ctx.Err(),
+				Message: "the systems did not answer in time to resolve the customer; the resolution goes on, so asking again may find it"}
+		}
 		return "", ctx.Err()
 	}
 }

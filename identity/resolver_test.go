@@ -583,6 +583,33 @@ func TestBlockedValuesNeverMatch(t *testing.T) {
 	wantCode(t, err, omnigate.ENOTFOUND)
 }
 
+// A caller whose deadline passes while the systems are still searching
+// gets a timeout that says so, not an internal error; the resolution goes
+// on, and the next ask finds its answer.
+func TestResolveOutlivesTheCallersDeadline(t *testing.T) {
+	fs := annFinders()
+	gate := make(chan struct{})
+	fs.kl.mu.Lock()
+	fs.kl.gate = gate
+	fs.kl.mu.Unlock()
+	r, _ := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err := r.ResolveIdentifier(ctx, omnigate.KindEmail, "annlee@gmail.com")
+	wantCode(t, err, omnigate.ETIMEOUT)
+	if !strings.Contains(err.Error(), "in time") {
+		t.Errorf("err = %v; want it to say the systems did not answer in time", err)
+	}
+	close(gate)
+	golden, err := r.ResolveIdentifier(t.Context(), omnigate.KindEmail, "annlee@gmail.com")
+	if err != nil || golden == "" {
+		t.Fatalf("after the systems answered: %q, %v", golden, err)
+	}
+	if c, err := r.Customer(t.Context(), golden); err != nil || len(c.Links) != 4 {
+		t.Fatalf("Customer = %+v, %v; want the 4 systems' records", c, err)
+	}
+}
+
 // A system's search that panics (on its own goroutine) fails that search
 // alone, as an outage does: the others' records are linked, and the
 // process lives on.
