@@ -794,3 +794,45 @@ func TestResolutionRecordsMatchesOverALimit(t *testing.T) {
 		t.Fatalf("conflicts = %+v, %v; want the refused match", cs, err)
 	}
 }
+
+// An agent's link stays an agent's link after a resolution rewrote the
+// customer's copies: a later unlink of another record does not regroup it
+// away by the rules the agent overruled.
+func TestAgentLinkSurvivesAResolution(t *testing.T) {
+	ctx := t.Context()
+	fs := zoeFinders()
+	// The till typed "Zed": by the rules not Zoe (given names clash), but
+	// the agent knows better.
+	fs.sq.add(cust("SQ-X", "Zed", "Ray", "GB", nil, []string{"07911 111222"}))
+	r, _ := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	zoe := resolveZoe(t, r)
+	x, err := r.ResolveRecord(ctx, omnigate.Square, "SQ-X")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x == zoe {
+		t.Fatal("setup: SQ-X matched Zoe by the rules")
+	}
+	if _, err := r.Link(ctx, ref(omnigate.Square, "SQ-X"), zoe, agent); err != nil {
+		t.Fatal(err)
+	}
+	// A new record of Zoe's is resolved (the backfill finds it); the search
+	// gathers SQ-X again by the phone.
+	kl2 := cust("kl-zoe2", "Zoe", "Ray", "GB", []string{"zoe.ray@work.io"}, []string{"+447911111222"})
+	fs.kl.add(kl2)
+	kl2.System = omnigate.Klaviyo
+	if _, _, err := r.ResolveListed(ctx, kl2); err != nil {
+		t.Fatal(err)
+	}
+	if keys := linkKeys(t, r, zoe); !slices.Contains(keys, "square:SQ-X") {
+		t.Fatalf("setup: %s holds %v", zoe, keys)
+	}
+	// The agent unlinks the support record: the agent's link must stay.
+	if _, err := r.Unlink(ctx, ref(omnigate.Zendesk, "77"), agent); err != nil {
+		t.Fatal(err)
+	}
+	if keys := linkKeys(t, r, zoe); !slices.Contains(keys, "square:SQ-X") {
+		got, _ := r.ResolveRecord(ctx, omnigate.Square, "SQ-X")
+		t.Fatalf("the agent's link of SQ-X to %s was undone by the regrouping: %s holds %v; SQ-X is now on %s", zoe, zoe, keys, got)
+	}
+}

@@ -436,7 +436,7 @@ func identDocs(ids []Identifier) []identDoc {
 func copyOf(l *linkDoc, idents []identDoc) linkCopy {
 	return linkCopy{
 		System: l.System, ExternalID: l.ExternalID, Rule: l.Rule, Evidence: l.Evidence,
-		LinkedAt: l.LinkedAt, Identifiers: idents,
+		LinkedAt: l.LinkedAt, Identifiers: idents, Pinned: l.Pinned,
 	}
 }
 
