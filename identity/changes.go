@@ -293,6 +293,9 @@ type poller struct {
 	gapSince time.Time          // when the oldest open gap was first seen
 	lastOK   time.Time          // start of the last successful poll
 	now      func() time.Time
+	// erasedStale: entries were skipped, an erasure among them perhaps;
+	// the erased digests are read again.
+	erasedStale bool
 }
 
 func (p *poller) run(ctx context.Context, done chan<- struct{}) {
@@ -351,6 +354,7 @@ func (p *poller) pruneLoop(ctx context.Context) {
 // skipTo drops the whole cache and goes on from counter.
 func (p *poller) skipTo(counter int64) {
 	p.r.cache.flush()
+	p.erasedStale = true
 	p.last, p.applied, p.gapSince = counter, nil, time.Time{}
 	p.r.own.forget(counter)
 }
@@ -371,9 +375,15 @@ func (p *poller) poll(ctx context.Context) error {
 		counter < p.last:
 		// The log was reset under us (a new database).
 		p.skipTo(counter)
+		if err := p.reloadErased(ctx); err != nil {
+			return err
+		}
 		p.lastOK = start
 		c.polled(start)
 		return nil
+	}
+	if err := p.reloadErased(ctx); err != nil {
+		return err
 	}
 	// A number this process drew is marked its own only after the draw
 	// returned: wait for a draw in flight, so that the counter just read
@@ -435,9 +445,24 @@ func (p *poller) poll(ctx context.Context) error {
 		p.gapSince = p.lastOK
 	case start.Sub(p.gapSince) > gapTimeout(p.interval):
 		p.skipTo(counter)
+		if err := p.reloadErased(ctx); err != nil {
+			return err
+		}
 	}
 	p.lastOK = start
 	c.polled(start)
+	return nil
+}
+
+// reloadErased reads the erased digests again after entries were skipped.
+func (p *poller) reloadErased(ctx context.Context) error {
+	if !p.erasedStale {
+		return nil
+	}
+	if err := p.r.loadErased(ctx); err != nil {
+		return err
+	}
+	p.erasedStale = false
 	return nil
 }
 

@@ -15,6 +15,9 @@ func Reads(r *Resolver) int64 { return r.store.reads.Load() }
 // CacheLen returns how many answers r's cache holds.
 func CacheLen(r *Resolver) int { return r.cache.len() }
 
+// KnowsErased reports whether r holds the record system:id as erased.
+func KnowsErased(r *Resolver, key string) bool { return r.isErased(erasedRecord(key)) }
+
 // GapTimeout is how long a poll waits for a missing change log entry.
 var GapTimeout = gapTimeout
 
@@ -34,7 +37,7 @@ func UseDatabase(ctx context.Context, r *Resolver, db *mongo.Database, opts ...O
 	r.closed = sync.Once{}
 	r.cache, r.norms, r.own, r.stop, r.done = nil, nil, nil, nil, nil
 	o, err := buildOptions(opts)
-	if err != nil || o.cacheSize == 0 {
+	if err != nil {
 		return err
 	}
 	return r.startCache(ctx, o)

@@ -89,7 +89,7 @@ type Resolver struct {
 	cache  *cache    // nil when disabled
 	norms  *normMemo // nil when the cache is disabled
 	origin string
-	own    *ownSeqs           // nil when the cache is disabled
+	own    *ownSeqs           // nil until the change log is polled
 	erased erasedSet          // digests of erased records and identifiers
 	dir    directory          // lists and figures of the whole map
 	stop   context.CancelFunc // stops the poller
@@ -153,16 +153,16 @@ func NewResolver(ctx context.Context, db *mongodb.DB, finders []omnigate.Custome
 		r.log.Warn("identity: finished changes left halfway", "changes", n)
 	}
 	r.origin = newOrigin()
-	if o.cacheSize > 0 {
-		if err := r.startCache(ctx, o); err != nil {
-			return nil, err
-		}
+	if err := r.startCache(ctx, o); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
 
-// startCache makes the cache and starts polling the change log from its
-// current end: the cache is empty, so nothing logged before matters.
+// startCache makes the cache (unless its size is 0) and starts polling the
+// change log from its current end: the cache is empty, so nothing logged
+// before matters. Without a cache the log is polled all the same, to learn
+// of other replicas' erasures.
 func (r *Resolver) startCache(ctx context.Context, o settings) error {
 	now := time.Now
 	start := now()
@@ -170,8 +170,10 @@ func (r *Resolver) startCache(ctx context.Context, o settings) error {
 	if err != nil {
 		return err
 	}
-	r.cache = newCache(o.cacheSize, o.cacheTTL, staleAfter(o.pollInterval), now)
-	r.norms = newNormMemo(o.cacheSize)
+	if o.cacheSize > 0 {
+		r.cache = newCache(o.cacheSize, o.cacheTTL, staleAfter(o.pollInterval), now)
+		r.norms = newNormMemo(o.cacheSize)
+	}
 	r.own = &ownSeqs{m: map[int64]struct{}{}}
 	r.cache.polled(start)
 	p := &poller{r: r, interval: o.pollInterval, last: last, lastOK: start, now: now}
