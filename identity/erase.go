@@ -160,6 +160,16 @@ func (r *Resolver) Erase(ctx context.Context, goldenID string, dryRun bool, q Re
 			idents[Identifier{Kind: omnigate.IdentifierKind(id.Kind), Value: id.Value}] = true
 		}
 	}
+	// The lookup index may also point at the customer by identifiers no
+	// link carries: a system found a record by a value the record holds in
+	// a form we cannot read (a national number with no country).
+	owned, err := r.store.identifiersOwnedBy(ctx, append([]string{d.ID}, d.Aliases...))
+	if err != nil {
+		return nil, internal(err)
+	}
+	for _, id := range owned {
+		idents[id] = true
+	}
 	slices.Sort(plan.Records)
 	for _, k := range plan.Records {
 		e.Records = append(e.Records, refOf(k))

@@ -836,3 +836,43 @@ func TestAgentLinkSurvivesAResolution(t *testing.T) {
 		t.Fatalf("the agent's link of SQ-X to %s was undone by the regrouping: %s holds %v; SQ-X is now on %s", zoe, zoe, keys, got)
 	}
 }
+
+// A phone that a system found a record by (its own value has no country)
+// is indexed to the customer although no link carries it; erasing the
+// customer removes it too, and blocks it.
+func TestEraseRemovesAnIdentifierFoundBySearch(t *testing.T) {
+	ctx := t.Context()
+	fs := newFinders()
+	fs.sq.add(cust("S-PIA", "Pia", "Rho", "", []string{"pia@rho.io"}, []string{"07400 123456"}))
+	fs.sq.also = map[string]string{"+447400123456": "S-PIA"}
+	r, db := newResolver(t, fs, identity.Rules{}) // no default region
+	pia, err := r.ResolveIdentifier(ctx, omnigate.KindPhone, "+447400123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := r.Erase(ctx, pia, false, agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(e.Identifiers, identity.Identifier{Kind: omnigate.KindPhone, Value: "+447400123456"}) {
+		t.Errorf("erased identifiers %v; want the phone the search found the record by", e.Identifiers)
+	}
+	if got, ok, err := r.Lookup(ctx, omnigate.KindPhone, "+447400123456"); ok || err != nil {
+		t.Errorf("Lookup of the erased customer's phone = %q, %v, %v; want not found", got, ok, err)
+	}
+	cur, err := db.Database().Collection("identity_identifiers").Find(ctx, bson.M{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []bson.Raw
+	if err := cur.All(ctx, &docs); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range docs {
+		if strings.Contains(d.String(), "447400123456") {
+			t.Errorf("identity_identifiers still holds the erased phone: %s", d)
+		}
+	}
+}
+
+// A replica that learns of an erasure only by dropping its whole cache (it

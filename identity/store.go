@@ -425,6 +425,27 @@ func (s *store) identifier(ctx context.Context, id Identifier) (*identifierDoc, 
 	return &d, nil
 }
 
+// identifiersOwnedBy returns the identifiers the lookup index points at
+// any of goldens. It reads the whole index (a filter on anything but _id
+// does with embedded FerretDB anyway): only an erasure asks, which is rare.
+func (s *store) identifiersOwnedBy(ctx context.Context, goldens []string) ([]Identifier, error) {
+	s.reads.Add(1)
+	cur, err := s.identifiers.Find(ctx, bson.M{"golden": bson.M{"$in": goldens}},
+		options.Find().SetProjection(bson.M{"kind": 1, "value": 1}))
+	if err != nil {
+		return nil, fmt.Errorf("identity: read identifiers: %w", err)
+	}
+	var docs []identifierDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("identity: read identifiers: %w", err)
+	}
+	out := make([]Identifier, len(docs))
+	for i, d := range docs {
+		out[i] = Identifier{Kind: omnigate.IdentifierKind(d.Kind), Value: d.Value}
+	}
+	return out, nil
+}
+
 func identDocs(ids []Identifier) []identDoc {
 	out := make([]identDoc, len(ids))
 	for i, id := range ids {
