@@ -474,6 +474,16 @@ func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record
 	if err != nil {
 		return "", err
 	}
+	// An erasure may have finished while the systems were searched: what
+	// it erased is not linked or indexed again. (An erasure that starts
+	// while this one saves is not seen; resolutions take no lock.)
+	r.dropErasedGathered(g)
+	if seed != nil && g.records[seed.key] == nil {
+		return "", omnigate.Errorf(omnigate.ENOTFOUND, "%s customer %s belonged to an erased customer", seed.System, quote(seed.ID))
+	}
+	if asked.Value != "" && r.isErased(erasedIdent(asked)) {
+		return "", omnigate.Errorf(omnigate.ENOTFOUND, "%s %s belonged to an erased customer", asked.Kind, quote(asked.Value))
+	}
 	ch := &changes{}
 	defer r.publish(ctx, ch)
 	if asked.Value != "" {
@@ -542,6 +552,25 @@ func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record
 		}
 	}
 	return "", sharedError(asked)
+}
+
+// dropErasedGathered removes from g the records and identifiers erased
+// since they were found.
+func (r *Resolver) dropErasedGathered(g *gathered) {
+	recs := r.dropErased(slices.Collect(maps.Values(g.records)))
+	if len(recs) != len(g.records) {
+		g.records = make(map[string]*record, len(recs))
+		for _, rec := range recs {
+			g.records[rec.key] = rec
+		}
+	}
+	for id, o := range g.searched {
+		if r.isErased(erasedIdent(id)) {
+			delete(g.searched, id)
+			continue
+		}
+		o.hits = slices.DeleteFunc(o.hits, func(k string) bool { return g.records[k] == nil })
+	}
 }
 
 // saveIdentifiers updates the lookup index: an identifier searched in every

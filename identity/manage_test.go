@@ -876,3 +876,45 @@ func TestEraseRemovesAnIdentifierFoundBySearch(t *testing.T) {
 }
 
 // A replica that learns of an erasure only by dropping its whole cache (it
+
+// A resolution that searched the systems before an erasure and saves after
+// it must not link the erased records again.
+func TestAResolutionDuringAnErasureLinksNothingErased(t *testing.T) {
+	ctx := t.Context()
+	fs := zoeFinders()
+	r, db := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	zoe := resolveZoe(t, r)
+	fs.sq.add(cust("SQ-Z", "Zoe", "Ray", "GB", []string{"zoe@ray.io"}, nil))
+	gate, entries := make(chan struct{}), make(chan struct{}, 100)
+	for _, f := range fs.all() {
+		f.mu.Lock()
+		f.gate, f.entries = gate, entries
+		f.mu.Unlock()
+	}
+	done := make(chan error, 1)
+	go func() {
+		rec := cust("SQ-Z", "Zoe", "Ray", "GB", []string{"zoe@ray.io"}, nil)
+		rec.System = omnigate.Square
+		_, _, err := r.ResolveListed(ctx, rec) // the backfill walking Square
+		done <- err
+	}()
+	<-entries // the resolution is searching
+	for _, f := range fs.all() {
+		f.mu.Lock()
+		f.entries = nil
+		f.mu.Unlock()
+	}
+	if _, err := r.Erase(ctx, zoe, false, agent); err != nil {
+		t.Fatal(err)
+	}
+	close(gate)
+	t.Logf("resolution: %v", <-done)
+	for _, k := range []string{"commercetools:ct-zoe", "klaviyo:kl-zoe", "zendesk:77"} {
+		if n := count(t, db, "identity_links", bson.M{"_id": k}); n != 0 {
+			t.Errorf("erased record %s was linked again", k)
+		}
+	}
+	if n := count(t, db, "identity_identifiers", bson.M{"_id": "email:zoe@ray.io"}); n != 0 {
+		t.Errorf("erased email is in the index again")
+	}
+}
