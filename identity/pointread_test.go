@@ -151,6 +151,12 @@ func TestEveryCommandSelectsByID(t *testing.T) {
 		switch c.name {
 		case "find", "findAndModify", "update", "delete":
 			for _, f := range c.filters {
+				// A poll that skips entries (the gap above times out) reads
+				// the erased digests whole, as at start: they are few, and
+				// a skip also drops the whole cache.
+				if elems, err := f.Elements(); c.name == "find" && c.coll == "identity_erased" && err == nil && len(elems) == 0 {
+					continue
+				}
 				if !isPointFilter(f) {
 					t.Errorf("%s on %s selects by %s, not by _id alone", c.name, c.coll, f)
 				}
