@@ -52,9 +52,10 @@ import (
 // Mueller).
 //
 // A record joins a group of records (a customer) when it is the same person
-// as at least one of them, disagrees (2 or 3) with none of them, except on
-// an email or phone whose value it shares with another member (the group
-// has shown those values to be one person's), and the group would still
+// as at least one of them, its given name clashes (4) with none of them,
+// it disagrees (2 or 3) with none of them, except on an email or phone
+// whose value it shares with another member (the group has shown those
+// values to be one person's), and the group would still
 // carry at most MaxPerKind values of each kind (one loyalty account by
 // default: a merge that would give a customer two is refused). Records
 // are taken in a fixed order, so the same records always give the same
@@ -529,7 +530,10 @@ func (g *group) holds(r *record, k omnigate.IdentifierKind) bool {
 func (c *compiled) joinable(r *record, g *group) bool {
 	matched := false
 	for _, m := range g.members {
-		if disagree(r, m) && !g.vouches(r, m) {
+		// A given name that clashes with a member's is another person,
+		// whoever else in the group r matches (a nameless newsletter
+		// profile on the household email must not join the spouses).
+		if givenNamesClash(r, m) || disagree(r, m) && !g.vouches(r, m) {
 			return false
 		}
 		matched = matched || matches(r, m)
@@ -599,7 +603,7 @@ func (g *group) vouches(r, m *record) bool {
 func anyDisagree(rs []*record) bool {
 	for i := range rs {
 		for j := i + 1; j < len(rs); j++ {
-			if disagree(rs[i], rs[j]) {
+			if disagree(rs[i], rs[j]) || givenNamesClash(rs[i], rs[j]) {
 				return true
 			}
 		}

@@ -913,3 +913,25 @@ func TestSystemSearchCountsAsEvidence(t *testing.T) {
 		t.Errorf("S-PIA = %q, %v; want %q", got, err, pia)
 	}
 }
+
+// Looking up Sophie at the till must not give Paul's customer (his orders,
+// address and tickets) because the household's newsletter profile names
+// nobody.
+func TestResolveNamelessProfileKeepsSpousesApart(t *testing.T) {
+	fs := newFinders()
+	fs.ct.add(cust("ct-paul", "Paul", "Ahmed", "GB", []string{"ahmeds@gmail.com"}, nil))
+	fs.kl.add(cust("kl-house", "", "", "", []string{"ahmeds@gmail.com"}, nil))
+	fs.sq.add(cust("SQSOPHIE", "Sophie", "Ahmed", "GB", []string{"ahmeds@gmail.com"}, nil))
+	r, _ := newResolver(t, fs, identity.Rules{DefaultRegion: "GB"})
+	paul, err := r.ResolveRecord(t.Context(), omnigate.Commercetools, "ct-paul")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sophie, err := r.ResolveRecord(t.Context(), omnigate.Square, "SQSOPHIE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paul == sophie {
+		t.Errorf("Paul's and Sophie's records resolve to one customer %s", paul)
+	}
+}
