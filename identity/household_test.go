@@ -38,3 +38,48 @@ func TestNamelessProfileDoesNotJoinSpouses(t *testing.T) {
 		t.Errorf("Matcher.Group = %v, want Paul and Sophie apart", got)
 	}
 }
+
+func TestCompoundGivenNamesSharingAPart(t *testing.T) {
+	c := mustCompile(t, Rules{DefaultRegion: "GB"})
+	for _, tc := range []struct{ a, b string }{
+		{"Jean-Pierre", "Jean-Luc"},
+		{"Mary Jane", "Mary Ann"},
+		{"Anna-Lena", "Anna-Maria"},
+		{"José Luis", "José Antonio"},
+	} {
+		a := rec(c, "commercetools", "1", tc.a, "Martin", "GB", []string{"jp.martin@orange.fr"}, []string{"0161 496 0123"})
+		b := rec(c, "square", "1", tc.b, "Martin", "GB", []string{"jl.martin@gmail.com"}, []string{"0161 496 0123"})
+		if matches(a, b) {
+			t.Errorf("%s and %s Martin, own emails, household landline: matched", tc.a, tc.b)
+		}
+		// Sharing only the household email.
+		a = rec(c, "commercetools", "2", tc.a, "Martin", "GB", []string{"martins@orange.fr"}, nil)
+		b = rec(c, "square", "2", tc.b, "Martin", "GB", []string{"martins@orange.fr"}, nil)
+		if matches(a, b) {
+			t.Errorf("%s and %s Martin, household email: matched", tc.a, tc.b)
+		}
+	}
+	// A middle name or a second given name left out still matches.
+	a := rec(c, "commercetools", "3", "Jean-Pierre", "Martin", "GB", []string{"jp.martin@orange.fr"}, nil)
+	b := rec(c, "square", "3", "Jean", "Martin", "GB", []string{"jp.martin@orange.fr"}, nil)
+	if !matches(a, b) {
+		t.Error("Jean-Pierre and Jean Martin on one email did not match")
+	}
+}
+
+func TestAlexanderIsNotAlexandra(t *testing.T) {
+	c := mustCompile(t, Rules{DefaultRegion: "GB"})
+	if nicknames("alexander", "alexandra") {
+		t.Error(`nicknames("alexander", "alexandra") = true`)
+	}
+	// Spouses, the household email, each an own mobile.
+	a := rec(c, "commercetools", "1", "Alexander", "Wolf", "GB", []string{"wolfs@gmx.de"}, []string{"07911 123456"})
+	b := rec(c, "square", "1", "Alexandra", "Wolf", "GB", []string{"wolfs@gmx.de"}, []string{"07400 765432"})
+	if matches(a, b) {
+		t.Error("Alexander and Alexandra Wolf, household email, own mobiles: matched")
+	}
+	// Alex is still either.
+	if !matches(a, rec(c, "klaviyo", "1", "Alex", "Wolf", "GB", []string{"wolfs@gmx.de"}, []string{"07911 123456"})) {
+		t.Error("Alex and Alexander Wolf did not match")
+	}
+}

@@ -296,7 +296,8 @@ var nicknameGroups = [][]string{
 	{"christopher", "chris", "kit"},
 	{"christoph", "christian", "chris"},
 	{"christine", "christina", "kristina", "chris", "chrissy", "tina"},
-	{"alexander", "alex", "sandy", "xander", "alexandra", "alexa"},
+	{"alexander", "alex", "sandy", "xander"},
+	{"alexandra", "alex", "alexa", "sandy"},
 	{"margaret", "maggie", "peggy", "meg", "greta", "margarete", "gretchen"},
 	{"rebecca", "becky", "becca", "bex"},
 	{"samantha", "sam", "sammy"},
@@ -382,14 +383,28 @@ func sameName(a, b name, minPrefix int) bool {
 	if len(a.words) == 1 && len(b.words) == 1 {
 		return false
 	}
-	for _, wa := range a.words {
-		for _, wb := range b.words {
-			if closeNames(wa, wb, max(minPrefix, 2)) || closeNames(looseSpelling.Replace(wa), looseSpelling.Replace(wb), max(minPrefix, 2)) || nicknames(wa, wb) {
-				return true
-			}
+	// Word by word, for middle names and names in the wrong field: every
+	// word of the shorter name must be one of the longer's (Mary Ann is
+	// Ann), so that two names sharing one part (Jean-Pierre and Jean-Luc,
+	// Mary Jane and Mary Ann) stay two names.
+	short, long := a.words, b.words
+	if len(short) > len(long) {
+		short, long = long, short
+	}
+	return wordsIn(short, long, minPrefix) && (len(short) < len(long) || wordsIn(long, short, minPrefix))
+}
+
+// wordsIn reports whether every word of ws is, by spelling or as a
+// nickname, one of the words of in.
+func wordsIn(ws, in []string, minPrefix int) bool {
+	for _, w := range ws {
+		if !slices.ContainsFunc(in, func(x string) bool {
+			return closeNames(w, x, max(minPrefix, 2)) || closeNames(looseSpelling.Replace(w), looseSpelling.Replace(x), max(minPrefix, 2)) || nicknames(w, x)
+		}) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // similar is sameName with a missing name agreeing with anything.
