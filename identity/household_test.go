@@ -83,3 +83,29 @@ func TestAlexanderIsNotAlexandra(t *testing.T) {
 		t.Error("Alex and Alexander Wolf did not match")
 	}
 }
+
+func TestNormalizeEmailNonASCIIFolds(t *testing.T) {
+	for _, in := range []string{"\u212Aate@gmail.com", "kate@\u212Aate.co.uk"} {
+		if got, err := NormalizeEmail(in); err == nil {
+			t.Errorf("NormalizeEmail(%q) = %q, want an error: not ASCII", in, got)
+		}
+	}
+}
+
+func TestFillerPhonesAfterPrefix(t *testing.T) {
+	c := mustCompile(t, Rules{DefaultRegion: "GB"})
+	for _, p := range []struct{ raw, region string }{
+		{"07000000000", ""}, {"07000 000000", "GB"}, {"+44 7000 000000", ""},
+		{"030 00000000", "DE"}, {"0800 000 0000", "GB"},
+	} {
+		if v, ok, err := c.normalize(omnigate.KindPhone, p.raw, p.region); ok {
+			t.Errorf("normalize(phone, %q, %q) = %q, %v, %v; want skipped as filler", p.raw, p.region, v, ok, err)
+		}
+	}
+	// Real numbers with zeros in them stay.
+	for _, p := range []string{"020 7946 0000", "07911 100000", "0161 496 0000", "020 7777 7777", "07911 111111"} {
+		if _, ok, err := c.normalize(omnigate.KindPhone, p, ""); !ok || err != nil {
+			t.Errorf("normalize(phone, %q) skipped (%v)", p, err)
+		}
+	}
+}

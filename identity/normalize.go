@@ -19,7 +19,9 @@ import (
 // Only plain addresses (local@domain.tld, ASCII) are accepted; anything else
 // is an *omnigate.Error with code EINVALID saying what is wrong.
 func NormalizeEmail(raw string) (string, error) {
-	s := strings.ToLower(strings.TrimSpace(raw))
+	// ASCII letters only: strings.ToLower would turn the Kelvin sign into
+	// a "k", making a non-ASCII address another person's ASCII one.
+	s := asciiLower(strings.TrimSpace(raw))
 	bad := func(why string) error {
 		return omnigate.Errorf(omnigate.EINVALID, "email %s is not an email address: %s", quote(raw), why)
 	}
@@ -51,6 +53,17 @@ func NormalizeEmail(raw string) (string, error) {
 		domain = "gmail.com"
 	}
 	return local + "@" + domain, nil
+}
+
+// asciiLower lowercases the ASCII letters of s and leaves every other
+// character as it is.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }
 
 // EmailSpellings returns the spellings, other than its matching form value,

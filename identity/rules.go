@@ -260,14 +260,30 @@ func onlyDigits(s string) string {
 }
 
 // fillerPhone reports whether raw is a till's way of saying "no phone":
-// "000000", "+44 0000 000000". It is checked before validity, so that such a
-// value is skipped as a placeholder rather than reported as a bad number.
+// "000000", "+44 0000 000000", or a mobile or area prefix followed by
+// zeros ("07000 000000", "030 00000000"). It is checked before
+// validity, so that such a value is skipped as a placeholder rather than
+// reported as a bad number.
 func fillerPhone(raw, region string) bool {
 	if allDigitsSame(raw) {
 		return true
 	}
 	num, err := phonenumbers.Parse(raw, region)
-	return err == nil && allDigitsSame(phonenumbers.GetNationalSignificantNumber(num))
+	if err != nil {
+		return false
+	}
+	nsn := phonenumbers.GetNationalSignificantNumber(num)
+	if allDigitsSame(nsn) {
+		return true
+	}
+	// A prefix of one or two digits, then at least seven zeros: a real
+	// number of one digit repeated after its prefix (020 7777 7777) stays.
+	for k := 1; k <= 2 && len(nsn)-k >= 7; k++ {
+		if strings.Trim(nsn[k:], "0") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // allDigitsSame reports whether s has digits and all of them are one digit.
