@@ -53,8 +53,9 @@ type DB struct {
 	db       *mongo.Database
 	embedded bool
 	txn      bool
-	uri      string // embedded server's address
-	dir      string // embedded server's data directory
+	uri      string   // embedded server's address
+	dir      string   // embedded server's data directory
+	lock     *os.File // held on dir while the embedded server runs
 
 	// Embedded FerretDB: stop cancels its Run, done closes when it returned.
 	stop context.CancelFunc
@@ -180,6 +181,12 @@ func openEmbedded(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	probe.Close()
 	os.Remove(probe.Name())
+	// Two embedded servers on one directory do not see each other's
+	// collections: refuse the second one.
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
 
 	name := cfg.Database
 	if name == "" {
@@ -200,6 +207,7 @@ func openEmbedded(ctx context.Context, cfg Config) (*DB, error) {
 	})
 	newMu.Unlock()
 	if err != nil {
+		unlock(lock)
 		return nil, fmt.Errorf("mongodb: start embedded FerretDB in %q: %w", dir, err)
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -208,7 +216,7 @@ func openEmbedded(ctx context.Context, cfg Config) (*DB, error) {
 		defer close(done)
 		_ = f.Run(runCtx)
 	}()
-	d := &DB{embedded: true, stop: stop, done: done}
+	d := &DB{embedded: true, stop: stop, done: done, lock: lock}
 
 	// The listener is bound by ferretdb.New, so the URI holds the real port.
 	uri := f.MongoDBURI()
@@ -282,6 +290,17 @@ func (d *DB) stopServer() {
 	}
 	d.stop()
 	<-d.done
+	unlock(d.lock)
+	d.lock = nil
+}
+
+// lockFile, in an embedded data directory, is locked while a server runs there.
+const lockFile = ".omnigate.lock"
+
+func unlock(f *os.File) {
+	if f != nil {
+		_ = f.Close()
+	}
 }
 
 // warnOnly passes on warnings and errors and drops the rest.
