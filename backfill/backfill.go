@@ -469,9 +469,14 @@ func (r *run) walk(ctx context.Context, l omnigate.CustomerLister, st *stateDoc)
 	}
 
 	if len(st.Pending) > 0 {
-		r.retry(ctx, sys, st, &s)
+		complete := r.retry(ctx, sys, st, &s)
 		if err := r.save(ctx, st); err != nil {
 			return listFailed(err)
+		}
+		if !complete {
+			// Interrupted: the records not tried stay pending.
+			s.Interrupted = true
+			return end()
 		}
 	}
 	if st.Done {
@@ -500,6 +505,7 @@ func (r *run) walk(ctx context.Context, l omnigate.CustomerLister, st *stateDoc)
 		}
 		// Records an interrupted run resolved on this page are not
 		// resolved, nor counted, again.
+		listed := recs
 		if len(st.PageDone) > 0 {
 			recs = slices.DeleteFunc(slices.Clone(recs), func(rec omnigate.CustomerRecord) bool { return slices.Contains(st.PageDone, rec.ID) })
 		}
@@ -512,11 +518,17 @@ func (r *run) walk(ctx context.Context, l omnigate.CustomerLister, st *stateDoc)
 			s.Interrupted = true
 			return end()
 		}
-		st.PageDone = nil
+		// Records done that this page did not list (a smaller page size
+		// than the interrupted run's, records added since) come on a later
+		// page: they stay done until the walk ends.
+		st.PageDone = slices.DeleteFunc(st.PageDone, func(id string) bool {
+			return slices.ContainsFunc(listed, func(rec omnigate.CustomerRecord) bool { return rec.ID == id })
+		})
 		st.Cursor = next
 		st.Pages++
 		s.Pages++
 		if next == "" {
+			st.PageDone = nil
 			st.Done = true
 			st.LastTotal = st.Seen
 			st.FinishedAt = time.Now().UTC()
@@ -594,14 +606,32 @@ func (r *run) resolve(ctx context.Context, rec omnigate.CustomerRecord) (res Res
 	return res, golden == ""
 }
 
-// retry resolves, by id, the records earlier runs failed on.
-func (r *run) retry(ctx context.Context, sys omnigate.System, st *stateDoc, s *SystemSummary) {
+// retry resolves, by id, the records earlier runs failed on. When ctx ends
+// it starts no more of them, waits for those being resolved, keeps the
+// others pending and returns false. A record its system no longer has (or
+// that belonged to an erased customer) is dropped and counted as skipped.
+func (r *run) retry(ctx context.Context, sys omnigate.System, st *stateDoc, s *SystemSummary) bool {
 	pending := st.Pending
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var still []pendingDoc
-	for _, p := range pending {
-		r.sem <- struct{}{}
+	complete := true
+	for i, p := range pending {
+		acquired := false
+		if ctx.Err() == nil {
+			select {
+			case r.sem <- struct{}{}:
+				acquired = true
+			case <-ctx.Done():
+			}
+		}
+		if !acquired {
+			mu.Lock()
+			still = append(still, pending[i:]...)
+			mu.Unlock()
+			complete = false
+			break
+		}
 		wg.Go(func() {
 			defer func() { <-r.sem }()
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.RecordTimeout)
@@ -609,6 +639,14 @@ func (r *run) retry(ctx context.Context, sys omnigate.System, st *stateDoc, s *S
 			golden, err := r.opts.Resolver.ResolveRecord(rctx, sys, p.ID)
 			mu.Lock()
 			defer mu.Unlock()
+			if gone(err) {
+				// Deleted from its system, or erased, since it failed:
+				// nothing is left to resolve.
+				s.Retried++
+				st.Failed--
+				st.Skipped++
+				return
+			}
 			if err != nil {
 				still = append(still, pendingDoc{ID: p.ID, Err: err.Error()})
 				s.StillFailing++
@@ -623,6 +661,15 @@ func (r *run) retry(ctx context.Context, sys omnigate.System, st *stateDoc, s *S
 	}
 	wg.Wait()
 	st.Pending = still
+	return complete
+}
+
+// gone reports whether ResolveRecord found no such record (its system no
+// longer has it, or it belonged to an erased customer). A system's own 404
+// (Source set: a wrong address, say) is a failure like any other.
+func gone(err error) bool {
+	var e *omnigate.Error
+	return errors.As(err, &e) && e.Code == omnigate.ENOTFOUND && e.Source == ""
 }
 
 // customers counts the distinct golden customers the run touched, after
