@@ -137,24 +137,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 		return err
 	}
 	if sum.NothingToDo() {
+		// The walk is complete, but the suggestion pass that followed it
+		// may have been interrupted or have failed: it runs again (it
+		// rewrites the same pairs), unless --suggest=false.
 		fmt.Fprintln(stdout, "Every selected system was walked to the end by an earlier run: nothing to do. Use --restart to walk them again.")
-		return nil
-	}
-	fmt.Fprintln(stdout)
-	if err := sum.WriteTable(stdout); err != nil {
-		return err
-	}
-	if sum.Interrupted {
-		fmt.Fprintln(stdout, "\nInterrupted: the records in flight were finished and where each system stands is stored. Run the same command again to resume.")
-		return errInterrupted
-	}
-	if sum.Failed() {
-		return errFailed
+	} else {
+		fmt.Fprintln(stdout)
+		if err := sum.WriteTable(stdout); err != nil {
+			return err
+		}
+		if sum.Interrupted {
+			again := "Run the same command again to resume."
+			if *restart {
+				// With --restart again, the walk would begin once more.
+				again = "Run it again without --restart to resume."
+			}
+			fmt.Fprintln(stdout, "\nInterrupted: the records in flight were finished and where each system stands is stored. "+again)
+			return errInterrupted
+		}
+		if sum.Failed() {
+			return errFailed
+		}
 	}
 	if *suggest && len(selected) == 0 {
 		fmt.Fprintln(stdout, "\nLooking for likely duplicates on fuzzy evidence...")
 		ss, err := backfill.Suggest(ctx, backfill.Options{Resolver: w.Resolver, Listers: w.Listers, PageSize: *pageSize})
 		if err != nil {
+			if ctx.Err() != nil {
+				fmt.Fprintln(stdout, "Interrupted: the walk is complete; run the same command again to look for duplicates.")
+				return errInterrupted
+			}
 			return fmt.Errorf("suggestions: %w", err)
 		}
 		fmt.Fprintf(stdout, "%d records read (%d not linked, left out), %d pairs of customers suggested for review (identitySuggestions), in %s.\n",
