@@ -15,6 +15,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/omnigate/omnigate"
 )
 
 // post is GraphQL over HTTP POST, as gqlgen's transport.POST answers it,
@@ -135,4 +137,23 @@ func write(w http.ResponseWriter, status int, resp *graphql.Response) {
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// unsupported answers the requests no other transport takes, saying what
+// is wrong with them: gqlgen's own answer is a bare "transport not
+// supported". It must be the last transport.
+type unsupported struct{}
+
+func (unsupported) Supports(*http.Request) bool { return true }
+
+func (unsupported) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	status, msg := http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not supported: send the query with GET or POST", r.Method)
+	if r.Method == http.MethodPost {
+		status = http.StatusUnsupportedMediaType
+		msg = fmt.Sprintf("Content-Type %q is not supported: send the request body as %s", r.Header.Get("Content-Type"), mediaJSON)
+	} else {
+		w.Header().Set("Allow", "GET, POST, OPTIONS")
+	}
+	w.Header().Set("Content-Type", mediaJSON)
+	write(w, status, exec.DispatchError(r.Context(), gqlerror.List{{Message: msg, Extensions: map[string]any{"code": omnigate.EINVALID}}}))
 }

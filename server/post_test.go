@@ -124,3 +124,37 @@ func TestPostReleasedAnswersStayWhole(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A request no transport takes gets an answer that names what is wrong:
+// the Content-Type of a POST, or the method.
+func TestUnsupportedRequestsSayWhy(t *testing.T) {
+	h := New(Options{Schema: graph.NewExecutableSchema(graph.Config{})})
+	for _, tc := range []struct {
+		method, contentType string
+		status              int
+		says, allow         string
+	}{
+		{http.MethodPost, "text/plain", http.StatusUnsupportedMediaType, `Content-Type \"text/plain\" is not supported`, ""},
+		{http.MethodPost, "", http.StatusUnsupportedMediaType, `Content-Type \"\" is not supported`, ""},
+		{http.MethodPut, "application/json", http.StatusMethodNotAllowed, "method PUT is not supported", "GET, POST, OPTIONS"},
+	} {
+		req := httptest.NewRequest(tc.method, "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+		if tc.contentType != "" {
+			req.Header.Set("Content-Type", tc.contentType)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		body := rec.Body.String()
+		if rec.Code != tc.status || !strings.Contains(body, tc.says) || !strings.Contains(body, "INVALID_INPUT") || rec.Header().Get("Allow") != tc.allow {
+			t.Errorf("%s with Content-Type %q: %d %s (Allow %q); want %d saying %s", tc.method, tc.contentType, rec.Code, body, rec.Header().Get("Allow"), tc.status, tc.says)
+		}
+	}
+	// A JSON POST still reaches the POST transport.
+	req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"__typename":"Query"`) {
+		t.Errorf("a JSON POST: %d %s", rec.Code, rec.Body.String())
+	}
+}
