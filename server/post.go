@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -49,6 +50,13 @@ func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	w.Header().Set("Content-Type", contentType)
 	start := graphql.Now()
 	body, err := io.ReadAll(r.Body)
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+		write(w, http.StatusRequestEntityTooLarge, exec.DispatchError(ctx, gqlerror.List{{
+			Message:    fmt.Sprintf("the request body is larger than the %d bytes allowed", tooLarge.Limit),
+			Extensions: map[string]any{"code": omnigate.EINVALID},
+		}}))
+		return
+	}
 	if err != nil {
 		write(w, http.StatusOK, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("could not read request body: %+v", err)}))
 		return

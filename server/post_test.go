@@ -158,3 +158,16 @@ func TestUnsupportedRequestsSayWhy(t *testing.T) {
 		t.Errorf("a JSON POST: %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// A body over the limit is refused with 413 and the limit named, not
+// answered 200 with the reader's "request body too large".
+func TestABodyOverTheLimitIs413(t *testing.T) {
+	h := New(Options{Schema: graph.NewExecutableSchema(graph.Config{}), MaxBodyBytes: 64})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ __typename }", "variables": {"pad": "`+strings.Repeat("x", 100)+`"}}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "larger than the 64 bytes allowed") {
+		t.Errorf("%d %s; want 413 naming the 64-byte limit", rec.Code, rec.Body.String())
+	}
+}
