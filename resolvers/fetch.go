@@ -313,8 +313,20 @@ func timelineKinds(f graphql.CollectedField, oc *graphql.OperationContext) []vie
 	if oc == nil {
 		return nil
 	}
-	list, ok := f.ArgumentMap(oc.Variables)["kinds"].([]any)
-	if !ok {
+	var list []any
+	switch v := f.ArgumentMap(oc.Variables)["kinds"].(type) {
+	case []any:
+		list = v
+	case []string:
+		// One kind in a variable where a list is expected: the variable's
+		// coercion made it a list of one, as the field's resolver reads it.
+		for _, k := range v {
+			list = append(list, k)
+		}
+	case string:
+		// One kind written where a list is expected is a list of one.
+		list = []any{v}
+	default:
 		return nil
 	}
 	kinds := make([]view.TouchpointKind, 0, len(list))
@@ -361,14 +373,26 @@ func statsLoadsHere(ctx context.Context) loads {
 // the source's error, in the loaders' caches, or wait for a call under way.
 // With wait false it returns at once, the calls running on.
 func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
+	prefetchFor(ctx, graphql.CollectFieldsCtx(ctx, nil), cs, wait)
+}
+
+// prefetchFor is prefetch for the given selected fields of the customers.
+func prefetchFor(ctx context.Context, fields []graphql.CollectedField, cs []*identity.Customer, wait bool) {
 	var want loads
-	lists := false
+	// lists: an emailMarketing field reads the lists (the profiles with
+	// their memberships); bare: one does not (the profiles without them).
+	// Aliases of emailMarketing may do both.
+	lists, bare := false, false
 	oc := graphql.GetOperationContext(ctx)
-	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+	for _, f := range fields {
 		l := prefetched[f.Name]
 		switch f.Name {
 		case "emailMarketing":
-			lists = lists || selects(oc, f.Selections, "lists")
+			if selects(oc, f.Selections, "lists") {
+				lists = true
+			} else {
+				bare = true
+			}
 			l.events = selects(oc, f.Selections, emailEventFields...)
 		case "stats":
 			l = statsLoads(oc, f.Selections)
@@ -432,7 +456,7 @@ func prefetch(ctx context.Context, cs []*identity.Customer, wait bool) {
 		if want.email && lists {
 			fill(ls.Profiles, omnigate.Klaviyo)
 		}
-		if want.consents || (want.email && !lists) {
+		if want.consents || bare {
 			if !(want.email && lists && ls.Consents == ls.Profiles) {
 				fill(ls.Consents, omnigate.Klaviyo)
 			}

@@ -136,17 +136,9 @@ func deref1[T any](p *T, def T) T {
 	return *p
 }
 
-// existing returns the customer with a golden id, or nil when there is none.
-func existing(ctx context.Context, id string) (*model.Customer, error) {
-	c, err := rootCustomer(ctx, id)
-	if err != nil || c == nil {
-		return nil, err
-	}
-	return &model.Customer{ID: c.ID}, nil
-}
-
-// existingWithFields is existing for a root field whose selection is a
-// Customer's: it also starts fetching, in the background, what the selected
+// existingWithFields returns the customer with a golden id, or nil when
+// there is none, for a root field whose selection is a Customer's (or a
+// Node's): it also starts fetching, in the background, what the selected
 // fields will ask each system for, as soon as the customer's records are
 // known, rather than when gqlgen reaches each field.
 func existingWithFields(ctx context.Context, id string) (*model.Customer, error) {
@@ -156,6 +148,39 @@ func existingWithFields(ctx context.Context, id string) (*model.Customer, error)
 	}
 	prefetch(ctx, []*identity.Customer{c}, false)
 	return &model.Customer{ID: c.ID}, nil
+}
+
+// prefetchUnder is prefetch for customers that a root field returns below
+// its own selection, at the fields path names (edges and node of
+// customerList): without it, their Customer fields, resolved in turn, would
+// each make their own round of calls.
+func prefetchUnder(ctx context.Context, ids []string, path ...string) {
+	oc := graphql.GetOperationContext(ctx)
+	if oc == nil || len(ids) == 0 {
+		return
+	}
+	fields := graphql.CollectFieldsCtx(ctx, nil)
+	for _, name := range path {
+		var next []graphql.CollectedField
+		for _, f := range fields {
+			if f.Name == name {
+				next = append(next, graphql.CollectFields(oc, f.Selections, nil)...)
+			}
+		}
+		fields = next
+	}
+	if !slices.ContainsFunc(fields, func(f graphql.CollectedField) bool { _, ok := prefetched[f.Name]; return ok }) {
+		return // nothing to load ahead: no need for the golden customers either
+	}
+	l := loaders.For(ctx).Customer
+	_ = l.Fill(ctx, ids) // the error is cached; the fields report it
+	cs := make([]*identity.Customer, 0, len(ids))
+	for _, id := range ids {
+		if c, err := l.Load(ctx, id)(); err == nil && c != nil {
+			cs = append(cs, c)
+		}
+	}
+	prefetchFor(ctx, fields, cs, false)
 }
 
 // rootCustomer loads one golden customer at once. A root field has no

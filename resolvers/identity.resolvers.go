@@ -140,6 +140,7 @@ func (r *queryResolver) CustomerList(ctx context.Context, first *int, after *str
 	if err := loaders.Admit(ctx, len(ids)); err != nil {
 		return nil, err
 	}
+	prefetchUnder(ctx, ids, "edges", "node")
 	return customerPage(ids, total, more, after != nil && *after != ""), nil
 }
 

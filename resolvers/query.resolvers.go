@@ -87,7 +87,7 @@ func (r *queryResolver) Customers(ctx context.Context, ids []string) ([]*model.C
 }
 
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
-	c, err := existing(ctx, id)
+	c, err := existingWithFields(ctx, id)
 	if c == nil || err != nil {
 		return nil, err
 	}

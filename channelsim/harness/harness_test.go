@@ -302,6 +302,13 @@ func TestTraceBusyTime(t *testing.T) {
 	if busy, n := h.Trace().Busy("q1"); n != 2 || busy <= 0 || busy > elapsed {
 		t.Fatalf("q1: %d calls busy %v; want 2 calls, busy within the %v they took", n, busy, elapsed)
 	}
+	// One call after the other: two rounds.
+	if r := h.Trace().Rounds("q1"); r != 2 {
+		t.Fatalf("q1: %d rounds; want the 2 calls made one after the other", r)
+	}
+	if r := h.Trace().Rounds("never"); r != 0 {
+		t.Fatalf("a request with no calls: %d rounds", r)
+	}
 }
 
 // The latency is when the answer arrives, the system's own work included:

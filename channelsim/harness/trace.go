@@ -60,27 +60,39 @@ func (t *Trace) add(id string, from, to time.Time) {
 // Busy returns how long at least one call of a request was being answered
 // (the union of its calls' intervals) and how many calls it made.
 func (t *Trace) Busy(id string) (time.Duration, int) {
+	var total time.Duration
+	parts, n := t.union(id)
+	for _, p := range parts {
+		total += p.to.Sub(p.from)
+	}
+	return total, n
+}
+
+// Rounds returns how many times the systems went idle and busy again for
+// a request: the separate parts of the union of its calls' intervals. With
+// latency added to every call, calls made at once overlap, so this counts
+// the rounds of calls the request waited for one after another.
+func (t *Trace) Rounds(id string) int {
+	parts, _ := t.union(id)
+	return len(parts)
+}
+
+// union returns the union of a request's calls' intervals, as separate
+// parts in order, and how many calls it made.
+func (t *Trace) union(id string) ([]span, int) {
 	t.mu.Lock()
 	spans := slices.Clone(t.calls[id])
 	t.mu.Unlock()
 	slices.SortFunc(spans, func(a, b span) int { return a.from.Compare(b.from) })
-	var total time.Duration
-	var cur span
-	for i, s := range spans {
-		switch {
-		case i == 0:
-			cur = s
-		case !s.from.After(cur.to):
-			if s.to.After(cur.to) {
-				cur.to = s.to
+	var parts []span
+	for _, s := range spans {
+		if n := len(parts); n > 0 && !s.from.After(parts[n-1].to) {
+			if s.to.After(parts[n-1].to) {
+				parts[n-1].to = s.to
 			}
-		default:
-			total += cur.to.Sub(cur.from)
-			cur = s
+			continue
 		}
+		parts = append(parts, s)
 	}
-	if len(spans) > 0 {
-		total += cur.to.Sub(cur.from)
-	}
-	return total, len(spans)
+	return parts, len(spans)
 }
