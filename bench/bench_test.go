@@ -384,3 +384,26 @@ func TestStallProbe(t *testing.T) {
 		}
 	}
 }
+
+// AllowedCPUs gives the CPUs of the affinity mask, whichever they are.
+func TestAllowedCPUs(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("needs at least 2 CPUs")
+	}
+	all, err := AllowedCPUs()
+	if err != nil || len(all) != runtime.NumCPU() {
+		t.Fatalf("allowed %v, %v; NumCPU %d", all, err, runtime.NumCPU())
+	}
+	t.Cleanup(func() {
+		if err := Pin(0, all); err != nil {
+			t.Error(err)
+		}
+	})
+	last := all[len(all)-1]
+	if err := Pin(0, []int{last}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := AllowedCPUs(); err != nil || !slices.Equal(got, []int{last}) {
+		t.Errorf("pinned to CPU %d: allowed %v, %v", last, got, err)
+	}
+}

@@ -122,6 +122,23 @@ func LoadAverage() (float64, error) {
 	return strconv.ParseFloat(f[0], 64)
 }
 
+// AllowedCPUs lists the CPUs this process may run on (its affinity mask),
+// in increasing order. They need not be 0 to runtime.NumCPU()-1: under
+// taskset or a cgroup's cpuset they can be any of the machine's.
+func AllowedCPUs() ([]int, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return nil, fmt.Errorf("allowed CPUs: %w", err)
+	}
+	var out []int
+	for c := 0; c < len(set)*64 && len(out) < set.Count(); c++ {
+		if set.IsSet(c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 // Pin keeps every thread of process pid (0: this process) on the given CPUs
 // (Linux sched_setaffinity). Threads a pinned thread starts later inherit
 // its CPUs; the threads are set twice over, so that one started while the

@@ -75,13 +75,11 @@ type options struct {
 	pin               bool
 }
 
-// cpuRange is the CPUs from lo up to hi, hi excluded.
-func cpuRange(lo, hi int) []int {
-	var out []int
-	for c := lo; c < hi; c++ {
-		out = append(out, c)
-	}
-	return out
+// splitCPUs splits the CPUs omnibench may run on into a first half, for
+// omnibench, and a second half, for the gateway.
+func splitCPUs(allowed []int) (mine, its []int) {
+	half := len(allowed) / 2
+	return slices.Clone(allowed[:half]), slices.Clone(allowed[half:])
 }
 
 var scenarioNames = []string{"c360-id", "c360-email-cold", "c360-email-warm", "batch50", "timeline-pages", "phone-cart"}
@@ -263,9 +261,15 @@ func run() error {
 	startup := time.Since(started)
 	log.Info("gateway ready", "url", gw.url, "pid", gw.cmd.Process.Pid, "startup", startup.Round(time.Millisecond))
 	// With --pin: omnibench's CPUs and the gateway's.
-	half := runtime.NumCPU() / 2
-	mine, its := cpuRange(0, half), cpuRange(half, runtime.NumCPU())
+	var mine, its []int
 	if o.pin {
+		allowed, err := bench.AllowedCPUs()
+		if err != nil {
+			return err
+		}
+		if mine, its = splitCPUs(allowed); len(mine) == 0 {
+			return fmt.Errorf("--pin needs at least 2 CPUs, this process may run on %v", allowed)
+		}
 		if err := bench.Pin(gw.cmd.Process.Pid, its); err != nil {
 			return err
 		}
@@ -543,6 +547,9 @@ func measure(ctx context.Context, log *slog.Logger, o options, sc bench.Scenario
 	if s.Errors > 0 {
 		log.Warn("errors", "scenario", sc.Name, "count", s.Errors, "first", s.FirstError)
 	}
+	if s.Late > 0 {
+		log.Warn("arrivals never sent", "scenario", sc.Name, "late", s.Late)
+	}
 	return r, nil
 }
 
@@ -628,6 +635,9 @@ func printMarkdown(w io.Writer, rep Report) {
 	for _, r := range rep.Results {
 		if r.Errors > 0 {
 			fmt.Fprintf(w, "\n%s: %d errors, first: %s\n", r.Scenario, r.Errors, r.FirstError)
+		}
+		if r.Late > 0 {
+			fmt.Fprintf(w, "\n%s: %d arrivals never sent (no worker could send them before the run's end plus 1 s, or the inputs ran out): they are in no figure above, and the latency percentiles lack the queries that would have waited longest\n", r.Scenario, r.Late)
 		}
 	}
 	fmt.Fprintln(w, "\n### Method")
