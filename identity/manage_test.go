@@ -875,7 +875,6 @@ func TestEraseRemovesAnIdentifierFoundBySearch(t *testing.T) {
 	}
 }
 
-// A replica that learns of an erasure only by dropping its whole cache (it
 
 // A resolution that searched the systems before an erasure and saves after
 // it must not link the erased records again.

@@ -3,15 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/omnigate/omnigate/channelsim"
-	"github.com/omnigate/omnigate/channelsim/world"
 )
 
 // cancelOn is stdout that cancels the run when a text is written to it.
@@ -36,29 +30,13 @@ func (c *cancelOn) Write(p []byte) (int, error) {
 // code must say interrupted (130), and running the command again must
 // still look for the duplicates, not answer "nothing to do".
 func TestSuggestionsInterrupted(t *testing.T) {
-	w, err := world.Generate(world.Options{People: 30, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := channelsim.Start(channelsim.Options{Data: channelsim.FromWorld(w)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	t.Setenv("MONGODB_URI", "")
-	dir := t.TempDir()
-	cfg := fmt.Sprintf("log_level: warn\nmongodb:\n  data_dir: %q\ncommercetools:\n  base_url: %s\n  auth_url: %s\nsquare:\n  base_url: %s\nklaviyo:\n  base_url: %s\nzendesk:\n  base_url: %s\n",
-		filepath.Join(dir, "mongodb"), sim.URLs["commercetools"], sim.URLs["commercetools"], sim.URLs["square"], sim.URLs["klaviyo"], sim.URLs["zendesk"])
-	path := filepath.Join(dir, "omnigate.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := simConfig(t)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	out := &cancelOn{text: "Looking for likely duplicates", cancel: cancel}
 	var logs strings.Builder
-	err = run(ctx, []string{"--config", path}, out, &logs, false)
+	err := run(ctx, []string{"--config", path}, out, &logs, false)
 	if !errors.Is(err, errInterrupted) {
 		t.Errorf("interrupted during the suggestions: err = %v, want errInterrupted (exit 130)", err)
 	}

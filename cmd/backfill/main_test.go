@@ -17,34 +17,7 @@ import (
 // embedded MongoDB in a temporary directory: a first run walks everything,
 // a second has nothing to do, --restart walks again with bars drawn.
 func TestCommand(t *testing.T) {
-	w, err := world.Generate(world.Options{People: 30, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := channelsim.Start(channelsim.Options{Data: channelsim.FromWorld(w)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	t.Setenv("MONGODB_URI", "")
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`log_level: warn
-mongodb:
-  data_dir: %q
-commercetools:
-  base_url: %s
-  auth_url: %s
-square:
-  base_url: %s
-klaviyo:
-  base_url: %s
-zendesk:
-  base_url: %s
-`, filepath.Join(dir, "mongodb"), sim.URLs["commercetools"], sim.URLs["commercetools"], sim.URLs["square"], sim.URLs["klaviyo"], sim.URLs["zendesk"])
-	path := filepath.Join(dir, "omnigate.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := simConfig(t)
 	runCmd := func(terminal bool, args ...string) (string, string, error) {
 		var out, errOut strings.Builder
 		err := run(t.Context(), append([]string{"--config", path}, args...), &out, &errOut, terminal)
@@ -100,4 +73,40 @@ func TestCommandRejectsBadFlags(t *testing.T) {
 			t.Errorf("%v: reported as failed records", c.args)
 		}
 	}
+}
+
+// simConfig starts the simulator on a small world for the test and writes
+// a configuration pointing at it, with embedded MongoDB in a temporary
+// directory; it returns the configuration's path.
+func simConfig(t *testing.T) string {
+	t.Helper()
+	w, err := world.Generate(world.Options{People: 30, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := channelsim.Start(channelsim.Options{Data: channelsim.FromWorld(w)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	t.Setenv("MONGODB_URI", "")
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`log_level: warn
+mongodb:
+  data_dir: %q
+commercetools:
+  base_url: %s
+  auth_url: %s
+square:
+  base_url: %s
+klaviyo:
+  base_url: %s
+zendesk:
+  base_url: %s
+`, filepath.Join(dir, "mongodb"), sim.URLs["commercetools"], sim.URLs["commercetools"], sim.URLs["square"], sim.URLs["klaviyo"], sim.URLs["zendesk"])
+	path := filepath.Join(dir, "omnigate.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -615,13 +615,6 @@ func TestSalesOfADeletedProductKeepTheirSKU(t *testing.T) {
 	}
 }
 
-// The store of a customer's first sale is looked up with one page per 10
-// customers × 10 locations, oldest first. When one location group's page is
-// cut (another customer has more older sales there than a page holds), a
-// customer's first sale in that group may lie beyond the page: a later
-// sale in another group must not pass for the first one, and must not be
-// remembered as such. Here PageSize 2 stands for Square's 1000.
-
 // While one caller's read of the locations hangs, another that needs them
 // gives up at its own deadline instead of queueing behind that read for as
 // long as its timeout.
