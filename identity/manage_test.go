@@ -875,7 +875,6 @@ func TestEraseRemovesAnIdentifierFoundBySearch(t *testing.T) {
 	}
 }
 
-
 // A resolution that searched the systems before an erasure and saves after
 // it must not link the erased records again.
 func TestAResolutionDuringAnErasureLinksNothingErased(t *testing.T) {
