@@ -68,6 +68,16 @@ func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		write(w, http.StatusBadRequest, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("json request body could not be decoded: %+v body:%s", err, body)}))
 		return
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		// Something after the request object: a client that concatenated
+		// two requests, or a body cut and pasted wrong, is told so rather
+		// than answered for the first part alone.
+		write(w, http.StatusBadRequest, exec.DispatchError(ctx, gqlerror.List{{
+			Message:    fmt.Sprintf("the request body holds more than one JSON value: %q follows the request object", trailing(body, dec.InputOffset())),
+			Extensions: map[string]any{"code": omnigate.EINVALID},
+		}}))
+		return
+	}
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 	oc, errs := exec.CreateOperationContext(ctx, &params)
@@ -164,4 +174,13 @@ func (unsupported) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	}
 	w.Header().Set("Content-Type", mediaJSON)
 	write(w, status, exec.DispatchError(r.Context(), gqlerror.List{{Message: msg, Extensions: map[string]any{"code": omnigate.EINVALID}}}))
+}
+
+// trailing is what follows offset in body, trimmed and cut to 40 bytes.
+func trailing(body []byte, offset int64) string {
+	rest := bytes.TrimSpace(body[min(int(offset), len(body)):])
+	if len(rest) > 40 {
+		rest = rest[:40]
+	}
+	return string(rest)
 }

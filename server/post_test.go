@@ -171,3 +171,23 @@ func TestABodyOverTheLimitIs413(t *testing.T) {
 		t.Errorf("%d %s; want 413 naming the 64-byte limit", rec.Code, rec.Body.String())
 	}
 }
+
+// Anything after the request object is refused, saying what follows it,
+// rather than the first part answered alone.
+func TestTrailingDataAfterTheRequestIsRefused(t *testing.T) {
+	h := New(Options{Schema: graph.NewExecutableSchema(graph.Config{})})
+	for body, status := range map[string]int{
+		`{"query":"{ __typename }"} trailing`:                  http.StatusBadRequest,
+		`{"query":"{ __typename }"}{"query":"{ __typename }"}`: http.StatusBadRequest,
+		`{"query":"{ __typename }"}}`:                          http.StatusBadRequest,
+		"{\"query\":\"{ __typename }\"}\n \t\n":                http.StatusOK,
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != status || status != http.StatusOK && !strings.Contains(rec.Body.String(), "more than one JSON value") {
+			t.Errorf("%q: %d %s; want %d", body, rec.Code, rec.Body.String(), status)
+		}
+	}
+}
