@@ -95,3 +95,27 @@ func TestTimelineOfOneKindWithoutBrackets(t *testing.T) {
 		}
 	}
 }
+
+// The customers an identity change answers with are answered in one round
+// of upstream calls too: an agent who merges two customers and asks for
+// the merged customer 360 waits for one round, not one per field.
+func TestIdentityChangeResultTakesOneRound(t *testing.T) {
+	e := setup(t)
+	_, before := e.identityPerson(t)
+	moved := before.Identities[len(before.Identities)-1]
+	var s struct {
+		SplitCustomer struct{ Customers []struct{ ID string } }
+	}
+	r := e.query(t, `mutation($id: ID!, $sys: System!, $rec: String!) { splitCustomer(id: $id, records: [{system: $sys, id: $rec}], actor: "sam@store-12", reason: "checking") { customers { id } } }`,
+		map[string]any{"id": before.ID, "sys": moved.System, "rec": moved.ExternalID}, &s)
+	if len(r.Errors) > 0 || len(s.SplitCustomer.Customers) != 2 {
+		t.Fatalf("split: %+v %+v", s, r.Errors)
+	}
+	ids := []string{s.SplitCustomer.Customers[0].ID, s.SplitCustomer.Customers[1].ID}
+	e.withLatency(t, 50*time.Millisecond)
+	n := e.rounds(t, `mutation($ids: [ID!]!) { mergeCustomers(ids: $ids, actor: "sam@store-12") { customers { `+roundFields+` } } }`,
+		map[string]any{"ids": ids})
+	if n != 1 {
+		t.Errorf("mergeCustomers with a customer 360: %d rounds of upstream calls; want 1", n)
+	}
+}

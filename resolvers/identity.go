@@ -54,10 +54,12 @@ func changeOut(c identity.Change) model.IdentityChange {
 	}
 }
 
-func changeResult(res *identity.Result, err error) (*model.IdentityChangeResult, error) {
+func changeResult(ctx context.Context, res *identity.Result, err error) (*model.IdentityChangeResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The customers' fields are resolved in turn: their loads start here.
+	prefetchUnder(ctx, res.Customers, "customers")
 	ch := changeOut(res.Change)
 	return &model.IdentityChangeResult{
 		Customers: mapSlice(res.Customers, func(id string) model.Customer { return model.Customer{ID: id} }),

@@ -62,7 +62,8 @@ func (r *mutationResolver) LinkRecord(ctx context.Context, record model.SystemRe
 	if err != nil {
 		return nil, err
 	}
-	return changeResult(a.Link(ctx, recordRef(record), customerID, request(actor, reason)))
+	res, err := a.Link(ctx, recordRef(record), customerID, request(actor, reason))
+	return changeResult(ctx, res, err)
 }
 
 func (r *mutationResolver) UnlinkRecord(ctx context.Context, record model.SystemRecordInput, actor string, reason *string) (*model.IdentityChangeResult, error) {
@@ -70,7 +71,8 @@ func (r *mutationResolver) UnlinkRecord(ctx context.Context, record model.System
 	if err != nil {
 		return nil, err
 	}
-	return changeResult(a.Unlink(ctx, recordRef(record), request(actor, reason)))
+	res, err := a.Unlink(ctx, recordRef(record), request(actor, reason))
+	return changeResult(ctx, res, err)
 }
 
 func (r *mutationResolver) MergeCustomers(ctx context.Context, ids []string, actor string, reason *string) (*model.IdentityChangeResult, error) {
@@ -78,7 +80,8 @@ func (r *mutationResolver) MergeCustomers(ctx context.Context, ids []string, act
 	if err != nil {
 		return nil, err
 	}
-	return changeResult(a.Merge(ctx, ids, request(actor, reason)))
+	res, err := a.Merge(ctx, ids, request(actor, reason))
+	return changeResult(ctx, res, err)
 }
 
 func (r *mutationResolver) SplitCustomer(ctx context.Context, id string, records []model.SystemRecordInput, actor string, reason *string) (*model.IdentityChangeResult, error) {
@@ -86,7 +89,8 @@ func (r *mutationResolver) SplitCustomer(ctx context.Context, id string, records
 	if err != nil {
 		return nil, err
 	}
-	return changeResult(a.Split(ctx, id, mapSlice(records, recordRef), request(actor, reason)))
+	res, err := a.Split(ctx, id, mapSlice(records, recordRef), request(actor, reason))
+	return changeResult(ctx, res, err)
 }
 
 func (r *mutationResolver) EraseCustomer(ctx context.Context, id string, dryRun bool, actor string, reason *string) (*model.Erasure, error) {
