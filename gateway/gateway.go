@@ -78,7 +78,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
 		Identity: g.Identity, Admin: g.Identity, Survivorship: cfg.Profile.Survivorship(),
 		DefaultRegion: cfg.Identity.DefaultRegion, MaxCustomers: cfg.MaxCustomers,
-	}, Complexity: Complexity()})
+	}, Complexity: complexity()})
 	g.Handler = server.New(server.Options{
 		Schema:         schema,
 		ReleaseAnswer:  graph.ReleaseAnswer,
@@ -99,11 +99,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 	return g, nil
 }
 
-// Complexity weighs customers(ids:) once per id: a request is admitted
+// complexity weighs customers(ids:) once per id: a request is admitted
 // (max_customers_in_flight) once, by its first customer field, so the
 // complexity limit is what keeps aliases of customers(ids:) from reading
 // thousands of customers in one request.
-func Complexity() graph.ComplexityRoot {
+func complexity() graph.ComplexityRoot {
 	var c graph.ComplexityRoot
 	c.Query.Customers = func(child int, ids []string) int {
 		n := max(len(ids), 1)

@@ -860,18 +860,8 @@ func TestEraseRemovesAnIdentifierFoundBySearch(t *testing.T) {
 	if got, ok, err := r.Lookup(ctx, omnigate.KindPhone, "+447400123456"); ok || err != nil {
 		t.Errorf("Lookup of the erased customer's phone = %q, %v, %v; want not found", got, ok, err)
 	}
-	cur, err := db.Database().Collection("identity_identifiers").Find(ctx, bson.M{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var docs []bson.Raw
-	if err := cur.All(ctx, &docs); err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range docs {
-		if strings.Contains(d.String(), "447400123456") {
-			t.Errorf("identity_identifiers still holds the erased phone: %s", d)
-		}
+	if n := count(t, db, "identity_identifiers", bson.M{"_id": "phone:+447400123456"}); n != 0 {
+		t.Errorf("identity_identifiers still holds the erased phone")
 	}
 }
 

@@ -61,8 +61,8 @@ type Options struct {
 }
 
 // DefaultComplexityLimit allows a 360 query over a list of 1,000 customers
-// (about 73 each: customers(ids:) weighs its selection once per id, see
-// gateway.Complexity) but not an unbounded one.
+// (about 72 each: the gateway weighs customers(ids:)'s selection once per
+// id) but not an unbounded one.
 const DefaultComplexityLimit = 200_000
 
 // New returns the gateway's HTTP handler.
