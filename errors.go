@@ -70,10 +70,18 @@ func ErrorCode(err error) string {
 // connector's bug on an answer it did not expect then fails that call, as a
 // panic in a resolver fails its field, instead of ending the process and
 // every request in it.
-func Recovering(fn func() error) (err error) {
+func Recovering(fn func() error) error {
+	_, err := RecoveringValue(func() (struct{}, error) { return struct{}{}, fn() })
+	return err
+}
+
+// RecoveringValue is Recovering for a call that returns a value too; after
+// a panic the value is T's zero.
+func RecoveringValue[T any](fn func() (T, error)) (v T, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = &Error{Code: EINTERNAL, Message: "internal error", Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
+			var zero T
+			v, err = zero, &Error{Code: EINTERNAL, Message: "internal error", Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
 		}
 	}()
 	return fn()

@@ -424,13 +424,8 @@ func (r *Resolver) shared(ctx context.Context, key string, fn func(context.Conte
 	ch := r.flights.DoChan(key, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
 		defer cancel()
-		var golden string
 		// On singleflight's goroutine a panic would end the process.
-		err := omnigate.Recovering(func() (err error) {
-			golden, err = fn(fctx)
-			return err
-		})
-		return golden, err
+		return omnigate.RecoveringValue(func() (string, error) { return fn(fctx) })
 	})
 	select {
 	case res := <-ch:
@@ -746,10 +741,8 @@ func (r *Resolver) searchRound(ctx context.Context, ids []Identifier, spellings 
 				for _, form := range forms {
 					// On a goroutine of its own, a connector's panic would
 					// end the process: it fails this search instead.
-					var found []omnigate.CustomerRecord
-					ferr := omnigate.Recovering(func() (e error) {
-						found, e = f.FindCustomers(ctx, id.Kind, form)
-						return e
+					found, ferr := omnigate.RecoveringValue(func() ([]omnigate.CustomerRecord, error) {
+						return f.FindCustomers(ctx, id.Kind, form)
 					})
 					if ferr != nil {
 						err = ferr

@@ -167,10 +167,7 @@ func (l *Loader[V]) reserveWith(ctx context.Context, keys []string, fetch func(c
 		defer close(done)
 		// prefetch makes the call on a goroutine of its own, where a panic
 		// would end the process: the keys fail instead.
-		err = omnigate.Recovering(func() (ferr error) {
-			vals, ferr = fetch(ctx, missing)
-			return ferr
-		})
+		vals, err = omnigate.RecoveringValue(func() ([]V, error) { return fetch(ctx, missing) })
 		if err == nil && len(vals) != len(missing) {
 			err = omnigate.Errorf(omnigate.EINTERNAL, "loader: %d results for %d keys", len(vals), len(missing))
 		}

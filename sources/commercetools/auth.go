@@ -64,12 +64,7 @@ func (ts *tokenSource) token(ctx context.Context) (string, error) {
 	// The request runs apart from the first caller's context, so that one
 	// caller giving up does not fail the others waiting for the same token.
 	ch := ts.group.DoChan("token", func() (any, error) {
-		var tok string
-		err := omnigate.Recovering(func() (err error) {
-			tok, err = ts.fetch(context.WithoutCancel(ctx))
-			return err
-		})
-		return tok, err
+		return omnigate.RecoveringValue(func() (string, error) { return ts.fetch(context.WithoutCancel(ctx)) })
 	})
 	select {
 	case r := <-ch:

@@ -43,11 +43,7 @@ func (d *directory) get(ctx context.Context) map[string]string {
 	}
 	d.mu.Unlock()
 	ch := d.group.DoChan("load", func() (any, error) {
-		var m map[string]string
-		err := omnigate.Recovering(func() (err error) {
-			m, err = d.load(context.WithoutCancel(ctx))
-			return err
-		})
+		m, err := omnigate.RecoveringValue(func() (map[string]string, error) { return d.load(context.WithoutCancel(ctx)) })
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		if err != nil {
