@@ -4,13 +4,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/omnigate/omnigate"
 )
@@ -62,6 +66,18 @@ type erasedDoc struct {
 type erasedSet struct {
 	mu sync.RWMutex
 	m  map[string]bool
+	// count is the erasures counter (see erasuresID) read just before m
+	// was read from the store.
+	count int64
+}
+
+// erasuresID is the document in identity_counters that counts the
+// erasures carried out: a resolution reads it (by _id) to know whether
+// the digests it holds in memory are all there are.
+const erasuresID = "erasures"
+
+type counterDoc struct {
+	N int64 `bson:"n"`
 }
 
 func erasedRecord(key string) string { return digest("record:" + key) }
@@ -85,9 +101,14 @@ func (r *Resolver) isErased(d string) bool {
 }
 
 // loadErased reads every erased digest. The collection grows by one
-// document per erased record or identifier; it is read at start and when
-// another replica erases.
+// document per erased record or identifier; it is read at start, when
+// another replica erases, and when a resolution finds the erasures counter
+// ahead of what it read.
 func (r *Resolver) loadErased(ctx context.Context) error {
+	n, err := r.store.erasures(ctx)
+	if err != nil {
+		return err
+	}
 	cur, err := r.store.erased.Find(ctx, bson.M{})
 	if err != nil {
 		return fmt.Errorf("identity: read erased digests: %w", err)
@@ -102,8 +123,20 @@ func (r *Resolver) loadErased(ctx context.Context) error {
 	}
 	r.erased.mu.Lock()
 	r.erased.m = m
+	r.erased.count = n
 	r.erased.mu.Unlock()
 	return nil
+}
+
+// erasures reads the erasures counter.
+func (s *store) erasures(ctx context.Context) (int64, error) {
+	s.reads.Add(1)
+	var c counterDoc
+	err := s.counters.FindOne(ctx, bson.M{"_id": erasuresID}).Decode(&c)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, fmt.Errorf("identity: read the erasures counter: %w", err)
+	}
+	return c.N, nil
 }
 
 // dropErased removes erased records and identifiers from what a search
@@ -137,6 +170,13 @@ func (r *Resolver) Erase(ctx context.Context, goldenID string, dryRun bool, q Re
 		return nil, err
 	}
 	defer unlock()
+	if !dryRun {
+		release, err := r.holdResolutions(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
 	d, err := r.liveCustomer(ctx, goldenID)
 	if err != nil {
 		return nil, err
@@ -246,6 +286,11 @@ func (r *Resolver) applyErase(ctx context.Context, op *opDoc, ch *changes) error
 		r.erased.m[d.ID] = true
 	}
 	r.erased.mu.Unlock()
+	// Counted once the digests are written: a resolution that finds the
+	// counter ahead of what it read reads them again.
+	if err := s.upsert(ctx, s.counters, bson.M{"_id": erasuresID}, bson.M{"$inc": bson.M{"n": 1}}); err != nil {
+		return err
+	}
 	if err := s.step(); err != nil {
 		return err
 	}
@@ -341,4 +386,163 @@ func (s *store) replace(ctx context.Context, id string, doc bson.M) error {
 		return fmt.Errorf("identity: erase customer %s: %w", id, err)
 	}
 	return nil
+}
+
+// An erasure and the resolutions running beside it, perhaps on other
+// replicas, must not interleave: a resolution that checked its records
+// against the erased digests before the erasure wrote them, and saved
+// after the erasure deleted the links, would link the erased person again.
+// Resolutions take no lock (they are many); instead both sides write
+// first and read the other's writes second, in MongoDB:
+//
+//   - an erasure writes a hold (a document in identity_ops), then waits
+//     for the resolutions whose plans it finds there, and only then reads
+//     the customer and erases;
+//   - a resolution writes its plan, then looks for a hold: if there is one
+//     it takes its plan back and waits for the hold to go. With no hold it
+//     reads the erasures counter, and if erasures were carried out since
+//     it read the erased digests, it reads them again. It saves what is
+//     not erased.
+//
+// Whichever wrote second sees the other's write: a resolution that wrote
+// its plan first is waited for and its links are erased with the rest; one
+// that wrote after the hold waits, and then finds the erasure's digests.
+const (
+	erasingID   = "erasing"
+	erasingKind = "erasing"
+	// erasureWaitLimit bounds an erasure's wait for resolutions that are
+	// saving, within the change lock's lease. Saving takes milliseconds;
+	// an erasure that waits this long gives up rather than erase beside
+	// a resolution.
+	erasureWaitLimit = lockLease / 2
+)
+
+// holdResolutions makes resolutions wait, and waits for those already
+// saving. It returns the function that lets resolutions go on.
+func (r *Resolver) holdResolutions(ctx context.Context) (func(), error) {
+	s := r.store
+	owner := newEventID(s.now())
+	start := time.Now()
+	// The change lock is held: a hold already here was left by a process
+	// that died.
+	hold := lockDoc{ID: erasingID, Kind: erasingKind, Owner: owner, Expires: start.Add(lockLease)}
+	if _, err := s.ops.ReplaceOne(ctx, bson.M{"_id": erasingID}, hold, options.Replace().SetUpsert(true)); err != nil {
+		return nil, internal(fmt.Errorf("identity: hold resolutions back: %w", err))
+	}
+	release := func() {
+		if _, err := s.ops.DeleteOne(context.WithoutCancel(ctx), bson.M{"_id": erasingID, "owner": owner}); err != nil {
+			r.log.Error("identity: resolutions not let go on after an erasure; the hold expires by itself", "err", err)
+		}
+	}
+	wait, waited := 2*time.Millisecond, false
+	for {
+		saving, err := s.resolutionsSaving(ctx, s.now())
+		if err != nil {
+			release()
+			return nil, internal(err)
+		}
+		if saving == 0 {
+			break
+		}
+		if time.Since(start) > erasureWaitLimit {
+			release()
+			return nil, omnigate.Errorf(omnigate.ECONFLICT, "%d resolutions were still saving after %s; nothing was erased, try again", saving, erasureWaitLimit)
+		}
+		if !waited {
+			waited = true
+			s.at(func(p *pauses) func() { return p.erasureWaits })
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			release()
+			return nil, omnigate.Errorf(omnigate.ECONFLICT, "resolutions were still saving when the request ended; nothing was erased, try again")
+		case <-t.C:
+		}
+		wait = min(2*wait, 50*time.Millisecond)
+	}
+	s.at(func(p *pauses) func() { return p.erasureHolds })
+	return release, nil
+}
+
+// resolutionsSaving counts the resolutions whose plans say they are
+// saving: plans written less than resolveTimeout ago (an older one was
+// left by a resolution that gave up or a process that died).
+func (s *store) resolutionsSaving(ctx context.Context, now time.Time) (int64, error) {
+	s.reads.Add(1)
+	n, err := s.ops.CountDocuments(ctx, bson.M{"kind": "resolve", "started": bson.M{"$gt": now.Add(-resolveTimeout)}})
+	if err != nil {
+		return 0, fmt.Errorf("identity: read the resolutions saving: %w", err)
+	}
+	return n, nil
+}
+
+// erasing reports whether an erasure holds resolutions back.
+func (s *store) erasing(ctx context.Context, now time.Time) (bool, error) {
+	s.reads.Add(1)
+	var hold lockDoc
+	err := s.ops.FindOne(ctx, bson.M{"_id": erasingID}).Decode(&hold)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("identity: read an erasure's hold: %w", err)
+	}
+	return now.Before(hold.Expires), nil
+}
+
+// beginSave writes a resolution's plan once no erasure holds resolutions
+// back. If erasures were carried out since this process read the erased
+// digests, it reads them again and drops what they erased from g. It
+// reports whether it dropped anything.
+func (r *Resolver) beginSave(ctx context.Context, plan *opDoc, g *gathered) (bool, error) {
+	s := r.store
+	wait, waited := 2*time.Millisecond, false
+	for {
+		plan.Started = s.now()
+		if _, err := s.ops.InsertOne(ctx, plan); err != nil {
+			return false, internal(fmt.Errorf("identity: write plan: %w", err))
+		}
+		held, err := s.erasing(ctx, s.now())
+		if err != nil {
+			return false, internal(err)
+		}
+		if !held {
+			break
+		}
+		// The erasure may be waiting for this plan: take it back.
+		if _, err := s.ops.DeleteOne(ctx, bson.M{"_id": plan.ID}); err != nil {
+			return false, internal(fmt.Errorf("identity: take a plan back: %w", err))
+		}
+		if !waited {
+			waited = true
+			s.at(func(p *pauses) func() { return p.resolutionWaits })
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, &omnigate.Error{Code: omnigate.ETIMEOUT, Err: ctx.Err(),
+				Message: "an erasure under way did not finish before the resolution had to; asking again may find the customer"}
+		case <-t.C:
+		}
+		wait = min(2*wait, 50*time.Millisecond)
+	}
+	// Erasures made through other replicas since this one read the
+	// digests: read them now, rather than at the next poll.
+	n, err := s.erasures(ctx)
+	if err != nil {
+		return false, internal(err)
+	}
+	r.erased.mu.RLock()
+	behind := n > r.erased.count
+	r.erased.mu.RUnlock()
+	if !behind {
+		return false, nil
+	}
+	if err := r.loadErased(ctx); err != nil {
+		return false, internal(err)
+	}
+	return r.dropErasedGathered(g), nil
 }

@@ -58,3 +58,19 @@ func CrashAfter(r *Resolver, n int64) {
 
 // ErrCrashed is the failure CrashAfter causes.
 var ErrCrashed = errCrashed
+
+// Pauses are points where a test holds r's resolutions and erasures to
+// run another beside them; see pauses.
+type Pauses struct {
+	ResolutionChecked, ResolutionSaving, ResolutionWaits func()
+	ErasureWaits, ErasureHolds                           func()
+}
+
+// SetPauses sets r's pause points; call it before starting what they
+// hold.
+func SetPauses(r *Resolver, p Pauses) {
+	r.store.pause = &pauses{
+		resolutionChecked: p.ResolutionChecked, resolutionSaving: p.ResolutionSaving,
+		resolutionWaits: p.ResolutionWaits, erasureWaits: p.ErasureWaits, erasureHolds: p.ErasureHolds,
+	}
+}

@@ -470,40 +470,52 @@ func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record
 		return "", err
 	}
 	// An erasure may have finished while the systems were searched: what
-	// it erased is not linked or indexed again. (An erasure that starts
-	// while this one saves is not seen; resolutions take no lock.)
+	// it erased is not linked or indexed again.
 	r.dropErasedGathered(g)
-	if seed != nil && g.records[seed.key] == nil {
-		return "", omnigate.Errorf(omnigate.ENOTFOUND, "%s customer %s belonged to an erased customer", seed.System, quote(seed.ID))
+	if err := r.erasedAnswer(g, seed, asked); err != nil {
+		return "", err
 	}
-	if asked.Value != "" && r.isErased(erasedIdent(asked)) {
-		return "", omnigate.Errorf(omnigate.ENOTFOUND, "%s %s belonged to an erased customer", asked.Kind, quote(asked.Value))
-	}
+	r.store.at(func(p *pauses) func() { return p.resolutionChecked })
 	ch := &changes{}
 	defer r.publish(ctx, ch)
+
+	records, groups := r.group(g)
+	// The plan: a process that dies while saving leaves it, and the next
+	// start writes the missing copies and merges (see repairGroups). It
+	// also tells an erasure that this resolution is saving (see
+	// holdResolutions).
+	plan := &opDoc{ID: newEventID(r.store.now()), Kind: "resolve", Actor: ResolverActor, Groups: groupDocs(groups)}
+	dropped, err := r.beginSave(ctx, plan, g)
+	if err != nil {
+		return "", err
+	}
+	finish := func() error {
+		if _, err := r.store.ops.DeleteOne(ctx, bson.M{"_id": plan.ID}); err != nil {
+			return internal(fmt.Errorf("identity: delete finished plan: %w", err))
+		}
+		return nil
+	}
+	if dropped {
+		// Another replica erased some of it since: group what is left.
+		if err := r.erasedAnswer(g, seed, asked); err != nil {
+			return "", errors.Join(err, finish())
+		}
+		records, groups = r.group(g)
+		if _, err := r.store.ops.UpdateOne(ctx, bson.M{"_id": plan.ID}, bson.M{"$set": bson.M{"groups": groupDocs(groups)}}); err != nil {
+			return "", internal(fmt.Errorf("identity: write plan: %w", err))
+		}
+	}
+	r.store.at(func(p *pauses) func() { return p.resolutionSaving })
 	if asked.Value != "" {
 		if o := g.searched[asked]; o != nil && o.tooCommon {
 			if err := r.store.setIdentifier(ctx, asked, "", true, ch); err != nil {
 				return "", internal(err)
 			}
+			if err := finish(); err != nil {
+				return "", err
+			}
 			return "", sharedError(asked)
 		}
-	}
-
-	records := slices.SortedFunc(maps.Values(g.records), func(a, b *record) int { return cmp.Compare(a.key, b.key) })
-	groups := r.rules.groupRecords(records)
-	// The plan: a process that dies while saving leaves it, and the next
-	// start writes the missing copies and merges (see repairGroups).
-	plan := &opDoc{ID: newEventID(r.store.now()), Kind: "resolve", Actor: ResolverActor}
-	for _, grp := range groups {
-		var keys []string
-		for _, m := range grp.members {
-			keys = append(keys, m.key)
-		}
-		plan.Groups = append(plan.Groups, groupDoc{Keys: keys})
-	}
-	if _, err := r.store.ops.InsertOne(ctx, plan); err != nil {
-		return "", internal(fmt.Errorf("identity: write plan: %w", err))
 	}
 	goldens := make(map[*record]string, len(records))
 	for _, grp := range groups {
@@ -530,8 +542,8 @@ func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record
 			return "", internal(err)
 		}
 	}
-	if _, err := r.store.ops.DeleteOne(ctx, bson.M{"_id": plan.ID}); err != nil {
-		return "", internal(fmt.Errorf("identity: delete finished plan: %w", err))
+	if err := finish(); err != nil {
+		return "", err
 	}
 
 	if seed != nil {
@@ -550,22 +562,62 @@ func (r *Resolver) resolve(ctx context.Context, start []Identifier, seed *record
 }
 
 // dropErasedGathered removes from g the records and identifiers erased
-// since they were found.
-func (r *Resolver) dropErasedGathered(g *gathered) {
+// since they were found, and reports whether there were any.
+func (r *Resolver) dropErasedGathered(g *gathered) bool {
+	idents := 0
+	for _, rec := range g.records {
+		idents += len(rec.ids)
+	}
 	recs := r.dropErased(slices.Collect(maps.Values(g.records)))
-	if len(recs) != len(g.records) {
+	dropped := len(recs) != len(g.records)
+	if dropped {
 		g.records = make(map[string]*record, len(recs))
 		for _, rec := range recs {
 			g.records[rec.key] = rec
 		}
 	}
+	for _, rec := range recs {
+		idents -= len(rec.ids)
+	}
 	for id, o := range g.searched {
 		if r.isErased(erasedIdent(id)) {
 			delete(g.searched, id)
+			dropped = true
 			continue
 		}
 		o.hits = slices.DeleteFunc(o.hits, func(k string) bool { return g.records[k] == nil })
 	}
+	return dropped || idents != 0
+}
+
+// erasedAnswer is the error a resolution answers with when its seed record
+// or the identifier asked for was erased.
+func (r *Resolver) erasedAnswer(g *gathered, seed *record, asked Identifier) error {
+	if seed != nil && g.records[seed.key] == nil {
+		return omnigate.Errorf(omnigate.ENOTFOUND, "%s customer %s belonged to an erased customer", seed.System, quote(seed.ID))
+	}
+	if asked.Value != "" && r.isErased(erasedIdent(asked)) {
+		return omnigate.Errorf(omnigate.ENOTFOUND, "%s %s belonged to an erased customer", asked.Kind, quote(asked.Value))
+	}
+	return nil
+}
+
+// group sorts what g found into customers.
+func (r *Resolver) group(g *gathered) ([]*record, []*group) {
+	records := slices.SortedFunc(maps.Values(g.records), func(a, b *record) int { return cmp.Compare(a.key, b.key) })
+	return records, r.rules.groupRecords(records)
+}
+
+func groupDocs(groups []*group) []groupDoc {
+	docs := make([]groupDoc, 0, len(groups))
+	for _, grp := range groups {
+		keys := make([]string, len(grp.members))
+		for i, m := range grp.members {
+			keys[i] = m.key
+		}
+		docs = append(docs, groupDoc{Keys: keys})
+	}
+	return docs
 }
 
 // saveIdentifiers updates the lookup index: an identifier searched in every

@@ -96,6 +96,9 @@ type opDoc struct {
 	// Groups are set for a resolution: the records of each customer it
 	// found.
 	Groups []groupDoc `bson:"groups,omitempty"`
+	// Started is when a resolution wrote its plan: an erasure waits for
+	// the resolutions saving, up to resolveTimeout after it.
+	Started time.Time `bson:"started,omitempty"`
 }
 
 type groupDoc struct {
@@ -643,7 +646,7 @@ func (r *Resolver) RecoverOps(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	defer unlock()
-	cur, err := r.store.ops.Find(ctx, bson.M{"kind": bson.M{"$ne": "lock"}})
+	cur, err := r.store.ops.Find(ctx, bson.M{"kind": bson.M{"$nin": bson.A{"lock", erasingKind}}})
 	if err != nil {
 		return 0, fmt.Errorf("identity: read unfinished changes: %w", err)
 	}
@@ -657,6 +660,11 @@ func (r *Resolver) RecoverOps(ctx context.Context) (int, error) {
 		if err := r.applyOp(ctx, op); err != nil {
 			return i, fmt.Errorf("identity: finish change %s: %w", op.ID, err)
 		}
+	}
+	// An erasure holds resolutions back only while it holds the lock: a
+	// hold found now was left by a process that died.
+	if _, err := r.store.ops.DeleteOne(ctx, bson.M{"_id": erasingID}); err != nil {
+		return len(ops), fmt.Errorf("identity: clear an erasure's hold on resolutions: %w", err)
 	}
 	return len(ops), nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -905,4 +906,144 @@ func TestAResolutionDuringAnErasureLinksNothingErased(t *testing.T) {
 	if n := count(t, db, "identity_identifiers", bson.M{"_id": "email:zoe@ray.io"}); n != 0 {
 		t.Errorf("erased email is in the index again")
 	}
+}
+
+// erasureRace sets up two replicas on one MongoDB, as in production: r1
+// resolves a new Square record of Zoe's, r2 erases Zoe. r1 never reads the
+// change log during the test, so only what both write to MongoDB keeps
+// them apart.
+func erasureRace(t *testing.T) (r1, r2 *identity.Resolver, db *mongodb.DB, zoe string, resolve func() <-chan error, erase func() <-chan error) {
+	t.Helper()
+	fs := zoeFinders()
+	db = openDB(t)
+	rules := identity.Rules{DefaultRegion: "GB"}
+	r1 = resolverOn(t, db, fs, rules, identity.WithPollInterval(time.Hour))
+	r2 = resolverOn(t, db, fs, rules)
+	zoe = resolveZoe(t, r2)
+	fs.sq.add(cust("SQ-Z", "Zoe", "Ray", "GB", []string{"zoe@ray.io"}, nil))
+	resolve = func() <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			rec := cust("SQ-Z", "Zoe", "Ray", "GB", []string{"zoe@ray.io"}, nil)
+			rec.System = omnigate.Square
+			_, _, err := r1.ResolveListed(t.Context(), rec) // the backfill walking Square
+			done <- err
+		}()
+		return done
+	}
+	erase = func() <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := r2.Erase(t.Context(), zoe, false, agent)
+			done <- err
+		}()
+		return done
+	}
+	return r1, r2, db, zoe, resolve, erase
+}
+
+// wantErased checks that none of Zoe's erased records is linked and her
+// email is not indexed.
+func wantErased(t *testing.T, db *mongodb.DB, keys ...string) {
+	t.Helper()
+	for _, k := range append([]string{"commercetools:ct-zoe", "klaviyo:kl-zoe", "zendesk:77"}, keys...) {
+		if n := count(t, db, "identity_links", bson.M{"_id": k}); n != 0 {
+			t.Errorf("erased record %s is linked", k)
+		}
+	}
+	if n := count(t, db, "identity_identifiers", bson.M{"_id": "email:zoe@ray.io"}); n != 0 {
+		t.Errorf("erased email is in the index")
+	}
+}
+
+func TestAnErasureWaitsForAResolutionSaving(t *testing.T) {
+	r1, r2, db, _, resolve, erase := erasureRace(t)
+	saving, goOn, waits := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	identity.SetPauses(r1, identity.Pauses{ResolutionSaving: func() { close(saving); <-goOn }})
+	identity.SetPauses(r2, identity.Pauses{ErasureWaits: func() { close(waits) }})
+	resolved := resolve()
+	<-saving // the resolution linked SQ-Z to Zoe in its plan, and saves
+	erased := erase()
+	select {
+	case <-waits:
+	case err := <-erased:
+		t.Errorf("the erasure did not wait for the resolution saving (erasure: %v)", err)
+		erased = nil
+	}
+	close(goOn)
+	if err := <-resolved; err != nil {
+		t.Fatalf("resolution: %v", err)
+	}
+	if erased != nil {
+		if err := <-erased; err != nil {
+			t.Fatalf("erasure: %v", err)
+		}
+	}
+	// The erasure read Zoe once the resolution had saved: the record it
+	// linked to her is hers, and erased with the rest.
+	wantErased(t, db, "square:SQ-Z")
+}
+
+func TestAResolutionReadsErasuresItsReplicaHasNotHeardOf(t *testing.T) {
+	r1, _, db, zoe, resolve, erase := erasureRace(t)
+	checked, goOn := make(chan struct{}), make(chan struct{})
+	identity.SetPauses(r1, identity.Pauses{ResolutionChecked: func() { close(checked); <-goOn }})
+	resolved := resolve()
+	<-checked // r1 found nothing erased among what it knows
+	if err := <-erase(); err != nil {
+		t.Fatalf("erasure: %v", err)
+	}
+	close(goOn)
+	if err := <-resolved; err != nil {
+		t.Fatalf("resolution: %v", err)
+	}
+	wantErased(t, db)
+	// SQ-Z is not erased: it is linked, alone, without the erased email.
+	golden, err := r1.LinkedTo(t.Context(), omnigate.Square, "SQ-Z")
+	if err != nil || golden == "" || golden == zoe {
+		t.Fatalf("SQ-Z linked to %q (%v); want a customer of its own", golden, err)
+	}
+}
+
+func TestAResolutionWaitsOutAnErasure(t *testing.T) {
+	r1, r2, db, _, resolve, erase := erasureRace(t)
+	holds, letErase := make(chan struct{}), make(chan struct{})
+	identity.SetPauses(r2, identity.Pauses{ErasureHolds: func() { close(holds); <-letErase }})
+	seen, letSave := make(chan string, 2), make(chan struct{})
+	identity.SetPauses(r1, identity.Pauses{
+		ResolutionWaits:  func() { seen <- "waits" },
+		ResolutionSaving: func() { seen <- "saves"; <-letSave },
+	})
+	erased := erase()
+	<-holds // the erasure found no resolution saving and reads Zoe
+	resolved := resolve()
+	if first := <-seen; first != "waits" {
+		t.Errorf("the resolution %s while the erasure held resolutions back", first)
+	}
+	close(letErase)
+	if err := <-erased; err != nil {
+		t.Fatalf("erasure: %v", err)
+	}
+	close(letSave)
+	if err := <-resolved; err != nil {
+		t.Fatalf("resolution: %v", err)
+	}
+	wantErased(t, db)
+}
+
+// A replica that died during an erasure leaves its hold on resolutions;
+// the next replica to start removes it, and resolutions go on.
+func TestAHoldLeftByADeadReplicaIsRemovedAtStart(t *testing.T) {
+	ctx := t.Context()
+	db := openDB(t)
+	_, err := db.Database().Collection("identity_ops").InsertOne(ctx, bson.M{
+		"_id": "erasing", "kind": "erasing", "owner": "ev_dead", "expires": time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := resolverOn(t, db, zoeFinders(), identity.Rules{DefaultRegion: "GB"})
+	if n := count(t, db, "identity_ops", bson.M{"_id": "erasing"}); n != 0 {
+		t.Fatalf("the dead replica's hold is still there")
+	}
+	resolveZoe(t, r)
 }

@@ -164,6 +164,37 @@ type store struct {
 	crashAt, steps atomic.Int64
 	// linked, merged and conflicted count what this process wrote.
 	linked, merged, conflicted atomic.Int64
+	// pause holds points where a test stops a resolution or an erasure
+	// to run another beside it; nil in production.
+	pause *pauses
+}
+
+// pauses are the points of a resolution and an erasure where a test can
+// hold them; each func, when set, runs there.
+type pauses struct {
+	// resolutionChecked: a resolution checked what it found against the
+	// erasures this process knows of, and has not written its plan yet.
+	resolutionChecked func()
+	// resolutionSaving: a resolution wrote its plan, found no erasure
+	// under way and nothing erased in the store, and starts saving.
+	resolutionSaving func()
+	// resolutionWaits: a resolution found an erasure under way and waits.
+	resolutionWaits func()
+	// erasureWaits: an erasure waits for resolutions that are saving.
+	erasureWaits func()
+	// erasureHolds: an erasure holds back resolutions and starts reading
+	// the customer.
+	erasureHolds func()
+}
+
+// at runs the pause point f chooses, if a test set it.
+func (s *store) at(f func(*pauses) func()) {
+	if s.pause == nil {
+		return
+	}
+	if fn := f(s.pause); fn != nil {
+		fn()
+	}
 }
 
 // errCrashed is the failure a test asks for at one step of a change.
