@@ -15,10 +15,11 @@ import (
 // for how long) and for the Server-Timing header (how long the request
 // waited on the systems).
 type CallLog struct {
-	start time.Time
-	mu    sync.Mutex
-	calls []Call
-	waits []span
+	start  time.Time
+	mu     sync.Mutex
+	calls  []Call
+	waits  []span
+	queued time.Duration
 }
 
 // span is a stretch of a request's time, from its start.
@@ -69,6 +70,26 @@ func RecordWait(ctx context.Context, start time.Time) {
 	l.mu.Unlock()
 }
 
+// RecordQueued adds to the call log ctx carries, if any, a time the request
+// waited, from start until now, for room for its customers in the gateway
+// (max_customers_in_flight).
+func RecordQueued(ctx context.Context, start time.Time) {
+	l, _ := ctx.Value(callLogKey{}).(*CallLog)
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	l.queued += time.Since(start)
+	l.mu.Unlock()
+}
+
+// Queued is how long the request waited for room for its customers.
+func (l *CallLog) Queued() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.queued
+}
+
 // Upstream is how long, so far, at least one of the request's calls was
 // waiting on a channel system (the union of the waits): the upstream
 // latency on the request's critical path. Since is the request's time so
@@ -102,11 +123,15 @@ func (l *CallLog) Calls() []Call {
 }
 
 // String is the calls on one line: "square POST /v2/orders/search at
-// 600µs took 21.3ms; ...".
+// 600µs took 21.3ms; ...", after the time the request queued for room, if
+// it did.
 func (l *CallLog) String() string {
 	var b strings.Builder
-	for i, c := range l.Calls() {
-		if i > 0 {
+	if q := l.Queued(); q > 0 {
+		fmt.Fprintf(&b, "queued for room %s", round(q))
+	}
+	for _, c := range l.Calls() {
+		if b.Len() > 0 {
 			b.WriteString("; ")
 		}
 		fmt.Fprintf(&b, "%s %s at %s took %s", c.System, c.What, round(c.At), round(c.Took))

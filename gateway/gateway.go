@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/config"
 	"github.com/omnigate/omnigate/graph"
@@ -75,12 +77,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 	}
 	src.Identity = g.Identity
 
-	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{
+	res := &resolvers.Resolver{
 		Identity: g.Identity, Admin: g.Identity, Survivorship: cfg.Profile.Survivorship(),
 		DefaultRegion: cfg.Identity.DefaultRegion, MaxCustomers: cfg.MaxCustomers,
-	}, Complexity: complexity()})
+	}
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()})
 	g.Handler = server.New(server.Options{
 		Schema:         schema,
+		Extensions:     []graphql.HandlerExtension{res.Admission()},
 		ReleaseAnswer:  graph.ReleaseAnswer,
 		Middleware:     func(h http.Handler) http.Handler { return loaders.Middleware(src, h) },
 		GraphiQL:       web.Handler(web.Config{Endpoint: "/graphql", Title: "omnigate", Examples: Examples}),
@@ -99,10 +103,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 	return g, nil
 }
 
-// complexity weighs customers(ids:) once per id: a request is admitted
-// (max_customers_in_flight) once, by its first customer field, so the
-// complexity limit is what keeps aliases of customers(ids:) from reading
-// thousands of customers in one request.
+// complexity weighs customers(ids:) once per id, so that the complexity
+// limit keeps aliases of customers(ids:) from reading thousands of
+// customers in one request. (A request is admitted, max_customers_in_flight,
+// for all its customers at once: see resolvers.Admission.)
 func complexity() graph.ComplexityRoot {
 	var c graph.ComplexityRoot
 	c.Query.Customers = func(child int, ids []string) int {

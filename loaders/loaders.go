@@ -387,8 +387,10 @@ func Middleware(s *Sources, next http.Handler) http.Handler {
 // it, and requests beyond the bound wait their turn instead (first come,
 // first served). A request waits once: fields resolved after its first
 // admission go ahead, so that two fields of one request never wait for
-// each other. n above the bound waits for the whole of it. Waiting ends
-// with the request's deadline, as a GATEWAY_BUSY error.
+// each other (resolvers.Admission admits a request for all its root fields
+// before any runs). n above the bound waits for the whole of it. Waiting
+// ends with the request's deadline, as a GATEWAY_BUSY error; the time spent
+// waiting is the request's queue time in Server-Timing.
 func Admit(ctx context.Context, n int) error {
 	l := For(ctx)
 	if l.room == nil || n <= 0 {
@@ -400,8 +402,13 @@ func Admit(ctx context.Context, n int) error {
 		return nil
 	}
 	w := min(int64(n), l.roomMax)
-	if err := l.room.Acquire(ctx, w); err != nil {
-		return omnigate.Errorf(omnigate.EBUSY, "the gateway had no room for %d more customers before the request's deadline; try again", n)
+	if !l.room.TryAcquire(w) {
+		start := time.Now()
+		err := l.room.Acquire(ctx, w)
+		omnigate.RecordQueued(ctx, start)
+		if err != nil {
+			return omnigate.Errorf(omnigate.EBUSY, "the gateway had no room for %d more customers before the request's deadline; try again", n)
+		}
 	}
 	l.admitted = w
 	return nil

@@ -49,6 +49,9 @@ type Options struct {
 	Reported map[string]func(context.Context) error
 	// ComplexityLimit bounds a query's cost; 0 means DefaultComplexityLimit.
 	ComplexityLimit int
+	// Extensions are the schema's own gqlgen extensions, used after the
+	// handler's (the gateway's admission of customers).
+	Extensions []graphql.HandlerExtension
 	// RequestTimeout bounds one GraphQL request.
 	RequestTimeout time.Duration
 	// MaxBodyBytes bounds a request body.
@@ -84,6 +87,9 @@ func New(o Options) http.Handler {
 		limit = DefaultComplexityLimit
 	}
 	gql.Use(newComplexityLimit(limit))
+	for _, ext := range o.Extensions {
+		gql.Use(ext)
+	}
 	gql.SetErrorPresenter(ErrorPresenter(log))
 	gql.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in resolver", "panic", p, "stack", string(debug.Stack()))
@@ -160,8 +166,9 @@ func requestID(next http.Handler) http.Handler {
 
 // timing keeps each request's call log. It answers with a Server-Timing
 // header: upstream, how long the request waited on the channel systems (at
-// least one of its calls was sent and its answer not yet read), and gateway,
-// the rest of its time until the answer is written. A browser's developer
+// least one of its calls was sent and its answer not yet read); queue, if
+// it had to wait for room for its customers (max_customers_in_flight); and
+// gateway, the rest of its time until the answer is written. A browser's developer
 // tools show both. It logs the requests that take at least threshold (0:
 // none) at warn level with their id and their calls.
 func timing(next http.Handler, threshold time.Duration, log *slog.Logger) http.Handler {
@@ -186,9 +193,13 @@ func (t *timingWriter) header() {
 		return
 	}
 	t.done = true
-	up, total := t.calls.Upstream(), t.calls.Since()
-	t.ResponseWriter.Header().Set("Server-Timing", fmt.Sprintf(`upstream;dur=%.3f;desc="waiting on the channel systems", gateway;dur=%.3f`,
-		float64(up.Microseconds())/1e3, float64((total-up).Microseconds())/1e3))
+	up, queued, total := t.calls.Upstream(), t.calls.Queued(), t.calls.Since()
+	v := fmt.Sprintf(`upstream;dur=%.3f;desc="waiting on the channel systems", gateway;dur=%.3f`,
+		float64(up.Microseconds())/1e3, float64((total-up-queued).Microseconds())/1e3)
+	if queued > 0 {
+		v += fmt.Sprintf(`, queue;dur=%.3f;desc="waiting for room for its customers"`, float64(queued.Microseconds())/1e3)
+	}
+	t.ResponseWriter.Header().Set("Server-Timing", v)
 }
 
 func (t *timingWriter) WriteHeader(code int) {
