@@ -104,6 +104,13 @@ type Order struct {
 	UpdatedAt  time.Time
 }
 
+// ConsentHolder is a CustomerFinder whose records can carry marketing
+// consent (CustomerRecord.Consents). Customer.consent reads the records of
+// these systems only: another system failing costs it nothing.
+type ConsentHolder interface {
+	HoldsConsent() bool
+}
+
 // Cart is an open basket: a webshop's active cart or a sale parked at a till.
 type Cart struct {
 	System     System

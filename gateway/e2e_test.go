@@ -894,3 +894,32 @@ func TestEdgeCursors(t *testing.T) {
 		}
 	}
 }
+
+// Customer.consent reads the systems that hold marketing consent (the point
+// of sale and the email system) and no other: it asks the webshop and the
+// support desk for nothing, and their failing costs it nothing.
+func TestConsentReadsOnlyTheSystemsThatHoldIt(t *testing.T) {
+	e := setup(t)
+	_, email := e.omnichannelPerson(t)
+	const q = `query($email: String!) { customerByEmail(email: $email) { consent { channel status source } } }`
+	vars := map[string]any{"email": email}
+	e.query(t, q, vars, nil) // resolved while every system is up
+	_, calls := e.calls(t, q, vars)
+	for ep, n := range calls {
+		if n > 0 && (strings.HasPrefix(ep, "commercetools ") || strings.HasPrefix(ep, "zendesk ")) {
+			t.Errorf("consent called %s %d times", ep, n)
+		}
+	}
+	if calls["square customers.bulk-retrieve"] == 0 || calls["klaviyo profiles.list"] == 0 {
+		t.Errorf("consent did not read the point of sale and the email system: %v", calls)
+	}
+	for _, sys := range []string{"commercetools", "zendesk"} {
+		if err := e.sim.Harness.Faults().Add(harness.Fault{System: sys, ErrorRate: 1, ErrorStatus: 503}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer e.sim.Harness.Faults().Clear("")
+	if r := e.query(t, q, vars, nil); len(r.Errors) != 0 {
+		t.Errorf("consent reports the failures of systems that hold none: %+v", r.Errors)
+	}
+}

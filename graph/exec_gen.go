@@ -2592,7 +2592,7 @@ extend type Customer {
     first: Int = 50
   ): [IdentityChange!]!
 
-  "Marketing consent per channel (email, sms): the most recent explicit statement in any system wins."
+  "Marketing consent per channel (email, sms): the most recent explicit statement wins, in the systems that hold consent (the point of sale and the email system); the others are not asked."
   consent: [ChannelConsent!]!
 
   "Other customers that are likely the same person on fuzzy evidence (similar names at one postcode, a typo in an email), best first. Never merged without an agent."

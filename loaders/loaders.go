@@ -56,9 +56,12 @@ type Sources struct {
 type Loaders struct {
 	Customer *Loader[*identity.Customer]
 	Records  map[omnigate.System]*Loader[*omnigate.CustomerRecord]
-	Orders   map[omnigate.System]*Loader[[]omnigate.Order]
-	Carts    map[omnigate.System]*Loader[[]omnigate.Cart]
-	Profiles *Loader[*omnigate.EmailProfile]
+	// ConsentRecords are the Records of the systems whose records can
+	// carry marketing consent (omnigate.ConsentHolder).
+	ConsentRecords map[omnigate.System]*Loader[*omnigate.CustomerRecord]
+	Orders         map[omnigate.System]*Loader[[]omnigate.Order]
+	Carts          map[omnigate.System]*Loader[[]omnigate.Cart]
+	Profiles       *Loader[*omnigate.EmailProfile]
 	// Consents are the email profiles without their list memberships, for
 	// selections that do not read lists: Klaviyo answers memberships with
 	// one call per list. It is Profiles when the source cannot leave them
@@ -182,9 +185,10 @@ func New(s *Sources) *Loaders {
 		wait = DefaultWait
 	}
 	l := &Loaders{
-		Records: map[omnigate.System]*Loader[*omnigate.CustomerRecord]{},
-		Orders:  map[omnigate.System]*Loader[[]omnigate.Order]{},
-		Carts:   map[omnigate.System]*Loader[[]omnigate.Cart]{},
+		Records:        map[omnigate.System]*Loader[*omnigate.CustomerRecord]{},
+		ConsentRecords: map[omnigate.System]*Loader[*omnigate.CustomerRecord]{},
+		Orders:         map[omnigate.System]*Loader[[]omnigate.Order]{},
+		Carts:          map[omnigate.System]*Loader[[]omnigate.Cart]{},
 	}
 	l.Customer = newLoader(wait, func(ctx context.Context, ids []string) ([]*identity.Customer, error) {
 		return s.Identity.Customers(ctx, ids)
@@ -205,6 +209,9 @@ func New(s *Sources) *Loaders {
 			}
 		}
 		l.Records[sys] = newLoader(wait, byKey(get, pointerTo[omnigate.CustomerRecord]))
+		if h, ok := f.(omnigate.ConsentHolder); ok && h.HoldsConsent() {
+			l.ConsentRecords[sys] = l.Records[sys]
+		}
 	}
 	for sys, src := range s.Orders {
 		l.Orders[sys] = newLoader(wait, byKey(src.OrdersByCustomer, same[[]omnigate.Order]))

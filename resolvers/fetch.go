@@ -117,7 +117,17 @@ func flatten[T any](lists [][]T) []T {
 }
 
 func records(ctx context.Context, c *identity.Customer) func() ([]omnigate.CustomerRecord, []error) {
-	wait := fanOut(ctx, c, loaders.For(ctx).Records)
+	return recordsOf(ctx, c, loaders.For(ctx).Records)
+}
+
+// consentRecords loads the customer's records in the systems that hold
+// marketing consent.
+func consentRecords(ctx context.Context, c *identity.Customer) func() ([]omnigate.CustomerRecord, []error) {
+	return recordsOf(ctx, c, loaders.For(ctx).ConsentRecords)
+}
+
+func recordsOf(ctx context.Context, c *identity.Customer, ls map[omnigate.System]*loaders.Loader[*omnigate.CustomerRecord]) func() ([]omnigate.CustomerRecord, []error) {
+	wait := fanOut(ctx, c, ls)
 	return func() ([]omnigate.CustomerRecord, []error) {
 		ptrs, errs := wait()
 		return deref(ptrs), errs
@@ -248,12 +258,16 @@ func waitFor[T any](wait func() ([]T, []error), errs *[]error) []T {
 }
 
 // loads are what prefetch starts for a selected field of Customer.
-type loads struct{ records, orders, carts, email, consents, events, tickets bool }
+// consentRecords are the records of the systems that hold consent
+// (loaders.Loaders.ConsentRecords), a part of records.
+type loads struct {
+	records, consentRecords, orders, carts, email, consents, events, tickets bool
+}
 
 // with returns what l and m load together.
 func (l loads) with(m loads) loads {
 	return loads{
-		records: l.records || m.records, orders: l.orders || m.orders, carts: l.carts || m.carts,
+		records: l.records || m.records, consentRecords: l.consentRecords || m.consentRecords, orders: l.orders || m.orders, carts: l.carts || m.carts,
 		email: l.email || m.email, consents: l.consents || m.consents, events: l.events || m.events, tickets: l.tickets || m.tickets,
 	}
 }
@@ -273,7 +287,7 @@ var prefetched = map[string]loads{
 	"cart":           {carts: true},
 	"carts":          {carts: true},
 	"emailMarketing": {email: true, events: true},
-	"consent":        {records: true, consents: true},
+	"consent":        {consentRecords: true, consents: true},
 	"tickets":        {tickets: true},
 	"timeline":       everything,
 	"stats":          everything,
@@ -428,7 +442,7 @@ func prefetchFor(ctx context.Context, fields []graphql.CollectedField, cs []*ide
 		})
 	}
 	for _, sys := range omnigate.Systems {
-		if l := ls.Records[sys]; l != nil && want.records {
+		if l := ls.Records[sys]; l != nil && (want.records || want.consentRecords && ls.ConsentRecords[sys] != nil) {
 			fill(l, sys)
 		}
 		if want.orders && want.carts && len(keys[sys]) > 0 {

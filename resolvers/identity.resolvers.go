@@ -36,7 +36,7 @@ func (r *customerResolver) Consent(ctx context.Context, obj *model.Customer) ([]
 		return nil, err
 	}
 	m := loaders.Memo(ctx, memoKey{"consent", c.ID}, func() merged[[]view.ChannelConsent] {
-		wr, wp := records(ctx, c), emailProfiles(ctx, c, false)
+		wr, wp := consentRecords(ctx, c), emailProfiles(ctx, c, false)
 		recs, errs := wr()
 		profs, perrs := wp()
 		return merged[[]view.ChannelConsent]{view.MergeConsent(recs, profs), append(errs, perrs...)}

@@ -56,6 +56,9 @@ func nextOf(l *api.CollectionLinks) string {
 	return l.Next
 }
 
+// HoldsConsent: a Klaviyo profile holds email and sms consent.
+func (c *Client) HoldsConsent() bool { return true }
+
 // GetCustomers fetches profiles by id, 100 a call.
 func (c *Client) GetCustomers(ctx context.Context, ids []string) (map[string]omnigate.CustomerRecord, error) {
 	profiles, err := c.profilesByID(ctx, ids, false)

@@ -224,6 +224,10 @@ func (c *Client) searchCustomers(ctx context.Context, filter *apis.CustomerFilte
 	return out, err
 }
 
+// HoldsConsent: a Square customer's email_unsubscribed preference is a
+// statement of email consent.
+func (c *Client) HoldsConsent() bool { return true }
+
 // GetCustomers fetches profiles by id, up to 100 per call, several calls
 // at once. Unknown ids are absent from the map. The records carry no
 // LoyaltyID: the customer view calls GetCustomers on every request, and a
