@@ -165,7 +165,9 @@ type Result struct {
 	UpstreamPerQ         map[string]float64 `json:"upstream_calls_per_query"`
 	UpstreamTotalPQ      float64            `json:"upstream_calls_per_query_total"`
 	// UpstreamKBPerQ is the size of the systems' answers per query, by
-	// endpoint: response bodies as the simulator sent them.
+	// endpoint: response bodies as the simulator sent them. Sizes are in
+	// KiB and MiB (1,024 and 1,048,576 bytes), the JSON names' kb and mb
+	// included.
 	UpstreamKBPerQ    map[string]float64 `json:"upstream_kb_per_query"`
 	UpstreamKBTotalPQ float64            `json:"upstream_kb_per_query_total"`
 	CPUMsPerQuery     float64            `json:"gateway_cpu_ms_per_query"`
@@ -207,7 +209,7 @@ var method = []string{
 	"Overhead: before each scenario, --calibration queries run one at a time with no upstream latency and then with the latency L; rounds = round((median_L - median_0) / L) is the number of sequential upstream rounds on the critical path. Overhead of a query under load = its latency - rounds x L. It includes the simulator's own work, the network and, under load, queueing for the CPUs.",
 	"Gateway time: every query carries its own X-Request-Id, which the gateway passes on to every upstream call; the simulator records when it was answering each call (arrival to last byte, injected latency included). Gateway time of a query = its latency - the union of its calls' intervals: the time no channel system was working on it (the gateway's own work, the network and, under load, queueing).",
 	"Throughput counts queries answered without errors. Per-query figures below divide by every query that got an answer, failed ones included (they cost work too).",
-	"Upstream calls per query: the simulator's per-endpoint call counters, reset before the run, divided by the queries. Upstream KB per query: the bytes of response bodies the simulator sent (as the vendors' APIs shape them, error answers included), counted the same way. They are what the gateway has to read and decode.",
+	"Upstream calls per query: the simulator's per-endpoint call counters, reset before the run, divided by the queries. Upstream KiB per query: the bytes of response bodies the simulator sent (as the vendors' APIs shape them, error answers included), counted the same way. They are what the gateway has to read and decode.",
 	"Gateway CPU per query: user+system time of the gateway process (/proc/<pid>/stat, 10 ms ticks) over the run, divided by the queries; CPU cores = CPU time / wall time. omnibench's own processes (simulator and load generator) are shown the same way, since they share the CPUs.",
 	"Allocations per query: the gateway's runtime.MemStats Mallocs and TotalAlloc (from its /debug/vars) over the run, divided by the queries.",
 	"Machine stalls: during each run a separate process (omnibench started again as a probe) sleeps 1 ms at a time and records how late it wakes: how long the machine kept a ready process from running. No query's latency can be below such a stall when one falls on it.",
@@ -603,7 +605,7 @@ func byEndpoint(w io.Writer, results []Result, title, format string, figure func
 
 func printMarkdown(w io.Writer, rep Report) {
 	fmt.Fprintf(w, "## omnibench: upstream latency %s per call, %s, %s per scenario, %d people, %d CPUs\n\n", rep.Latency, rep.Mode, rep.Duration, rep.People, rep.CPUs)
-	fmt.Fprintln(w, "| scenario | queries | errors | queries/s | p50 ms | p95 ms | p99 ms | rounds | overhead p50 ms | overhead p95 ms | overhead p99 ms | over upstream p50 ms | over upstream p99 ms | over upstream from send p50 ms | over upstream from send p99 ms | gateway time p50 ms | gateway time p99 ms | upstream calls/query | upstream KB/query | gateway CPU ms/query | gateway CPU cores | omnibench+sim CPU cores | allocs/query | KB alloc/query | gateway peak RSS MB |")
+	fmt.Fprintln(w, "| scenario | queries | errors | queries/s | p50 ms | p95 ms | p99 ms | rounds | overhead p50 ms | overhead p95 ms | overhead p99 ms | over upstream p50 ms | over upstream p99 ms | over upstream from send p50 ms | over upstream from send p99 ms | gateway time p50 ms | gateway time p99 ms | upstream calls/query | upstream KiB/query | gateway CPU ms/query | gateway CPU cores | omnibench+sim CPU cores | allocs/query | KiB alloc/query | gateway peak RSS MiB |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, r := range rep.Results {
 		name := r.Scenario
@@ -616,7 +618,7 @@ func printMarkdown(w io.Writer, rep Report) {
 			r.OverUpstreamFromSend.P50, r.OverUpstreamFromSend.P99, r.GatewayTime.P50, r.GatewayTime.P99, r.UpstreamTotalPQ, r.UpstreamKBTotalPQ, r.CPUMsPerQuery, r.CPUUtilization, r.SelfCPU, r.AllocsPerQuery, r.KBPerQuery, r.PeakRSSMB)
 	}
 	byEndpoint(w, rep.Results, "Upstream calls per query, by endpoint", "%.3g", func(r Result) map[string]float64 { return r.UpstreamPerQ })
-	byEndpoint(w, rep.Results, "Upstream KB per query (the systems' answers), by endpoint", "%.1f", func(r Result) map[string]float64 { return r.UpstreamKBPerQ })
+	byEndpoint(w, rep.Results, "Upstream KiB per query (the systems' answers), by endpoint", "%.1f", func(r Result) map[string]float64 { return r.UpstreamKBPerQ })
 	fmt.Fprint(w, "\nMachine load average (1 min) at the end of each scenario:")
 	for _, r := range rep.Results {
 		fmt.Fprintf(w, " %s %.1f;", r.Scenario, r.LoadAverage)
