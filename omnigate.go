@@ -137,9 +137,10 @@ func (o Order) Refunded() Money {
 // money refunded for them, in the order's currency.
 type Return struct {
 	// ID is the return's id in its system, unique there: Square's return
-	// order id (with the sale's id after a slash when one return order
-	// takes back goods of several sales), the id of the first returned
-	// item of a commercetools return.
+	// order id (followed by a slash and the sale's id, or the return's
+	// position when it names no sale, when one return order takes back
+	// goods of several sales), the id of the first returned item of a
+	// commercetools return.
 	ID string
 	// OrderID is the sale the goods came from; empty for a return that
 	// names none.
