@@ -25,7 +25,7 @@ type Stats struct {
 	// AverageOrderValue is per currency the orders' totals at purchase /
 	// that currency's orders: refunds do not change it.
 	AverageOrderValue []omnigate.Money
-	FirstSeen         time.Time        // zero when nothing is dated
+	FirstSeen         time.Time // zero when nothing is dated
 	LastSeen          time.Time
 	Channels          []string // channels used: webshop, store, email, support (sorted)
 	Omnichannel       bool     // bought both in the webshop and in a store
