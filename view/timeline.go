@@ -434,9 +434,9 @@ func appendOrderSummary(b []byte, o omnigate.Order, ch omnigate.Channel) []byte 
 
 // appendReturnSummary: "Returned 1 item of order #1043 at London Soho,
 // £42.00 refunded", "Returned 2 items of order #HR200311 online, nothing
-// refunded", or for a sale that is not among the customer's orders
-// "Returned 1 item of sale 7Ms2 (not among the customer's orders) at Leeds, £8.00
-// refunded" and, when the return names no sale, "Returned 1 item without
+// refunded"; for a sale that is not among the customer's orders "Returned
+// 1 item of sale 7Ms2 (not among the customer's orders) at Leeds, £8.00
+// refunded", and when the return names no sale "Returned 1 item without
 // its sale at Leeds, ...".
 func appendReturnSummary(b []byte, o *omnigate.Order, r *omnigate.Return, ch omnigate.Channel) []byte {
 	var n int64

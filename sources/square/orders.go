@@ -31,8 +31,8 @@ const (
 
 // OrdersByCustomer returns the completed sales of many customers at every
 // location, newest first, keyed by customer id, each with its returns.
-// Customers without sales are absent. One search covers up to 10 customers
-// at up to 10 locations.
+// Customers with neither sales nor returns are absent. One search covers up
+// to 10 customers at up to 10 locations.
 //
 // Returns. Square records a return as an order of its own, COMPLETED, whose
 // returns name the sale (source_order_id) each returned line came from.
