@@ -99,9 +99,72 @@ type Order struct {
 	StoreName  string
 	State      string
 	Lines      []LineItem
-	Total      Money
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Total is what the order cost at purchase; refunds do not change it.
+	Total     Money
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// Returns are the goods taken back from this order, oldest first, with
+	// what was refunded for them. A return is never an order of its own.
+	Returns []Return
+	// Placeholder marks an entry that is not a sale of the customer's but
+	// carries Returns whose sale the connector did not find among the
+	// customer's orders: a sale of another customer record, a sale to a
+	// walk-in (a gift brought back), or a return Square keeps unlinked. ID
+	// is that sale's id (empty when the return names none), and Lines and
+	// Total are empty. The view attaches its returns to the sale when
+	// another of the customer's records holds it, and otherwise keeps them
+	// apart; it never lists or counts a placeholder as an order.
+	Placeholder bool
+}
+
+// Refunded is what was refunded for the order, summed over its returns in
+// the order's currency; zero cents when nothing was. Returns in another
+// currency (none of the connectors give any) are left out, never added.
+func (o Order) Refunded() Money {
+	m := Money{Currency: o.Total.Currency}
+	for _, r := range o.Returns {
+		if m.Currency == "" {
+			m.Currency = r.Refunded.Currency
+		}
+		if r.Refunded.Currency == m.Currency {
+			m.Cents += r.Refunded.Cents
+		}
+	}
+	return m
+}
+
+// Return is goods a customer brought or sent back from one order, and the
+// money refunded for them, in the order's currency.
+type Return struct {
+	// ID is the return's id in its system, unique there: Square's return
+	// order id (followed by a slash and the sale's id, or the return's
+	// position when it names no sale, when one return order takes back
+	// goods of several sales), the id of the first returned item of a
+	// commercetools return.
+	ID string
+	// OrderID is the sale the goods came from; empty for a return that
+	// names none.
+	OrderID string
+	// StoreID and StoreName are where the goods were brought back, when
+	// the system says: a till's location. Empty for a webshop return.
+	StoreID   string
+	StoreName string
+	At        time.Time // when the goods came back
+	Lines     []ReturnLine
+	// Refunded is the money paid back (or credited against an exchange)
+	// for the return, as the system states it; its lines' refunds add up
+	// to it unless the system refunded more than the lines (a returned
+	// tip or service charge). Zero cents when nothing was refunded (yet).
+	Refunded Money
+}
+
+// ReturnLine is one returned line: a SKU, how many came back, and what was
+// refunded for them (zero cents when nothing was, yet).
+type ReturnLine struct {
+	SKU      string
+	Name     string
+	Quantity int64
+	Refund   Money
 }
 
 // ConsentHolder is a CustomerFinder whose records can carry marketing

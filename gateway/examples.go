@@ -26,12 +26,12 @@ var Examples = []web.Example{
     phones { value source }
     identities { system externalId rule evidence }
     stats {
-      lifetimeValue { formatted }
+      lifetimeValue { formatted } refunded { formatted }
       orderCount webshopOrderCount storeOrderCount
       omnichannel preferredChannel preferredStore { name }
       firstSeen lastSeen
     }
-    orders(first: 5) { totalCount edges { node { number channel store { name } total { formatted } createdAt } } }
+    orders(first: 5) { totalCount edges { node { number channel store { name } total { formatted } createdAt refunded { formatted } returns { at refunded { formatted } } } } }
     cart { itemCount totals { formatted } lines { sku name quantity origins { channel store { name } } } }
     emailMarketing { consent { channel status method at } openRate clickRate recentEvents(first: 5) { kind subject at } }
     tickets(first: 5) { totalCount edges { node { subject status via satisfaction { score comment } createdAt } } }

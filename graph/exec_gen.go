@@ -117,6 +117,7 @@ type ComplexityRoot struct {
 		OrderCount        func(childComplexity int) int
 		PreferredChannel  func(childComplexity int) int
 		PreferredStore    func(childComplexity int) int
+		Refunded          func(childComplexity int) int
 		StoreOrderCount   func(childComplexity int) int
 		WebshopOrderCount func(childComplexity int) int
 	}
@@ -235,6 +236,8 @@ type ComplexityRoot struct {
 		ID        func(childComplexity int) int
 		Lines     func(childComplexity int) int
 		Number    func(childComplexity int) int
+		Refunded  func(childComplexity int) int
+		Returns   func(childComplexity int) int
 		State     func(childComplexity int) int
 		Store     func(childComplexity int) int
 		System    func(childComplexity int) int
@@ -250,6 +253,14 @@ type ComplexityRoot struct {
 	OrderEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OrderReturn struct {
+		At       func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Lines    func(childComplexity int) int
+		Refunded func(childComplexity int) int
+		Store    func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -289,6 +300,13 @@ type ComplexityRoot struct {
 		IdentityStats       func(childComplexity int) int
 		IdentitySuggestions func(childComplexity int, first *int) int
 		Node                func(childComplexity int, id string) int
+	}
+
+	ReturnLine struct {
+		Name     func(childComplexity int) int
+		Quantity func(childComplexity int) int
+		Refund   func(childComplexity int) int
+		Sku      func(childComplexity int) int
 	}
 
 	Satisfaction struct {
@@ -808,6 +826,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerStats.PreferredStore(childComplexity), true
+	case "CustomerStats.refunded":
+		if e.ComplexityRoot.CustomerStats.Refunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStats.Refunded(childComplexity), true
 	case "CustomerStats.storeOrderCount":
 		if e.ComplexityRoot.CustomerStats.StoreOrderCount == nil {
 			break
@@ -1330,6 +1354,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Number(childComplexity), true
+	case "Order.refunded":
+		if e.ComplexityRoot.Order.Refunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Refunded(childComplexity), true
+	case "Order.returns":
+		if e.ComplexityRoot.Order.Returns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Returns(childComplexity), true
 	case "Order.state":
 		if e.ComplexityRoot.Order.State == nil {
 			break
@@ -1386,6 +1422,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderEdge.Node(childComplexity), true
+
+	case "OrderReturn.at":
+		if e.ComplexityRoot.OrderReturn.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderReturn.At(childComplexity), true
+	case "OrderReturn.id":
+		if e.ComplexityRoot.OrderReturn.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderReturn.ID(childComplexity), true
+	case "OrderReturn.lines":
+		if e.ComplexityRoot.OrderReturn.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderReturn.Lines(childComplexity), true
+	case "OrderReturn.refunded":
+		if e.ComplexityRoot.OrderReturn.Refunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderReturn.Refunded(childComplexity), true
+	case "OrderReturn.store":
+		if e.ComplexityRoot.OrderReturn.Store == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderReturn.Store(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1598,6 +1665,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+
+	case "ReturnLine.name":
+		if e.ComplexityRoot.ReturnLine.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnLine.Name(childComplexity), true
+	case "ReturnLine.quantity":
+		if e.ComplexityRoot.ReturnLine.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnLine.Quantity(childComplexity), true
+	case "ReturnLine.refund":
+		if e.ComplexityRoot.ReturnLine.Refund == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnLine.Refund(childComplexity), true
+	case "ReturnLine.sku":
+		if e.ComplexityRoot.ReturnLine.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnLine.Sku(childComplexity), true
 
 	case "Satisfaction.comment":
 		if e.ComplexityRoot.Satisfaction.Comment == nil {
@@ -2008,10 +2100,44 @@ type Order {
   state: String!
   "What was bought."
   lines: [LineItem!]!
-  "The order total."
+  "The order total at purchase; returns do not change it (see refunded)."
   total: Money!
   "When it was placed."
   createdAt: Time!
+  "The goods that came back from this order, oldest first, each with what was refunded for it."
+  returns: [OrderReturn!]!
+  "What was refunded for the order's returns, in the order's currency; null when nothing was."
+  refunded: Money
+}
+
+"""
+Goods a customer brought back to a store or sent back to the webshop from one order, and what was
+refunded for them. A return is never an order of its own: a Square return order is shown here, on the
+sale it takes goods back from, and an exchange's new goods are an order of their own.
+"""
+type OrderReturn {
+  "The return's id in its system: a Square return order's id, or the id of a commercetools return's first item."
+  id: ID!
+  "When the goods came back."
+  at: Time!
+  "The store they were brought back to, for a return at a till."
+  store: Store
+  "What came back."
+  lines: [ReturnLine!]!
+  "What was refunded for it (or, for an exchange, credited against the new goods); zero when nothing was, or not yet."
+  refunded: Money!
+}
+
+"One line of a return."
+type ReturnLine {
+  "The SKU, shared by the webshop and the stores; empty for a line without one."
+  sku: String!
+  "The product name."
+  name: String!
+  "How many came back."
+  quantity: Int!
+  "What was refunded for them; zero when nothing was, or not yet."
+  refund: Money!
 }
 
 "One line of an order or cart."
@@ -2120,15 +2246,23 @@ touchpoint in every system (email events and tickets too); the other figures rea
 so that a list of customers with their order figures asks nothing else of the systems.
 """
 type CustomerStats {
-  "What the customer has spent, per currency, cancelled orders excluded."
+  """
+  What the customer has spent, per currency: cancelled orders excluded, refunds deducted (those in
+  refunded).
+  """
   lifetimeValue: [Money!]!
-  "How many orders in all channels."
+  """
+  What was refunded for the customer's returns, per currency: those of their orders, and those of sales
+  that are not among their orders (a gift brought back). Cancelled orders' refunds are left out.
+  """
+  refunded: [Money!]!
+  "How many orders in all channels; a return is never an order."
   orderCount: Int!
   "How many orders in the webshop."
   webshopOrderCount: Int!
   "How many orders in the stores."
   storeOrderCount: Int!
-  "Average order value, per currency."
+  "Average order value, per currency: the average of the orders' totals at purchase, before refunds."
   averageOrderValue: [Money!]!
   "The first touchpoint in any system."
   firstSeen: Time
@@ -2403,6 +2537,8 @@ enum TouchpointKind {
   ACCOUNT_CREATED
   "An order was placed."
   ORDER_PLACED
+  "Goods of an order came back (a return), at the time they did; its amount is the refund."
+  ORDER_RETURNED
   "The webshop cart changed."
   CART_UPDATED
   "A sale was parked at a till."
@@ -2435,7 +2571,7 @@ type Touchpoint {
   at: Time!
   "One line for people, e.g. \"Order #1043 at London Soho, 3 items, £84.00\"."
   summary: String!
-  "The amount, for orders and carts."
+  "The amount: an order's or a cart's total, a return's refund."
   amount: Money
   "The id of the record behind it."
   refId: String
@@ -3025,6 +3161,8 @@ func (ec *executionContext) childFields_CustomerStats(ctx context.Context, field
 	switch field.Name {
 	case "lifetimeValue":
 		return ec.fieldContext_CustomerStats_lifetimeValue(ctx, field)
+	case "refunded":
+		return ec.fieldContext_CustomerStats_refunded(ctx, field)
 	case "orderCount":
 		return ec.fieldContext_CustomerStats_orderCount(ctx, field)
 	case "webshopOrderCount":
@@ -3267,6 +3405,10 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_total(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Order_createdAt(ctx, field)
+	case "returns":
+		return ec.fieldContext_Order_returns(ctx, field)
+	case "refunded":
+		return ec.fieldContext_Order_refunded(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -3291,6 +3433,22 @@ func (ec *executionContext) childFields_OrderEdge(ctx context.Context, field gra
 		return ec.fieldContext_OrderEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderReturn(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OrderReturn_id(ctx, field)
+	case "at":
+		return ec.fieldContext_OrderReturn_at(ctx, field)
+	case "store":
+		return ec.fieldContext_OrderReturn_store(ctx, field)
+	case "lines":
+		return ec.fieldContext_OrderReturn_lines(ctx, field)
+	case "refunded":
+		return ec.fieldContext_OrderReturn_refunded(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderReturn", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3343,6 +3501,20 @@ func (ec *executionContext) childFields_PostalAddress(ctx context.Context, field
 		return ec.fieldContext_PostalAddress_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PostalAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_ReturnLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sku":
+		return ec.fieldContext_ReturnLine_sku(ctx, field)
+	case "name":
+		return ec.fieldContext_ReturnLine_name(ctx, field)
+	case "quantity":
+		return ec.fieldContext_ReturnLine_quantity(ctx, field)
+	case "refund":
+		return ec.fieldContext_ReturnLine_refund(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnLine", field.Name)
 }
 
 func (ec *executionContext) childFields_Satisfaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5703,6 +5875,48 @@ func (ec *executionContext) _CustomerStats_lifetimeValue(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_CustomerStats_lifetimeValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStats_refunded(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStats) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_CustomerStats_refunded(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Refunded
+		return ec.marshalNMoney2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoneyᚄ(ctx, field.Selections, obj.Refunded)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStats_refunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refunded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStats_refunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CustomerStats",
 		Field:      field,
@@ -8554,6 +8768,90 @@ func (ec *executionContext) fieldContext_Order_createdAt(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Order_returns(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Order_returns(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Returns
+		return ec.marshalNOrderReturn2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐOrderReturnᚄ(ctx, field.Selections, obj.Returns)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_returns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Returns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.OrderReturn) graphql.Marshaler {
+			return ec.marshalNOrderReturn2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐOrderReturnᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_returns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderReturn(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_refunded(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_Order_refunded(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Refunded
+		return ec.marshalOMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, field.Selections, obj.Refunded)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_refunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refunded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_refunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
 	if plainFields(ec.OperationContext) {
 		fc, err := ec.fieldContext_OrderConnection_edges(ctx, field)
@@ -8727,6 +9025,184 @@ func (ec *executionContext) fieldContext_OrderEdge_node(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderReturn_id(ctx context.Context, field graphql.CollectedField, obj *model.OrderReturn) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderReturn_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderReturn_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderReturn", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrderReturn_at(ctx context.Context, field graphql.CollectedField, obj *model.OrderReturn) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) && !obj.At.IsZero() {
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.At)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderReturn_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderReturn_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderReturn", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OrderReturn_store(ctx context.Context, field graphql.CollectedField, obj *model.OrderReturn) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_OrderReturn_store(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Store
+		return ec.marshalOStore2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐStore(ctx, field.Selections, obj.Store)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderReturn_store(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Store, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Store) graphql.Marshaler {
+			return ec.marshalOStore2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐStore(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderReturn_store(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderReturn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Store(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderReturn_lines(ctx context.Context, field graphql.CollectedField, obj *model.OrderReturn) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_OrderReturn_lines(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Lines
+		return ec.marshalNReturnLine2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐReturnLineᚄ(ctx, field.Selections, obj.Lines)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderReturn_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ReturnLine) graphql.Marshaler {
+			return ec.marshalNReturnLine2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐReturnLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderReturn_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderReturn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderReturn_refunded(ctx context.Context, field graphql.CollectedField, obj *model.OrderReturn) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_OrderReturn_refunded(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Refunded
+		return ec.marshalNMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, field.Selections, obj.Refunded)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderReturn_refunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refunded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderReturn_refunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderReturn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9673,6 +10149,126 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnLine_sku(ctx context.Context, field graphql.CollectedField, obj *model.ReturnLine) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Sku)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnLine_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sku, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnLine_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReturnLine_name(ctx context.Context, field graphql.CollectedField, obj *model.ReturnLine) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnLine_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnLine_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReturnLine_quantity(ctx context.Context, field graphql.CollectedField, obj *model.ReturnLine) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnLine_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReturnLine_refund(ctx context.Context, field graphql.CollectedField, obj *model.ReturnLine) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReturnLine_refund(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer recoverField(ctx, ec.OperationContext, &ret)
+		fc.Result = obj.Refund
+		return ec.marshalNMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, field.Selections, obj.Refund)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnLine_refund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refund, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnLine_refund(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnLine",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12839,6 +13435,11 @@ func (ec *executionContext) _CustomerStats(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "refunded":
+			out.Values[i] = ec._CustomerStats_refunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "orderCount":
 			out.Values[i] = ec._CustomerStats_orderCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13679,6 +14280,16 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "returns":
+			out.Values[i] = ec._Order_returns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refunded":
+			out.Values[i] = ec._Order_refunded(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13757,6 +14368,59 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 			}
 		case "node":
 			out.Values[i] = ec._OrderEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectFields{fields: fields, values: out.Values}
+}
+
+var orderReturnImplementors = []string{"OrderReturn"}
+
+func (ec *executionContext) _OrderReturn(ctx context.Context, sel ast.SelectionSet, obj *model.OrderReturn) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderReturnImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := deferredGroup(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderReturn")
+		case "id":
+			out.Values[i] = ec._OrderReturn_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._OrderReturn_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "store":
+			out.Values[i] = ec._OrderReturn_store(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lines":
+			out.Values[i] = ec._OrderReturn_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refunded":
+			out.Values[i] = ec._OrderReturn_refunded(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14038,6 +14702,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectFields{fields: fields, values: out.Values}
+}
+
+var returnLineImplementors = []string{"ReturnLine"}
+
+func (ec *executionContext) _ReturnLine(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := deferredGroup(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnLine")
+		case "sku":
+			out.Values[i] = ec._ReturnLine_sku(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ReturnLine_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._ReturnLine_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refund":
+			out.Values[i] = ec._ReturnLine_refund(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15512,6 +16224,26 @@ func (ec *executionContext) marshalNOrderEdge2ᚕgithubᚗcomᚋomnigateᚋomnig
 	return ret
 }
 
+func (ec *executionContext) marshalNOrderReturn2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐOrderReturn(ctx context.Context, sel ast.SelectionSet, v model.OrderReturn) graphql.Marshaler {
+	return ec._OrderReturn(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOrderReturn2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐOrderReturnᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OrderReturn) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderReturn2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐOrderReturn(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -15549,6 +16281,26 @@ func (ec *executionContext) marshalNPostalAddress2ᚕgithubᚗcomᚋomnigateᚋo
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPostalAddress2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐPostalAddress(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReturnLine2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐReturnLine(ctx context.Context, sel ast.SelectionSet, v model.ReturnLine) graphql.Marshaler {
+	return ec._ReturnLine(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReturnLine2ᚕgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐReturnLineᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReturnLine) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReturnLine2githubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐReturnLine(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

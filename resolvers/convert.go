@@ -72,11 +72,22 @@ func lineItems(ls []omnigate.LineItem) []model.LineItem {
 }
 
 func order(o omnigate.Order) *model.Order {
-	return &model.Order{
+	out := &model.Order{
 		ID: o.ID, System: systemOf(o.System), Number: str(o.Number), Channel: channelOf(o.Channel),
 		Store: store(o.StoreID, o.StoreName), State: o.State, Lines: lineItems(o.Lines), Total: money(o.Total),
-		CreatedAt: o.CreatedAt,
+		CreatedAt: o.CreatedAt, Returns: make([]model.OrderReturn, len(o.Returns)),
 	}
+	for i, r := range o.Returns {
+		out.Returns[i] = model.OrderReturn{ID: r.ID, At: r.At, Store: store(r.StoreID, r.StoreName), Refunded: money(r.Refunded),
+			Lines: make([]model.ReturnLine, len(r.Lines))}
+		for k, l := range r.Lines {
+			out.Returns[i].Lines[k] = model.ReturnLine{Sku: l.SKU, Name: l.Name, Quantity: int(l.Quantity), Refund: money(l.Refund)}
+		}
+	}
+	if r := o.Refunded(); r.Cents != 0 {
+		out.Refunded = money(r)
+	}
+	return out
 }
 
 func cart(c omnigate.Cart) model.Cart {

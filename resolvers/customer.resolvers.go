@@ -204,7 +204,7 @@ func (r *customerResolver) Stats(ctx context.Context, obj *model.Customer) (*mod
 	partial(ctx, errs)
 	s := view.ComputeStats(in)
 	out := &model.CustomerStats{
-		LifetimeValue: moneys(s.LifetimeValue), OrderCount: s.OrderCount,
+		LifetimeValue: moneys(s.LifetimeValue), Refunded: moneys(s.Refunded), OrderCount: s.OrderCount,
 		WebshopOrderCount: s.OrdersByChannel[omnigate.ChannelWebshop], StoreOrderCount: s.OrdersByChannel[omnigate.ChannelStore],
 		AverageOrderValue: moneys(s.AverageOrderValue), FirstSeen: timePtr(s.FirstSeen), LastSeen: timePtr(s.LastSeen),
 		Channels: nonNil(s.Channels), Omnichannel: s.Omnichannel, PreferredStore: store(s.PreferredStoreID, s.PreferredStoreName),

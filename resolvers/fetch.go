@@ -297,8 +297,8 @@ var prefetched = map[string]loads{
 // a timeline of some kinds loads only those.
 var kindLoads = map[view.TouchpointKind]loads{
 	view.AccountCreated: {records: true},
-	view.OrderPlaced:    {orders: true},
-	view.CartUpdated:    {carts: true}, view.SaleParked: {carts: true},
+	view.OrderPlaced:    {orders: true}, view.OrderReturned: {orders: true},
+	view.CartUpdated: {carts: true}, view.SaleParked: {carts: true},
 	view.EmailReceived: {events: true}, view.EmailOpened: {events: true}, view.EmailClicked: {events: true},
 	view.TicketOpened: {tickets: true}, view.TicketSolved: {tickets: true}, view.SatisfactionRated: {tickets: true},
 }

@@ -9,6 +9,17 @@
 // ties are broken by system, then by the system's order id, so the order is
 // the same on every request.
 //
+// Returns. An order carries its returns: the lines that came back and what
+// was refunded for them, in the order's currency, as its connector read them
+// (Square's return orders, commercetools' returnInfo). A return is never an
+// order. A return whose sale its connector did not find among the same
+// record's orders comes on a placeholder (omnigate.Order.Placeholder): it is
+// attached to that sale when another of the customer's records holds it
+// (same system, same order id); otherwise it stays a return of a sale that
+// is not the customer's (a gift brought back, a walk-in's sale), shown in
+// the timeline and counted as refunded, never listed as an order. A return
+// reached twice (through two records) counts once.
+//
 // Unified cart. The webshop's active carts and the sales parked at a till
 // are one basket to the customer.
 //   - A line is one SKU in one currency. The same SKU in two carts becomes one
@@ -27,7 +38,9 @@
 //     no entry in Carts, no effect on UpdatedAt.
 //
 // Timeline. Every touchpoint, newest first, ties by ID. A touchpoint's ID is
-// "KIND:system:record id", unique and stable across requests. Records
+// "KIND:system:record id", unique and stable across requests; a return's
+// record id is its omnigate.Return.ID, and its ORDER_RETURNED touchpoint is
+// placed when the goods came back, with the refund as its amount. Records
 // without a time (zero) are left out: they cannot be placed in time. Klaviyo's
 // "Placed Order" events are left out because the order itself comes from the
 // webshop or the till. Zendesk does not put the solved time on the ticket, so
@@ -53,5 +66,10 @@
 // customer's last update.
 //
 // Statistics. Cancelled orders count for nothing: not in lifetime value, order
-// counts, averages, preferred channel or store. Amounts are per currency.
+// counts, averages, preferred channel or store, and neither do their
+// refunds. Lifetime value is net: the orders' totals less every refund of
+// the customer's returns (those of sales that are not theirs included),
+// per currency; refunded lists those refunds per currency; the average
+// order value stays the average of the orders' totals at purchase. Amounts
+// are per currency and never added across currencies.
 package view

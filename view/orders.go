@@ -11,18 +11,23 @@ import (
 // Orders merges the orders of all channel systems, newest first by creation
 // time, ties broken by system then order id so the order never changes
 // between requests. channel keeps only that channel's orders; empty keeps
-// all. The input is not modified.
+// all. Each order carries its returns, with those a connector could only
+// keep on a placeholder attached when the sale is among the orders (see
+// settle); placeholders are never listed. The input is not modified.
 func Orders(lists [][]omnigate.Order, channel omnigate.Channel) []omnigate.Order {
-	n := 0
-	for _, l := range lists {
-		n += len(l)
+	var all []omnigate.Order
+	if len(lists) == 1 {
+		all = lists[0]
+	} else {
+		for _, l := range lists {
+			all = append(all, l...)
+		}
 	}
-	out := make([]omnigate.Order, 0, n)
-	for _, l := range lists {
-		for _, o := range l {
-			if channel == "" || orderChannel(o) == channel {
-				out = append(out, o)
-			}
+	sales, _ := settle(all)
+	out := make([]omnigate.Order, 0, len(sales))
+	for _, o := range sales {
+		if channel == "" || orderChannel(o) == channel {
+			out = append(out, o)
 		}
 	}
 	slices.SortStableFunc(out, compareOrders)

@@ -8,13 +8,24 @@ import (
 )
 
 // Stats are one customer's figures across channels. Cancelled orders count
-// for nothing in any of them.
+// for nothing in any of them, nor do their returns.
 type Stats struct {
-	LifetimeValue     []omnigate.Money // per currency, sorted by currency
-	OrderCount        int
-	OrdersByChannel   map[omnigate.Channel]int
-	AverageOrderValue []omnigate.Money // per currency: that currency's value / that currency's orders
-	FirstSeen         time.Time        // zero when nothing is dated
+	// LifetimeValue is what the customer spent, net of refunds, per
+	// currency, sorted by currency: the orders' totals less Refunded. A
+	// currency refunded for sales that are not the customer's (a gift
+	// brought back) and never bought in can be negative.
+	LifetimeValue []omnigate.Money
+	// Refunded is what was refunded for the customer's returns, per
+	// currency, sorted by currency: those of their orders, and those whose
+	// sale is not among their orders (see settle). Currencies with nothing
+	// refunded are absent.
+	Refunded        []omnigate.Money
+	OrderCount      int // sales only: a return is never an order
+	OrdersByChannel map[omnigate.Channel]int
+	// AverageOrderValue is per currency the orders' totals at purchase /
+	// that currency's orders: refunds do not change it.
+	AverageOrderValue []omnigate.Money
+	FirstSeen         time.Time // zero when nothing is dated
 	LastSeen          time.Time
 	Channels          []string // channels used: webshop, store, email, support (sorted)
 	Omnichannel       bool     // bought both in the webshop and in a store
@@ -42,7 +53,19 @@ func ComputeStats(in TimelineInput) Stats {
 		nameAt time.Time
 	}
 	stores := map[string]*store{}
-	for _, o := range in.Orders {
+	refunded := map[string]int64{}
+	refund := func(rs []omnigate.Return) {
+		for _, r := range rs {
+			if r.Refunded.Currency != "" && r.Refunded.Cents != 0 {
+				refunded[r.Refunded.Currency] += r.Refunded.Cents
+			}
+		}
+	}
+	sales, loose := settle(in.Orders)
+	for _, p := range loose {
+		refund(p.Returns)
+	}
+	for _, o := range sales {
 		if cancelled(o) {
 			continue
 		}
@@ -51,6 +74,7 @@ func ComputeStats(in TimelineInput) Stats {
 			value[o.Total.Currency] += o.Total.Cents
 			perCurrency[o.Total.Currency]++
 		}
+		refund(o.Returns)
 		ch := orderChannel(o)
 		if ch == "" {
 			continue // a system we do not know the channel of
@@ -75,11 +99,16 @@ func ComputeStats(in TimelineInput) Stats {
 			}
 		}
 	}
-	st.LifetimeValue = sumByCurrency(value)
-	st.AverageOrderValue = make([]omnigate.Money, len(st.LifetimeValue))
-	for i, m := range st.LifetimeValue {
+	gross := sumByCurrency(value)
+	st.AverageOrderValue = make([]omnigate.Money, len(gross))
+	for i, m := range gross {
 		st.AverageOrderValue[i] = omnigate.Money{Cents: divRound(m.Cents, perCurrency[m.Currency]), Currency: m.Currency}
 	}
+	st.Refunded = sumByCurrency(refunded)
+	for cur, cents := range refunded {
+		value[cur] -= cents
+	}
+	st.LifetimeValue = sumByCurrency(value)
 	st.Omnichannel = st.OrdersByChannel[omnigate.ChannelWebshop] > 0 && st.OrdersByChannel[omnigate.ChannelStore] > 0
 
 	for ch, n := range st.OrdersByChannel {

@@ -15,6 +15,7 @@ type TouchpointKind string
 const (
 	AccountCreated    TouchpointKind = "ACCOUNT_CREATED"
 	OrderPlaced       TouchpointKind = "ORDER_PLACED"
+	OrderReturned     TouchpointKind = "ORDER_RETURNED"
 	CartUpdated       TouchpointKind = "CART_UPDATED"
 	SaleParked        TouchpointKind = "SALE_PARKED"
 	EmailReceived     TouchpointKind = "EMAIL_RECEIVED"
@@ -27,7 +28,7 @@ const (
 
 // TouchpointKinds lists every kind, in a stable order.
 var TouchpointKinds = []TouchpointKind{
-	AccountCreated, OrderPlaced, CartUpdated, SaleParked,
+	AccountCreated, OrderPlaced, OrderReturned, CartUpdated, SaleParked,
 	EmailReceived, EmailOpened, EmailClicked,
 	TicketOpened, TicketSolved, SatisfactionRated,
 }
@@ -46,7 +47,7 @@ type Touchpoint struct {
 	Channel   string
 	At        time.Time
 	Summary   string          // one line for people, e.g. "Order #1043 at London Soho, 3 items, £84.00"
-	Amount    *omnigate.Money // orders, carts, and email events that carry a value
+	Amount    *omnigate.Money // orders, refunds, carts, and email events that carry a value
 	RefID     string          // the record's id in its system
 	StoreName string
 }
@@ -64,14 +65,15 @@ type TimelineInput struct {
 // appears twice in the input gives one touchpoint. See the package comment
 // for what is left out.
 func Timeline(in TimelineInput) []Touchpoint {
-	n := len(in.Records) + len(in.Orders) + len(in.Carts) + len(in.Events) + 2*len(in.Tickets)
+	returns := countReturns(in.Orders)
+	n := len(in.Records) + len(in.Orders) + returns + len(in.Carts) + len(in.Events) + 2*len(in.Tickets)
 	c := collector{
 		// IDs and summaries run to about 80 bytes; guessing the size
 		// spares most of the buffer's regrowth.
 		buf:     make([]byte, 0, 96*n),
 		out:     make([]Touchpoint, 0, n),
 		spans:   make([]textSpan, 0, n),
-		amounts: make([]omnigate.Money, 0, len(in.Orders)+len(in.Carts)+countValues(in.Events)),
+		amounts: make([]omnigate.Money, 0, len(in.Orders)+returns+len(in.Carts)+countValues(in.Events)),
 	}
 	c.collect(in)
 	return c.finish()
@@ -196,6 +198,14 @@ func (c *collector) supportChannel(via string) string {
 	return ch
 }
 
+func countReturns(orders []omnigate.Order) int {
+	n := 0
+	for i := range orders {
+		n += len(orders[i].Returns)
+	}
+	return n
+}
+
 func countValues(events []omnigate.EmailEvent) int {
 	n := 0
 	for _, e := range events {
@@ -215,12 +225,18 @@ func (c *collector) collect(in TimelineInput) {
 			c.end(nil, "")
 		}
 	}
-	for _, o := range in.Orders {
-		ch := orderChannel(o)
+	sales, loose := settle(in.Orders)
+	for i := range sales {
+		o := &sales[i]
+		ch := orderChannel(*o)
 		if c.begin(OrderPlaced, o.System, o.ID, channelName(ch, o.System), o.CreatedAt) {
-			c.buf = appendOrderSummary(c.buf, o, ch)
+			c.buf = appendOrderSummary(c.buf, *o, ch)
 			c.end(&o.Total, o.StoreName)
 		}
+		c.returns(o, ch)
+	}
+	for i := range loose {
+		c.returns(&loose[i], orderChannel(loose[i]))
 	}
 	for _, cart := range in.Carts {
 		if !hasItems(cart.Lines) {
@@ -278,6 +294,24 @@ func (c *collector) collect(in TimelineInput) {
 				c.buf = appendRatingSummary(c.buf, t)
 				c.end(nil, "")
 			}
+		}
+	}
+}
+
+// returns begins one ORDER_RETURNED touchpoint per return of o, at the
+// time the goods came back, with the refund as its amount when there was
+// one. A cancelled order's returns are touchpoints too: the customer came
+// back with the goods.
+func (c *collector) returns(o *omnigate.Order, ch omnigate.Channel) {
+	for i := range o.Returns {
+		r := &o.Returns[i]
+		if c.begin(OrderReturned, o.System, r.ID, channelName(ch, o.System), r.At) {
+			c.buf = appendReturnSummary(c.buf, o, r, ch)
+			var amount *omnigate.Money
+			if r.Refunded.Cents != 0 {
+				amount = &r.Refunded
+			}
+			c.end(amount, r.StoreName)
 		}
 	}
 }
@@ -373,17 +407,21 @@ func appendAmount(b []byte, m omnigate.Money) []byte {
 	return appendMoney(append(b, ", "...), m)
 }
 
+// appendOrderName: "#1043", or the order's id when it has no number.
+func appendOrderName(b []byte, number, id string) []byte {
+	switch {
+	case number == "":
+		return append(b, id...)
+	case strings.HasPrefix(number, "#"):
+		return append(b, number...)
+	}
+	return append(append(b, '#'), number...)
+}
+
 // appendOrderSummary: "Order #1043 at London Soho, 3 items, £84.00".
 func appendOrderSummary(b []byte, o omnigate.Order, ch omnigate.Channel) []byte {
 	b = append(b, "Order "...)
-	switch {
-	case o.Number == "":
-		b = append(b, o.ID...)
-	case strings.HasPrefix(o.Number, "#"):
-		b = append(b, o.Number...)
-	default:
-		b = append(append(b, '#'), o.Number...)
-	}
+	b = appendOrderName(b, o.Number, o.ID)
 	b = append(b, ' ')
 	b = appendPlace(b, ch, o.StoreName)
 	b = appendItems(b, itemCount(o.Lines))
@@ -392,6 +430,48 @@ func appendOrderSummary(b []byte, o omnigate.Order, ch omnigate.Channel) []byte 
 		b = append(b, " (cancelled)"...)
 	}
 	return b
+}
+
+// appendReturnSummary: "Returned 1 item of order #1043 at London Soho,
+// £42.00 refunded", "Returned 2 items of order #HR200311 online, nothing
+// refunded"; for a sale that is not among the customer's orders "Returned
+// 1 item of sale 7Ms2 (not among the customer's orders) at Leeds, £8.00
+// refunded", and when the return names no sale "Returned 1 item without
+// its sale at Leeds, ...".
+func appendReturnSummary(b []byte, o *omnigate.Order, r *omnigate.Return, ch omnigate.Channel) []byte {
+	var n int64
+	for _, l := range r.Lines {
+		if l.Quantity > 0 {
+			n += l.Quantity
+		}
+	}
+	b = append(b, "Returned "...)
+	b = strconv.AppendInt(b, n, 10)
+	if n == 1 {
+		b = append(b, " item"...)
+	} else {
+		b = append(b, " items"...)
+	}
+	switch {
+	case !o.Placeholder:
+		b = appendOrderName(append(b, " of order "...), o.Number, o.ID)
+	case r.OrderID != "":
+		b = append(append(b, " of sale "...), r.OrderID...)
+		b = append(b, " (not among the customer's orders)"...)
+	default:
+		b = append(b, " without its sale"...)
+	}
+	b = append(b, ' ')
+	storeName := r.StoreName
+	if r.StoreID == "" && ch == omnigate.ChannelStore {
+		storeName = o.StoreName
+	}
+	b = appendPlace(b, ch, storeName)
+	if r.Refunded.Cents == 0 || r.Refunded.Currency == "" {
+		return append(b, ", nothing refunded"...)
+	}
+	b = appendMoney(append(b, ", "...), r.Refunded)
+	return append(b, " refunded"...)
 }
 
 // appendCartSummary: "Cart updated online, 2 items, €40.00" or "Sale parked

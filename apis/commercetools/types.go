@@ -309,6 +309,55 @@ type Order struct {
 	SyncInfo          []json.RawMessage `json:"syncInfo"`
 	CompletedAt       *time.Time        `json:"completedAt,omitempty"`
 	LastMessageSeqNum int64             `json:"lastMessageSequenceNumber,omitempty"`
+	// ReturnInfo lists the order's returns, in the order they were added.
+	ReturnInfo []ReturnInfo `json:"returnInfo,omitempty"`
+}
+
+// ReturnInfo is one return of goods of an order: its items, and when the
+// goods came back.
+type ReturnInfo struct {
+	Items            []ReturnItem `json:"items"`
+	ReturnTrackingID string       `json:"returnTrackingId,omitempty"`
+	ReturnDate       *time.Time   `json:"returnDate,omitempty"`
+}
+
+// Return item types: which kind of line an item returns.
+const (
+	ReturnItemLineItem       = "LineItemReturnItem"
+	ReturnItemCustomLineItem = "CustomLineItemReturnItem"
+)
+
+// Return shipment states: where the goods are.
+const (
+	ReturnAdvised     = "Advised"  // announced; not refundable
+	ReturnReturned    = "Returned" // back; refundable
+	ReturnBackInStock = "BackInStock"
+	ReturnUnusable    = "Unusable"
+)
+
+// Return payment states: whether the goods' money went back.
+const (
+	ReturnNonRefundable = "NonRefundable"
+	ReturnInitial       = "Initial" // refundable, not refunded yet
+	ReturnRefunded      = "Refunded"
+	ReturnNotRefunded   = "NotRefunded"
+)
+
+// ReturnItem is a quantity of one line of the order coming back: a line
+// item (LineItemID) or a custom line item (CustomLineItemID), as Type
+// says.
+type ReturnItem struct {
+	ID               string    `json:"id"`
+	Key              string    `json:"key,omitempty"`
+	Type             string    `json:"type"`
+	Quantity         int64     `json:"quantity"`
+	LineItemID       string    `json:"lineItemId,omitempty"`
+	CustomLineItemID string    `json:"customLineItemId,omitempty"`
+	Comment          string    `json:"comment,omitempty"`
+	ShipmentState    string    `json:"shipmentState"`
+	PaymentState     string    `json:"paymentState"`
+	CreatedAt        time.Time `json:"createdAt"`
+	LastModifiedAt   time.Time `json:"lastModifiedAt"`
 }
 
 // ProductData is one version (current or staged) of a product's catalog

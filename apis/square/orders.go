@@ -37,6 +37,17 @@ type Order struct {
 	// names the paying customer, who may be the only customer the order
 	// is linked to.
 	Tenders []Tender `json:"tenders,omitempty"`
+	// Returns make the order a return: goods taken back from sales (one
+	// OrderReturn per sale), refunded as ReturnAmounts says. A return
+	// order that also has LineItems is an exchange: it sells those lines
+	// (TotalMoney) against the goods taken back. NetAmounts is sale money
+	// less returned money. Square calculates all four; they are read-only.
+	Returns       []OrderReturn      `json:"returns,omitempty"`
+	ReturnAmounts *OrderMoneyAmounts `json:"return_amounts,omitempty"`
+	NetAmounts    *OrderMoneyAmounts `json:"net_amounts,omitempty"`
+	// Refunds are the payment refunds that are part of the order: a
+	// return's money going back to the buyer.
+	Refunds []Refund `json:"refunds,omitempty"`
 	// Parts of an order Square has that omnigate neither sends nor
 	// simulates; the simulator refuses them in requests by name.
 	Taxes          json.RawMessage `json:"taxes,omitempty"`
@@ -53,6 +64,65 @@ type Tender struct {
 	CustomerID  string `json:"customer_id,omitempty"`
 	Type        string `json:"type"`
 	AmountMoney *Money `json:"amount_money,omitempty"`
+}
+
+// OrderReturn is the goods of one sale taken back in a return order.
+type OrderReturn struct {
+	UID string `json:"uid,omitempty"`
+	// SourceOrderID is the sale the goods came from; unset for an
+	// unlinked return.
+	SourceOrderID   string                `json:"source_order_id,omitempty"`
+	ReturnLineItems []OrderReturnLineItem `json:"return_line_items,omitempty"`
+	// ReturnAmounts is what this return gives back.
+	ReturnAmounts *OrderMoneyAmounts `json:"return_amounts,omitempty"`
+}
+
+// OrderReturnLineItem is one returned line. Quantity is a decimal string.
+type OrderReturnLineItem struct {
+	UID                      string `json:"uid,omitempty"`
+	SourceLineItemUID        string `json:"source_line_item_uid,omitempty"`
+	Name                     string `json:"name,omitempty"`
+	Quantity                 string `json:"quantity"`
+	CatalogObjectID          string `json:"catalog_object_id,omitempty"`
+	CatalogVersion           int64  `json:"catalog_version,omitempty"`
+	VariationName            string `json:"variation_name,omitempty"`
+	ItemType                 string `json:"item_type,omitempty"`
+	BasePriceMoney           *Money `json:"base_price_money,omitempty"`
+	VariationTotalPriceMoney *Money `json:"variation_total_price_money,omitempty"`
+	GrossReturnMoney         *Money `json:"gross_return_money,omitempty"`
+	TotalTaxMoney            *Money `json:"total_tax_money,omitempty"`
+	TotalDiscountMoney       *Money `json:"total_discount_money,omitempty"`
+	// TotalMoney is what is given back for the line.
+	TotalMoney *Money `json:"total_money,omitempty"`
+}
+
+// OrderMoneyAmounts is a roll-up of an order's or a return's money.
+type OrderMoneyAmounts struct {
+	TotalMoney         *Money `json:"total_money,omitempty"`
+	TaxMoney           *Money `json:"tax_money,omitempty"`
+	DiscountMoney      *Money `json:"discount_money,omitempty"`
+	TipMoney           *Money `json:"tip_money,omitempty"`
+	ServiceChargeMoney *Money `json:"service_charge_money,omitempty"`
+}
+
+// Refund statuses.
+const (
+	RefundPending  = "PENDING"
+	RefundApproved = "APPROVED"
+	RefundRejected = "REJECTED"
+	RefundFailed   = "FAILED"
+)
+
+// Refund is money given back for a tender of an order.
+type Refund struct {
+	ID            string `json:"id"`
+	LocationID    string `json:"location_id"`
+	TransactionID string `json:"transaction_id,omitempty"`
+	TenderID      string `json:"tender_id,omitempty"`
+	CreatedAt     string `json:"created_at,omitempty"`
+	Reason        string `json:"reason"`
+	AmountMoney   *Money `json:"amount_money"`
+	Status        string `json:"status"`
 }
 
 // OrderSource names where an order came from, e.g. "Register".

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	ct "github.com/omnigate/omnigate/apis/commercetools"
 )
@@ -48,6 +49,18 @@ func TestFromWorld(t *testing.T) {
 	}
 	if d.Orders[0].CompletedAt == nil || d.Orders[0].ShipmentState != "Delivered" || d.Orders[0].ShippingAddress.City != "London" {
 		t.Errorf("completed order: %+v", d.Orders[0])
+	}
+	// Its return: an addReturnInfo and a later state change, each an update
+	// of the order.
+	if o := d.Orders[0]; len(o.ReturnInfo) != 1 || o.Version != 3 || !o.LastModifiedAt.Equal(t0.Add(98*time.Hour)) || !o.CompletedAt.Equal(t0.Add(48*time.Hour)) {
+		t.Errorf("returned order: version %d, modified %v, completed %v, returns %+v", o.Version, o.LastModifiedAt, o.CompletedAt, o.ReturnInfo)
+	} else if ri := o.ReturnInfo[0]; ri.ReturnTrackingID != "TRK-1" || !ri.ReturnDate.Equal(t0.Add(96*time.Hour)) || len(ri.Items) != 1 ||
+		ri.Items[0] != (ct.ReturnItem{ID: "ri-1", Type: ct.ReturnItemLineItem, Quantity: 1, LineItemID: "li-1", ShipmentState: ct.ReturnBackInStock,
+			PaymentState: ct.ReturnRefunded, CreatedAt: t0.Add(96 * time.Hour), LastModifiedAt: t0.Add(98 * time.Hour)}) {
+		t.Errorf("return info %+v", ri)
+	}
+	if d.Orders[1].ReturnInfo != nil {
+		t.Errorf("an order without returns has returnInfo %+v", d.Orders[1].ReturnInfo)
 	}
 	if d.Carts[1].CartState != ct.CartOrdered || d.Carts[0].Version != 4 || *d.Carts[0].TotalLineItemQuantity != 1 {
 		t.Errorf("carts: %+v", d.Carts[:2])

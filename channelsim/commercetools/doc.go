@@ -61,6 +61,11 @@
 // (409 ConcurrentModification with currentVersion when it is stale), apply
 // all their actions or none, and are kept in memory.
 //
+// Orders carry their returns in returnInfo (items with lineItemId, quantity,
+// shipmentState, paymentState, createdAt; returnDate), as commercetools
+// keeps them: adding a return and changing a returned item's state were
+// updates of the order, counted in its version and lastModifiedAt.
+//
 // Fixtures live in <dir>/commercetools/: customers.json, orders.json,
 // carts.json, products.json (Product resources with masterData.current
 // and staged; the product projections are derived from them),

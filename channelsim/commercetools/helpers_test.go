@@ -328,7 +328,7 @@ var t0 = time.Date(2025, 5, 1, 9, 30, 0, 0, time.UTC)
 // smallWorld is a hand-built world: two stores and the online warehouse,
 // three products (two of them variants of one product), three customers
 // (one with an odd-cased email, phones in national and international
-// form), orders, carts, inventory and shopping lists.
+// form), orders (one with a return), carts, inventory and shopping lists.
 func smallWorld() *world.World {
 	gbp := func(c int64) world.Money { return world.Money{Cents: c, Currency: "GBP"} }
 	return &world.World{
@@ -361,6 +361,10 @@ func smallWorld() *world.World {
 			{ID: "ord-4", Number: "1004", CustomerEmail: "guest@example.com", StoreKey: "online", State: "Open", Currency: "GBP",
 				Lines: []world.Line{{SKU: "MUG-1", Quantity: 1, UnitPrice: gbp(900)}}, CreatedAt: t0.Add(120 * time.Hour)},
 		},
+		// Ann sends one of her two tees back; it is refunded.
+		WebReturns: []world.WebReturn{{OrderID: "ord-1", TrackingID: "TRK-1", Date: t0.Add(96 * time.Hour), Items: []world.WebReturnItem{
+			{ID: "ri-1", LineID: "li-1", Quantity: 1, ShipmentState: "BackInStock", PaymentState: "Refunded", CreatedAt: t0.Add(96 * time.Hour), UpdatedAt: t0.Add(98 * time.Hour)},
+		}}},
 		WebCarts: []world.WebCart{
 			{ID: "cart-ann", CustomerID: "cust-ann", State: "Active", Currency: "GBP", Country: "GB", StoreKey: "online",
 				Lines: []world.Line{{ID: "cl-1", SKU: "TEE-M", Name: "Tee", Quantity: 1, UnitPrice: gbp(1600)}}, CreatedAt: t0, UpdatedAt: t0.Add(time.Hour), Version: 4},

@@ -129,8 +129,12 @@ func FromWorld(w *world.World) *Data {
 	for _, c := range w.WebCustomers {
 		d.Customers = append(d.Customers, r.customer(c))
 	}
+	returns := map[string][]world.WebReturn{}
+	for _, ret := range w.WebReturns {
+		returns[ret.OrderID] = append(returns[ret.OrderID], ret)
+	}
 	for _, o := range w.WebOrders {
-		d.Orders = append(d.Orders, r.order(o))
+		d.Orders = append(d.Orders, r.order(o, returns[o.ID]))
 	}
 	for _, c := range w.WebCarts {
 		d.Carts = append(d.Carts, r.cart(c))
@@ -342,7 +346,11 @@ func oneOf(v string, allowed ...string) string {
 	return ""
 }
 
-func (r *renderer) order(o world.WebOrder) ct.Order {
+// order renders a webshop order with its returns as its returnInfo. Each
+// return was an update of the order (addReturnInfo), and so was each later
+// change of a returned item's state (setReturnShipmentState,
+// setReturnPaymentState): they add to its version and its lastModifiedAt.
+func (r *renderer) order(o world.WebOrder, returns []world.WebReturn) ct.Order {
 	out := ct.Order{
 		ID: o.ID, Version: max(o.Version, 1), CreatedAt: ms(o.CreatedAt), LastModifiedAt: ms(o.UpdatedAt),
 		OrderNumber: o.Number, CustomerID: o.CustomerID, CustomerEmail: o.CustomerEmail, LineItems: []ct.LineItem{},
@@ -370,6 +378,33 @@ func (r *renderer) order(o world.WebOrder) ct.Order {
 	if out.OrderState == "Complete" {
 		done := out.LastModifiedAt
 		out.CompletedAt = &done
+	}
+	for _, ret := range returns {
+		info := ct.ReturnInfo{Items: []ct.ReturnItem{}, ReturnTrackingID: ret.TrackingID}
+		if !ret.Date.IsZero() {
+			date := ms(ret.Date)
+			info.ReturnDate = &date
+		}
+		out.Version++
+		for _, it := range ret.Items {
+			created, updated := ms(it.CreatedAt), ms(it.UpdatedAt)
+			if it.UpdatedAt.IsZero() || updated.Before(created) {
+				updated = created
+			}
+			if updated.After(created) {
+				out.Version++
+			}
+			if updated.After(out.LastModifiedAt) {
+				out.LastModifiedAt = updated
+			}
+			info.Items = append(info.Items, ct.ReturnItem{
+				ID: it.ID, Type: ct.ReturnItemLineItem, Quantity: it.Quantity, LineItemID: it.LineID,
+				ShipmentState: orDefault(oneOf(it.ShipmentState, ct.ReturnAdvised, ct.ReturnReturned, ct.ReturnBackInStock, ct.ReturnUnusable), ct.ReturnReturned),
+				PaymentState:  orDefault(oneOf(it.PaymentState, ct.ReturnNonRefundable, ct.ReturnInitial, ct.ReturnRefunded, ct.ReturnNotRefunded), ct.ReturnInitial),
+				CreatedAt:     created, LastModifiedAt: updated,
+			})
+		}
+		out.ReturnInfo = append(out.ReturnInfo, info)
 	}
 	return out
 }

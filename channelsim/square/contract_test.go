@@ -14,7 +14,8 @@ import (
 // answer against Square's OpenAPI document (squarespec), so this test
 // fails on any shape, type, enum or field that is not Square's.
 func TestContract(t *testing.T) {
-	e := setup(t, FromWorld(smallWorld()))
+	// With return orders, so that their shape is checked too.
+	e := setup(t, FromWorld(smallWorldWithReturns()))
 	var created apis.CreateOrderResponse
 	e.ok("POST", "/v2/orders", apis.CreateOrderRequest{IdempotencyKey: "c-1", Order: &apis.Order{LocationID: locLondon, CustomerID: custAlice, ReferenceID: "till-7", TicketName: "Alice", Metadata: map[string]string{"by": "test"}, LineItems: []apis.OrderLineItem{{Quantity: "1", CatalogObjectID: "VARMUG000000000000000002", Note: "gift"}}}}, &created)
 	calls := []struct {

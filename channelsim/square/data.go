@@ -176,6 +176,13 @@ func (d *Data) check() error {
 				return fmt.Errorf("%s/%s: record %d (id %q): line_items[%d].quantity: %v", System, FileOrders, i, o.ID, j, err)
 			}
 		}
+		for j, ret := range o.Returns {
+			for k, li := range ret.ReturnLineItems {
+				if _, err := parseQuantity(li.Quantity); err != nil {
+					return fmt.Errorf("%s/%s: record %d (id %q): returns[%d].return_line_items[%d].quantity: %v", System, FileOrders, i, o.ID, j, k, err)
+				}
+			}
+		}
 	}
 	for i, obj := range d.Catalog {
 		if err := unique(FileCatalog, i, obj.ID); err != nil {
@@ -440,6 +447,13 @@ func FromWorld(w *world.World) *Data {
 		}
 		d.Orders = append(d.Orders, ord)
 	}
+	sales := map[string]*world.POSOrder{}
+	for i := range w.POSOrders {
+		sales[w.POSOrders[i].ID] = &w.POSOrders[i]
+	}
+	for _, r := range w.POSReturns {
+		d.Orders = append(d.Orders, returnOrder(w.Seed, r, sales[r.SourceOrderID], variationBySKU, locCurrency))
+	}
 
 	for _, a := range w.Loyalty {
 		acc := apis.LoyaltyAccount{
@@ -477,6 +491,76 @@ func FromWorld(w *world.World) *Data {
 		})
 	}
 	return d
+}
+
+// returnOrder renders a return as Square keeps it: an order of its own,
+// COMPLETED, for the customer, at the store the goods came back to, whose
+// one return names the sale (source_order_id) and each returned line the
+// sale's line (source_line_item_uid), with the money Square calculates:
+// per-line totals, return_amounts for the return and the order, and
+// net_amounts (sale money less returned money). An exchange's new lines are
+// its line_items, priced like a sale's (total_money). What the till paid
+// back is a refund, APPROVED, of the returned money less what the new lines
+// cost; when they cost more, the customer paid the difference by card (a
+// tender).
+func returnOrder(seed int64, r world.POSReturn, sale *world.POSOrder, variationBySKU, locCurrency map[string]string) apis.Order {
+	currency := r.Currency
+	if currency == "" {
+		currency = locCurrency[r.LocationID]
+	}
+	at := apis.FormatTime(r.CreatedAt)
+	ord := apis.Order{ID: r.ID, LocationID: r.LocationID, CustomerID: r.CustomerID, State: apis.OrderCompleted,
+		CreatedAt: at, UpdatedAt: at, ClosedAt: at, Version: 4}
+	if sale != nil && sale.Source != "" {
+		ord.Source = &apis.OrderSource{Name: sale.Source}
+	}
+	cents := func(n int64) *apis.Money { return &apis.Money{Amount: n, Currency: currency} }
+	catalog := func(sku string) (id, variation, itemType string) {
+		if vid, ok := variationBySKU[sku]; ok {
+			return vid, "Regular", "ITEM"
+		}
+		return "", "", "CUSTOM_AMOUNT"
+	}
+	for i, l := range r.Exchange {
+		uid := l.ID
+		if uid == "" {
+			uid = derivedID(seed, "line", r.ID+"/"+strconv.Itoa(i), 22, mixedAlnum)
+		}
+		id, variation, itemType := catalog(l.SKU)
+		ord.LineItems = append(ord.LineItems, apis.OrderLineItem{UID: uid, Name: l.Name, Quantity: strconv.FormatInt(l.Quantity, 10),
+			CatalogObjectID: id, VariationName: variation, ItemType: itemType, BasePriceMoney: cents(l.UnitPrice.Cents)})
+	}
+	priceOrder(&ord, currency)
+	ret := apis.OrderReturn{UID: derivedID(seed, "return", r.ID, 22, mixedAlnum), SourceOrderID: r.SourceOrderID}
+	var returned int64
+	for i, l := range r.Lines {
+		id, variation, itemType := catalog(l.SKU)
+		total := l.UnitPrice.Cents * l.Quantity
+		returned += total
+		ret.ReturnLineItems = append(ret.ReturnLineItems, apis.OrderReturnLineItem{
+			UID: derivedID(seed, "return-line", r.ID+"/"+strconv.Itoa(i), 22, mixedAlnum), SourceLineItemUID: l.ID,
+			Name: l.Name, Quantity: strconv.FormatInt(l.Quantity, 10), CatalogObjectID: id, VariationName: variation, ItemType: itemType,
+			BasePriceMoney: cents(l.UnitPrice.Cents), VariationTotalPriceMoney: cents(total), GrossReturnMoney: cents(total),
+			TotalTaxMoney: cents(0), TotalDiscountMoney: cents(0), TotalMoney: cents(total),
+		})
+	}
+	amounts := func(total int64) *apis.OrderMoneyAmounts {
+		return &apis.OrderMoneyAmounts{TotalMoney: cents(total), TaxMoney: cents(0), DiscountMoney: cents(0), TipMoney: cents(0), ServiceChargeMoney: cents(0)}
+	}
+	ret.ReturnAmounts = amounts(returned)
+	ord.Returns = []apis.OrderReturn{ret}
+	ord.ReturnAmounts = amounts(returned)
+	sold := ord.TotalMoney.Amount
+	ord.NetAmounts = amounts(sold - returned)
+	switch {
+	case returned > sold:
+		ord.Refunds = []apis.Refund{{ID: derivedID(seed, "refund", r.ID, 24, mixedAlnum), LocationID: r.LocationID, CreatedAt: at,
+			Reason: "Returned goods", AmountMoney: cents(returned - sold), Status: apis.RefundApproved}}
+	case sold > returned:
+		ord.Tenders = []apis.Tender{{ID: derivedID(seed, "tender", r.ID, 24, mixedAlnum), LocationID: r.LocationID, CustomerID: r.CustomerID,
+			Type: "CARD", AmountMoney: cents(sold - returned)}}
+	}
+	return ord
 }
 
 func ptr[T any](v T) *T { return &v }

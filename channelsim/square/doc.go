@@ -49,6 +49,15 @@
 //     customer_id (a sale whose customer was named on the payment only has
 //     no customer_id of its own); a date_time_filter must use the sort
 //     field's timestamp; limit defaults to 500 and goes up to 1000.
+//   - Returns are orders of their own, as in Square: COMPLETED, for the
+//     customer the return was rung up for, at the store the goods came back
+//     to, with one return naming the sale (source_order_id) and its lines
+//     (source_line_item_uid), return_amounts, net_amounts (sale money less
+//     returned money) and an APPROVED refund of what was paid back. An
+//     exchange also has line_items (what it sells, total_money) and, when
+//     those cost more than the goods brought back, a card tender for the
+//     difference. The order search finds them like any order; the sales
+//     they take goods back from are left as they were.
 //   - Customer list (ListCustomers): every profile with public information,
 //     sorted by sort_field (DEFAULT: given then family name; CREATED_AT,
 //     ties broken by id) in sort_order; limit 1 to 100, default 100.

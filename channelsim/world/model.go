@@ -44,6 +44,14 @@ type World struct {
 	SupportUsers []SupportUser
 	Tickets      []Ticket
 
+	// Returns: goods that came back from webshop orders (commercetools
+	// returnInfo) and from sales at the tills (Square return orders). They
+	// are kept apart from the orders and drawn last, from random streams of
+	// their own, so that every other record is the same with or without
+	// them.
+	WebReturns []WebReturn
+	POSReturns []POSReturn
+
 	// Traps are values shared by records of different people (a household
 	// email, a store's phone typed in at the till, a placeholder) and
 	// walk-in sales: what identity resolution must never merge on. Only the
@@ -231,6 +239,46 @@ type POSOrder struct {
 	// names, for a sale whose order names none: Square links a customer
 	// "on the order (or the payment)".
 	TenderCustomerID string
+}
+
+// WebReturn is one return of goods of a webshop order: one entry of the
+// commercetools order's returnInfo.
+type WebReturn struct {
+	OrderID    string // the WebOrder
+	TrackingID string
+	Date       time.Time // returnDate: when the parcel came back
+	Items      []WebReturnItem
+}
+
+// WebReturnItem is a quantity of one order line sent back.
+type WebReturnItem struct {
+	ID       string // the return item's id (UUID)
+	LineID   string // the order line's id
+	Quantity int64
+	// ShipmentState is Advised (announced; not refundable), Returned,
+	// BackInStock or Unusable; PaymentState is NonRefundable, Initial
+	// (refundable, not refunded yet), Refunded or NotRefunded.
+	ShipmentState string
+	PaymentState  string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// POSReturn is a Square return order: goods of one sale brought back to a
+// till, refunded in full, and for an exchange the goods the customer took
+// instead.
+type POSReturn struct {
+	ID            string // the return order's id
+	SourceOrderID string // the sale, a POSOrder (possibly a walk-in's)
+	LocationID    string // the store the goods were brought back to
+	CustomerID    string // the customer the return was rung up for
+	Currency      string
+	// Lines are the returned lines: ID is the sale line's uid, Quantity
+	// how many came back, UnitPrice what each was sold for.
+	Lines []Line
+	// Exchange are the lines sold in exchange; empty for a plain return.
+	Exchange  []Line
+	CreatedAt time.Time
 }
 
 // LoyaltyAccount is a Square loyalty account.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // System names, as omnigate.System spells them.
@@ -245,4 +246,75 @@ func findTraps(w *World) []Trap {
 		return cmp.Compare(a.Value, b.Value)
 	})
 	return traps
+}
+
+// ReturnTruth is what the gateway should show of one return: the sale it
+// belongs to, the customer record it was filed under, and the money that
+// went back. It is the answer key for tests of returns; the identity truth
+// (Truth) leaves returns out.
+type ReturnTruth struct {
+	System string // SystemCommercetools or SystemSquare
+	// ReturnID is the return's id as the gateway names it: the Square
+	// return order's id, or the id of the commercetools return's first
+	// item.
+	ReturnID string
+	// OrderID is the sale the goods came from.
+	OrderID string
+	// CustomerID is the customer record whose orders hold the sale, or for
+	// a Square return the customer it was rung up for; a walk-in's sale
+	// brought back (a gift) is not among that customer's orders.
+	CustomerID string
+	Gift       bool // the sale is a walk-in's: not among CustomerID's orders
+	At         time.Time
+	Units      int64 // units that came back
+	// Refunded is what went back: each refunded webshop item's line price
+	// × quantity (the world's lines carry no discounts), a store return's
+	// lines in full. Items not refunded (yet) count nothing.
+	Refunded Money
+	// Exchange is what the lines sold in a store exchange cost: an order of
+	// its own, under the return's id. Zero cents for a plain return.
+	Exchange Money
+}
+
+// ReturnTruths lists every return of the world, webshop returns first,
+// each system's in the world's order.
+func (w *World) ReturnTruths() []ReturnTruth {
+	out := make([]ReturnTruth, 0, len(w.WebReturns)+len(w.POSReturns))
+	unit := map[string]int64{} // webshop line id → unit price
+	orderCurrency := map[string]string{}
+	orderCustomer := map[string]string{}
+	for _, o := range w.WebOrders {
+		orderCurrency[o.ID], orderCustomer[o.ID] = o.Currency, o.CustomerID
+		for _, l := range o.Lines {
+			unit[l.ID] = l.UnitPrice.Cents
+		}
+	}
+	for _, r := range w.WebReturns {
+		t := ReturnTruth{System: SystemCommercetools, OrderID: r.OrderID, CustomerID: orderCustomer[r.OrderID], At: r.Date,
+			Refunded: Money{Currency: orderCurrency[r.OrderID]}}
+		if len(r.Items) > 0 {
+			t.ReturnID = r.Items[0].ID
+		}
+		for _, it := range r.Items {
+			t.Units += it.Quantity
+			if it.PaymentState == "Refunded" {
+				t.Refunded.Cents += unit[it.LineID] * it.Quantity
+			}
+		}
+		out = append(out, t)
+	}
+	saleCustomer := map[string]string{}
+	for _, o := range w.POSOrders {
+		saleCustomer[o.ID] = o.CustomerID
+	}
+	for _, r := range w.POSReturns {
+		t := ReturnTruth{System: SystemSquare, ReturnID: r.ID, OrderID: r.SourceOrderID, CustomerID: r.CustomerID,
+			Gift: saleCustomer[r.SourceOrderID] != r.CustomerID, At: r.CreatedAt,
+			Refunded: Total(r.Lines, r.Currency), Exchange: Total(r.Exchange, r.Currency)}
+		for _, l := range r.Lines {
+			t.Units += l.Quantity
+		}
+		out = append(out, t)
+	}
+	return out
 }

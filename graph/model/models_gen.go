@@ -101,15 +101,19 @@ type CustomerEdge struct {
 // touchpoint in every system (email events and tickets too); the other figures read the orders alone,
 // so that a list of customers with their order figures asks nothing else of the systems.
 type CustomerStats struct {
-	// What the customer has spent, per currency, cancelled orders excluded.
+	// What the customer has spent, per currency: cancelled orders excluded, refunds deducted (those in
+	// refunded).
 	LifetimeValue []Money `json:"lifetimeValue"`
-	// How many orders in all channels.
+	// What was refunded for the customer's returns, per currency: those of their orders, and those of sales
+	// that are not among their orders (a gift brought back). Cancelled orders' refunds are left out.
+	Refunded []Money `json:"refunded"`
+	// How many orders in all channels; a return is never an order.
 	OrderCount int `json:"orderCount"`
 	// How many orders in the webshop.
 	WebshopOrderCount int `json:"webshopOrderCount"`
 	// How many orders in the stores.
 	StoreOrderCount int `json:"storeOrderCount"`
-	// Average order value, per currency.
+	// Average order value, per currency: the average of the orders' totals at purchase, before refunds.
 	AverageOrderValue []Money `json:"averageOrderValue"`
 	// The first touchpoint in any system.
 	FirstSeen *time.Time `json:"firstSeen,omitempty"`
@@ -327,10 +331,14 @@ type Order struct {
 	State string `json:"state"`
 	// What was bought.
 	Lines []LineItem `json:"lines"`
-	// The order total.
+	// The order total at purchase; returns do not change it (see refunded).
 	Total *Money `json:"total"`
 	// When it was placed.
 	CreatedAt time.Time `json:"createdAt"`
+	// The goods that came back from this order, oldest first, each with what was refunded for it.
+	Returns []OrderReturn `json:"returns"`
+	// What was refunded for the order's returns, in the order's currency; null when nothing was.
+	Refunded *Money `json:"refunded,omitempty"`
 }
 
 // A page of orders.
@@ -349,6 +357,22 @@ type OrderEdge struct {
 	Cursor string `json:"cursor"`
 	// The order.
 	Node *Order `json:"node"`
+}
+
+// Goods a customer brought back to a store or sent back to the webshop from one order, and what was
+// refunded for them. A return is never an order of its own: a Square return order is shown here, on the
+// sale it takes goods back from, and an exchange's new goods are an order of their own.
+type OrderReturn struct {
+	// The return's id in its system: a Square return order's id, or the id of a commercetools return's first item.
+	ID string `json:"id"`
+	// When the goods came back.
+	At time.Time `json:"at"`
+	// The store they were brought back to, for a return at a till.
+	Store *Store `json:"store,omitempty"`
+	// What came back.
+	Lines []ReturnLine `json:"lines"`
+	// What was refunded for it (or, for an exchange, credited against the new goods); zero when nothing was, or not yet.
+	Refunded *Money `json:"refunded"`
 }
 
 // Pagination state of a connection, after the Relay connection specification.
@@ -402,6 +426,18 @@ type PostalAddress struct {
 // an identifier the gateway has not seen before searches every channel system and
 // links what it finds.
 type Query struct {
+}
+
+// One line of a return.
+type ReturnLine struct {
+	// The SKU, shared by the webshop and the stores; empty for a line without one.
+	Sku string `json:"sku"`
+	// The product name.
+	Name string `json:"name"`
+	// How many came back.
+	Quantity int `json:"quantity"`
+	// What was refunded for them; zero when nothing was, or not yet.
+	Refund *Money `json:"refund"`
 }
 
 // A satisfaction rating.
@@ -518,7 +554,7 @@ type Touchpoint struct {
 	At time.Time `json:"at"`
 	// One line for people, e.g. "Order #1043 at London Soho, 3 items, £84.00".
 	Summary string `json:"summary"`
-	// The amount, for orders and carts.
+	// The amount: an order's or a cart's total, a return's refund.
 	Amount *Money `json:"amount,omitempty"`
 	// The id of the record behind it.
 	RefID *string `json:"refId,omitempty"`
@@ -892,6 +928,8 @@ const (
 	TouchpointKindAccountCreated TouchpointKind = "ACCOUNT_CREATED"
 	// An order was placed.
 	TouchpointKindOrderPlaced TouchpointKind = "ORDER_PLACED"
+	// Goods of an order came back (a return), at the time they did; its amount is the refund.
+	TouchpointKindOrderReturned TouchpointKind = "ORDER_RETURNED"
 	// The webshop cart changed.
 	TouchpointKindCartUpdated TouchpointKind = "CART_UPDATED"
 	// A sale was parked at a till.
@@ -913,6 +951,7 @@ const (
 var AllTouchpointKind = []TouchpointKind{
 	TouchpointKindAccountCreated,
 	TouchpointKindOrderPlaced,
+	TouchpointKindOrderReturned,
 	TouchpointKindCartUpdated,
 	TouchpointKindSaleParked,
 	TouchpointKindEmailReceived,
@@ -925,7 +964,7 @@ var AllTouchpointKind = []TouchpointKind{
 
 func (e TouchpointKind) IsValid() bool {
 	switch e {
-	case TouchpointKindAccountCreated, TouchpointKindOrderPlaced, TouchpointKindCartUpdated, TouchpointKindSaleParked, TouchpointKindEmailReceived, TouchpointKindEmailOpened, TouchpointKindEmailClicked, TouchpointKindTicketOpened, TouchpointKindTicketSolved, TouchpointKindSatisfactionRated:
+	case TouchpointKindAccountCreated, TouchpointKindOrderPlaced, TouchpointKindOrderReturned, TouchpointKindCartUpdated, TouchpointKindSaleParked, TouchpointKindEmailReceived, TouchpointKindEmailOpened, TouchpointKindEmailClicked, TouchpointKindTicketOpened, TouchpointKindTicketSolved, TouchpointKindSatisfactionRated:
 		return true
 	}
 	return false

@@ -4,7 +4,8 @@
 // and refreshed before it expires or after the API refuses it), asks for
 // many customers' records in one query (`id in (...)`, `customerId in
 // (...)`, up to 100 values per call), reads every page, and converts the
-// vendor's records into omnigate's domain types. ListCustomers walks every
+// vendor's records into omnigate's domain types (an order's returnInfo
+// into its returns, see returns in orders.go). ListCustomers walks every
 // customer by id (sort=id asc, where=id > "<last id>").
 package commercetools
 

@@ -16,15 +16,40 @@ import (
 // allocations, the largest share of a customer 360's decoding. Only what
 // the conversion reads is decoded here; the decoder skips the rest.
 type leanOrder struct {
-	ID             string     `json:"id"`
-	CreatedAt      time.Time  `json:"createdAt"`
-	LastModifiedAt time.Time  `json:"lastModifiedAt"`
-	OrderNumber    string     `json:"orderNumber"`
-	CustomerID     string     `json:"customerId"`
-	Store          leanStore  `json:"store"`
-	LineItems      []leanLine `json:"lineItems"`
-	TotalPrice     leanMoney  `json:"totalPrice"`
-	OrderState     string     `json:"orderState"`
+	ID              string           `json:"id"`
+	CreatedAt       time.Time        `json:"createdAt"`
+	LastModifiedAt  time.Time        `json:"lastModifiedAt"`
+	OrderNumber     string           `json:"orderNumber"`
+	CustomerID      string           `json:"customerId"`
+	Store           leanStore        `json:"store"`
+	LineItems       []leanLine       `json:"lineItems"`
+	CustomLineItems []leanCustomLine `json:"customLineItems"`
+	TotalPrice      leanMoney        `json:"totalPrice"`
+	OrderState      string           `json:"orderState"`
+	ReturnInfo      []leanReturn     `json:"returnInfo"`
+}
+
+// leanCustomLine is a custom line item (a fee, a gift wrap): only what a
+// return of it needs, as orders list product lines alone.
+type leanCustomLine struct {
+	ID         string        `json:"id"`
+	Name       localizedText `json:"name"`
+	Quantity   int64         `json:"quantity"`
+	TotalPrice leanMoney     `json:"totalPrice"`
+}
+
+type leanReturn struct {
+	Items      []leanReturnItem `json:"items"`
+	ReturnDate *time.Time       `json:"returnDate"`
+}
+
+type leanReturnItem struct {
+	ID               string    `json:"id"`
+	Quantity         int64     `json:"quantity"`
+	LineItemID       string    `json:"lineItemId"`
+	CustomLineItemID string    `json:"customLineItemId"`
+	PaymentState     string    `json:"paymentState"`
+	CreatedAt        time.Time `json:"createdAt"`
 }
 
 type leanCart struct {
@@ -44,6 +69,7 @@ type leanStore struct {
 }
 
 type leanLine struct {
+	ID      string        `json:"id"`
 	Name    localizedText `json:"name"`
 	Variant struct {
 		SKU string `json:"sku"`

@@ -1,6 +1,8 @@
 // Package square is the gateway's connector to Square (point of sale): it
-// finds and fetches customer profiles, their completed sales and parked
-// sales (OPEN orders) across the seller's locations, loyalty accounts and
+// finds and fetches customer profiles, their completed sales with their
+// returns (Square's return orders, attached to the sales they take goods
+// back from: see OrdersByCustomer) and parked sales (OPEN orders) across the
+// seller's locations, loyalty accounts and
 // stock per SKU, and parks a sale at a till, batching each call up to
 // Square's limits and walking every page. ListCustomers walks the whole
 // customer directory a page at a time (GET /v2/customers, oldest first).

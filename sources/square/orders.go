@@ -30,8 +30,31 @@ const (
 )
 
 // OrdersByCustomer returns the completed sales of many customers at every
-// location, newest first, keyed by customer id. Customers without sales are
-// absent. One search covers up to 10 customers at up to 10 locations.
+// location, newest first, keyed by customer id, each with its returns.
+// Customers with neither sales nor returns are absent. One search covers up
+// to 10 customers at up to 10 locations.
+//
+// Returns. Square records a return as an order of its own, COMPLETED, whose
+// returns name the sale (source_order_id) each returned line came from.
+// The search for a customer's sales finds those return orders too; they
+// are never listed as orders. Each of their returns is attached to its sale
+// when that sale is among the same customer's sales, as Return with the
+// returned lines and the money given back (see toReturn). Otherwise (the
+// sale was made to another customer record, to a walk-in, as a gift, or
+// the return names no sale) the return is kept on a placeholder entry
+// (omnigate.Order.Placeholder) named after the sale, last in the list, so
+// that its refund is neither lost nor counted twice: the view attaches it
+// to the sale when another record of the same customer holds it, and
+// otherwise counts it as a refund without a sale. A sale cannot go missing
+// behind a page cap: a search that does not end within MaxPages fails the
+// call rather than cut it.
+//
+// Exchanges. A return order that also has line items is an exchange: the
+// goods taken back are a return of their sale as above, and the lines it
+// sells are an order of their own (the exchange's id, its lines, and
+// total_money, what those lines cost), so that what the customer took home
+// is listed and counted, and the credit for the goods brought back is the
+// return's refund.
 func (c *Client) OrdersByCustomer(ctx context.Context, customerIDs []string) (map[string][]omnigate.Order, error) {
 	orders, _, err := c.sales(ctx, customerIDs, apis.OrderCompleted)
 	return orders, err
@@ -59,15 +82,163 @@ func (c *Client) sales(ctx context.Context, customerIDs []string, states ...stri
 		return nil, nil, err
 	}
 	orders, carts := map[string][]omnigate.Order{}, map[string][]omnigate.Cart{}
+	var returns []apis.Order
 	for _, o := range found {
 		switch o.State {
 		case apis.OrderCompleted:
+			if len(o.Returns) > 0 {
+				returns = append(returns, o)
+				if len(o.LineItems) == 0 {
+					continue // a return, not a sale
+				}
+				// An exchange: what it sells is a sale of its own.
+			}
 			orders[o.CustomerID] = append(orders[o.CustomerID], toOrder(o, locs[o.LocationID], skus))
 		case apis.OrderOpen:
+			if len(o.Returns) > 0 {
+				continue // a return under way is no parked sale
+			}
 			carts[o.CustomerID] = append(carts[o.CustomerID], toCart(o, locs[o.LocationID], skus))
 		}
 	}
+	attachReturns(orders, returns, locs, skus)
 	return orders, carts, nil
+}
+
+// attachReturns attaches the returns of return orders (newest first, as
+// found) to their sales among the same customer's orders, oldest return
+// first, and keeps those whose sale is not there on placeholders, one per
+// sale, after the customer's orders.
+func attachReturns(orders map[string][]omnigate.Order, returns []apis.Order, locs map[string]Location, skus map[string]variationInfo) {
+	index := map[string]map[string]int{} // customer → sale or placeholder id → position
+	for k := len(returns) - 1; k >= 0; k-- {
+		o := returns[k]
+		cid := o.CustomerID
+		at := index[cid]
+		if at == nil {
+			at = map[string]int{}
+			for i, s := range orders[cid] {
+				at[s.ID] = i
+			}
+			index[cid] = at
+		}
+		for i, ret := range o.Returns {
+			r := toReturn(o, i, locs[o.LocationID], skus)
+			pos, ok := at[ret.SourceOrderID]
+			if !ok || ret.SourceOrderID == "" {
+				// Returns that name no sale share one placeholder, with no
+				// id: they match no sale.
+				key := ret.SourceOrderID
+				if key == "" {
+					key = "\x00unlinked"
+				}
+				if pos, ok = at[key]; !ok {
+					orders[cid] = append(orders[cid], omnigate.Order{System: omnigate.Square, ID: ret.SourceOrderID, CustomerID: cid,
+						Channel: omnigate.ChannelStore, Placeholder: true})
+					pos = len(orders[cid]) - 1
+					at[key] = pos
+				}
+			}
+			orders[cid][pos].Returns = append(orders[cid][pos].Returns, r)
+		}
+	}
+}
+
+// toReturn converts the i-th return of a return order.
+//
+// What was refunded: the return's return_amounts.total_money, what Square
+// gives back for it (tax included); when the return carries none, the
+// order's return_amounts if it is the order's only return, else the sum of
+// its lines' total_money. A line's refund is its total_money (else its
+// gross_return_money, else base price × quantity). For an exchange, that
+// money is a credit set against the lines it sells rather than paid out;
+// it counts as refunded all the same, as those lines are an order of their
+// own. Square's refunds (payment refunds) are per order, not per sale, and
+// carry only the difference of an exchange, so they give no amounts; but a
+// return (not an exchange) whose every refund was REJECTED or FAILED gave
+// nothing back: its lines are listed, refunded zero.
+func toReturn(o apis.Order, i int, loc Location, skus map[string]variationInfo) omnigate.Return {
+	ret := o.Returns[i]
+	r := omnigate.Return{ID: o.ID, OrderID: ret.SourceOrderID, StoreID: o.LocationID, StoreName: loc.Name, At: parseTime(o.CreatedAt)}
+	if len(o.Returns) > 1 {
+		key := ret.SourceOrderID
+		if key == "" {
+			key = strconv.Itoa(i)
+		}
+		r.ID = o.ID + "/" + key
+	}
+	currency := loc.Currency
+	for _, m := range []*apis.Money{amountOf(ret.ReturnAmounts), amountOf(o.ReturnAmounts), o.TotalMoney} {
+		if m != nil && m.Currency != "" {
+			currency = m.Currency
+			break
+		}
+	}
+	refused := refundsRefused(o)
+	var sum int64
+	for _, li := range ret.ReturnLineItems {
+		v := skus[li.CatalogObjectID]
+		name := li.Name
+		if name == "" {
+			name = v.ItemName
+		}
+		q := quantity(li.Quantity)
+		refund := omnigate.Money{Currency: currency}
+		switch {
+		case li.TotalMoney != nil:
+			refund = money(li.TotalMoney)
+		case li.GrossReturnMoney != nil:
+			refund = money(li.GrossReturnMoney)
+		case li.BasePriceMoney != nil:
+			refund = omnigate.Money{Cents: li.BasePriceMoney.Amount * q, Currency: li.BasePriceMoney.Currency}
+		}
+		if refund.Currency == "" {
+			refund.Currency = currency
+		}
+		if refund.Currency == currency {
+			sum += refund.Cents
+		}
+		if refused {
+			refund.Cents = 0
+		}
+		r.Lines = append(r.Lines, omnigate.ReturnLine{SKU: v.SKU, Name: name, Quantity: q, Refund: refund})
+	}
+	switch {
+	case refused:
+		r.Refunded = omnigate.Money{Currency: currency}
+	case amountOf(ret.ReturnAmounts) != nil:
+		r.Refunded = money(amountOf(ret.ReturnAmounts))
+	case len(o.Returns) == 1 && amountOf(o.ReturnAmounts) != nil:
+		r.Refunded = money(amountOf(o.ReturnAmounts))
+	default:
+		r.Refunded = omnigate.Money{Cents: sum, Currency: currency}
+	}
+	if r.Refunded.Currency == "" {
+		r.Refunded.Currency = currency
+	}
+	return r
+}
+
+// amountOf is a roll-up's total, nil when there is none.
+func amountOf(a *apis.OrderMoneyAmounts) *apis.Money {
+	if a == nil {
+		return nil
+	}
+	return a.TotalMoney
+}
+
+// refundsRefused reports a return (not an exchange) whose payment refunds
+// all failed or were rejected: it gave nothing back.
+func refundsRefused(o apis.Order) bool {
+	if len(o.LineItems) > 0 || len(o.Refunds) == 0 {
+		return false
+	}
+	for _, rf := range o.Refunds {
+		if rf.Status != apis.RefundRejected && rf.Status != apis.RefundFailed {
+			return false
+		}
+	}
+	return true
 }
 
 // ordersOf searches the orders in the given states of many customers, in
@@ -138,6 +309,11 @@ func (c *Client) ordersOf(ctx context.Context, customerIDs []string, states []st
 	for _, o := range orders {
 		for _, li := range o.LineItems {
 			varIDs = append(varIDs, li.CatalogObjectID)
+		}
+		for _, ret := range o.Returns {
+			for _, li := range ret.ReturnLineItems {
+				varIDs = append(varIDs, li.CatalogObjectID)
+			}
 		}
 	}
 	skus, err := c.variationsByID(ctx, varIDs)
