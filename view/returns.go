@@ -14,28 +14,44 @@ import (
 // that sale; the others stay on their placeholders, which are returned
 // apart: returns of sales that are not the customer's. A return that
 // reaches a sale or a placeholder twice (a record linked twice, a return
-// order found through two records) counts once. The input is not modified;
-// without placeholders it is returned as it is.
+// order found through two records) counts once, and so does a sale: Square
+// finds a sale by its own customer and by the customer its payment names,
+// who may be two records of one customer read in two calls. The input is
+// not modified; without placeholders and repeated sales it is returned as
+// it is.
 func settle(orders []omnigate.Order) (sales, loose []omnigate.Order) {
 	n := 0
+	at := make(map[key]int, len(orders))
+	repeated := false
 	for i := range orders {
 		if orders[i].Placeholder {
 			n++
+			continue
 		}
+		k := saleKey(orders[i].System, orders[i].ID)
+		if _, ok := at[k]; ok {
+			repeated = true
+		}
+		at[k] = 0
 	}
-	if n == 0 {
+	if n == 0 && !repeated {
 		return orders, nil
 	}
 	sales = make([]omnigate.Order, 0, len(orders)-n)
-	at := make(map[string]int, len(orders)-n)
+	clear(at)
 	for _, o := range orders {
-		if !o.Placeholder {
-			at[saleKey(o.System, o.ID)] = len(sales)
-			sales = append(sales, o)
+		if o.Placeholder {
+			continue
 		}
+		k := saleKey(o.System, o.ID)
+		if _, ok := at[k]; ok {
+			continue
+		}
+		at[k] = len(sales)
+		sales = append(sales, o)
 	}
 	owned := map[int]bool{} // sales whose Returns are a copy of their own
-	seen := map[string]bool{}
+	seen := map[key]bool{}
 	for _, p := range orders {
 		if !p.Placeholder {
 			continue
@@ -77,4 +93,10 @@ func settle(orders []omnigate.Order) (sales, loose []omnigate.Order) {
 	return sales, loose
 }
 
-func saleKey(s omnigate.System, id string) string { return string(s) + "\x00" + id }
+// key is a sale's or a return's id within its system.
+type key struct {
+	system omnigate.System
+	id     string
+}
+
+func saleKey(s omnigate.System, id string) key { return key{s, id} }

@@ -3,6 +3,7 @@ package view
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/omnigate/omnigate"
 )
@@ -142,4 +143,22 @@ func joinLines(ls []string) string {
 		out += "  " + l + "\n"
 	}
 	return out
+}
+
+// A sale read twice (Square finds it through its own customer and through
+// the customer its payment names, two records of one customer read in two
+// calls) is listed and counted once.
+func TestASaleReadTwiceCountsOnce(t *testing.T) {
+	sale := omnigate.Order{System: omnigate.Square, ID: "S1", Channel: omnigate.ChannelStore, State: "COMPLETED",
+		Total: omnigate.Money{Cents: 5000, Currency: "GBP"}, CreatedAt: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	other := sale
+	other.ID, other.Total.Cents = "S2", 1200
+	lists := [][]omnigate.Order{{sale, other}, {sale}}
+	if got := Orders(lists, ""); len(got) != 2 {
+		t.Errorf("Orders = %d orders; want 2", len(got))
+	}
+	st := ComputeStats(TimelineInput{Orders: append(slices.Clone(lists[0]), lists[1]...)})
+	if st.OrderCount != 2 || len(st.LifetimeValue) != 1 || st.LifetimeValue[0].Cents != 6200 {
+		t.Errorf("stats: %d orders, lifetime value %v; want 2 and 6200 GBP", st.OrderCount, st.LifetimeValue)
+	}
 }
