@@ -41,8 +41,9 @@
 //     (page, per_page, next_page, count).
 //   - show_many takes up to 100 ids (or external_ids); more is a 400.
 //   - tickets/requested pages by cursor when page[size] (1..100) is given,
-//     with page[after] or page[before] and sort (id, created_at, updated_at,
-//     each with "-" for descending), answering meta {has_more, after_cursor,
+//     with page[after] or page[before] and sort (id, updated_at, status,
+//     each with "-" for descending; created_at is refused, as Zendesk
+//     documents it for offset paging's sort_by only), answering meta {has_more, after_cursor,
 //     before_cursor} and links {next, prev}; without page[size] it pages by
 //     offset (page, per_page, sort_by, sort_order) as older clients expect.
 //   - search.json serves type:user with the same terms, 1,000 results at

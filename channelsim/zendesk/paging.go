@@ -72,17 +72,21 @@ func offsetWindow(r *http.Request, n, page, perPage, limit int) (win window, nex
 // sortKey gives a ticket's value for one sort field.
 type sortKey func(*api.Ticket) int64
 
-var cursorSortKeys = map[string]sortKey{
+// offsetSortKeys are the sort_by fields of offset paging.
+var offsetSortKeys = map[string]sortKey{
 	"id":         func(t *api.Ticket) int64 { return t.ID },
 	"created_at": func(t *api.Ticket) int64 { return t.CreatedAt.Unix() },
 	"updated_at": func(t *api.Ticket) int64 { return t.UpdatedAt.Unix() },
+	"status":     func(t *api.Ticket) int64 { return int64(slices.Index(api.Statuses, t.Status)) },
 }
 
-var offsetSortKeys = map[string]sortKey{
-	"id":         cursorSortKeys["id"],
-	"created_at": cursorSortKeys["created_at"],
-	"updated_at": cursorSortKeys["updated_at"],
-	"status":     func(t *api.Ticket) int64 { return int64(slices.Index(api.Statuses, t.Status)) },
+// cursorSortKeys are the sort fields of cursor paging. Zendesk's List
+// Tickets reference names only "updated_at", "id" and "status" (each with a
+// leading "-" for descending); created_at is an offset sort_by only.
+var cursorSortKeys = map[string]sortKey{
+	"id":         offsetSortKeys["id"],
+	"updated_at": offsetSortKeys["updated_at"],
+	"status":     offsetSortKeys["status"],
 }
 
 // sortTickets orders by the key, ties by id, both reversed when desc; the
@@ -133,7 +137,7 @@ func cursorParams(q url.Values) (*cursorPage, error) {
 	cp.desc = field != cp.sort
 	var ok bool
 	if cp.key, ok = cursorSortKeys[field]; !ok {
-		return nil, fmt.Errorf("sort %q is not valid: use id, created_at or updated_at, with a leading - for descending order", cp.sort)
+		return nil, fmt.Errorf("sort %q is not valid: use id, updated_at or status, with a leading - for descending order", cp.sort)
 	}
 	after, before := q.Get("page[after]"), q.Get("page[before]")
 	if after != "" && before != "" {

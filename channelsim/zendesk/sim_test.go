@@ -244,15 +244,17 @@ func TestRequestedTicketsCursorPaging(t *testing.T) {
 	}
 
 	var p api.TicketsCursorPage
-	s.mustGet(t, "/api/v2/users/103/tickets/requested.json?page[size]=2&sort=created_at").decode(t, &p)
+	s.mustGet(t, "/api/v2/users/103/tickets/requested.json?page[size]=2&sort=updated_at").decode(t, &p)
 	bad := map[string]string{
 		"page[size]=0":              "page[size]",
 		"page[size]=101":            "page[size]",
 		"page[size]=abc":            "page[size]",
 		"page[size]=2&sort=subject": "sort",
-		"page[after]=zz":            "page[after]",
-		"page[after]=" + *p.Meta.AfterCursor + "&sort=id":                                                   "issued for sort",
-		"page[after]=" + *p.Meta.AfterCursor + "&page[before]=" + *p.Meta.BeforeCursor + "&sort=created_at": "together",
+		// Zendesk documents created_at for offset paging's sort_by only.
+		"page[size]=2&sort=-created_at":                   "sort",
+		"page[after]=zz":                                  "page[after]",
+		"page[after]=" + *p.Meta.AfterCursor + "&sort=id": "issued for sort",
+		"page[after]=" + *p.Meta.AfterCursor + "&page[before]=" + *p.Meta.BeforeCursor + "&sort=updated_at": "together",
 	}
 	for q, mention := range bad {
 		r := s.get(t, "/api/v2/users/103/tickets/requested.json?"+q)

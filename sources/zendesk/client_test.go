@@ -418,3 +418,20 @@ func TestErrorMessageReadsZendeskBodies(t *testing.T) {
 		}
 	}
 }
+
+// Zendesk's List Tickets reference allows cursor paging to sort by
+// updated_at, id or status only; a request the simulator refuses (as
+// Zendesk may) must not be what the connector sends.
+func TestTicketsByRequesterSortsAsZendeskDocuments(t *testing.T) {
+	e := setup(t, smallWorld(), Config{Retries: -1})
+	got, err := e.c.TicketsByRequester(context.Background(), []string{"11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts := got["11"]; len(ts) != 2 || ts[0].ID != "102" || ts[1].ID != "101" {
+		t.Errorf("tickets %+v, want 102 then 101, newest first", got["11"])
+	}
+	if st := e.stats("tickets.requested"); st.Statuses[http.StatusBadRequest] != 0 || st.Statuses[http.StatusOK] != 1 {
+		t.Errorf("tickets.requested statuses %v, want one 200", st.Statuses)
+	}
+}

@@ -45,10 +45,13 @@ func (c *Client) TicketsByRequester(ctx context.Context, userIDs []string) (map[
 }
 
 // requested pages through one user's requested tickets by cursor, newest
-// first, up to MaxPages pages.
+// first, up to MaxPages pages. Cursor paging sorts by updated_at, id or
+// status only (Zendesk's List Tickets reference; created_at is offset
+// paging's sort_by): ids grow as tickets are created, so -id is newest
+// first.
 func (c *Client) requested(ctx context.Context, userID int64) ([]omnigate.Ticket, error) {
 	out := []omnigate.Ticket{}
-	q := url.Values{"page[size]": {strconv.Itoa(pageSize)}, "sort": {"-created_at"}}
+	q := url.Values{"page[size]": {strconv.Itoa(pageSize)}, "sort": {"-id"}}
 	for page := 0; page < c.cfg.MaxPages; page++ {
 		var resp api.TicketsCursorPage
 		path := fmt.Sprintf("/api/v2/users/%d/tickets/requested.json?%s", userID, q.Encode())
