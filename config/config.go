@@ -187,7 +187,7 @@ func Default() Config {
 		MaxCustomers:   1000,
 		MaxInFlight:    1000,
 		SlowRequest:    time.Second,
-		MemoryLimitMiB: 100,
+		MemoryLimitMiB: 90,
 		GCPercent:      200,
 		BatchWait:      500 * time.Microsecond,
 		LogLevel:       "info",
