@@ -91,7 +91,7 @@ func (r *customerResolver) Orders(ctx context.Context, obj *model.Customer, firs
 	if channel != nil {
 		ch = channelFrom(*channel)
 	}
-	page, err := view.PageOrders(view.Orders([][]omnigate.Order{all}, ch), deref1(first, 20), deref1(after, ""))
+	page, err := view.PageOrders(c.ID, view.Orders([][]omnigate.Order{all}, ch), ch, deref1(first, 20), deref1(after, ""))
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (r *customerResolver) Tickets(ctx context.Context, obj *model.Customer, fir
 	if err := only(errs); err != nil {
 		return nil, err
 	}
-	page, err := view.PageTickets(all, deref1(first, 20), deref1(after, ""))
+	page, err := view.PageTickets(c.ID, all, deref1(first, 20), deref1(after, ""))
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func (r *customerResolver) Timeline(ctx context.Context, obj *model.Customer, fi
 	// Some kinds only: what they are made from (see timelineLoads).
 	in, errs := journeyOf(ctx, c, timelineLoads(ks))
 	partial(ctx, errs)
-	page, err := view.PageTimeline(view.Timeline(in), deref1(first, 50), deref1(after, ""), ks)
+	page, err := view.PageTimeline(c.ID, view.Timeline(in), deref1(first, 50), deref1(after, ""), ks)
 	if err != nil {
 		return nil, err
 	}

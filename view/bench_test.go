@@ -44,12 +44,12 @@ func BenchmarkTimelinePage(b *testing.B) {
 	if n := len(Timeline(in)); n < 4990 || n > 5010 {
 		b.Fatalf("history has %d touchpoints", n)
 	}
-	first, _ := PageTimeline(Timeline(in), 20, "", nil)
-	second, _ := PageTimeline(Timeline(in), 20, first.Cursors[19], nil)
+	first, _ := PageTimeline(cus, Timeline(in), 20, "", nil)
+	second, _ := PageTimeline(cus, Timeline(in), 20, first.Cursors[19], nil)
 	after := second.Cursors[19]
 	b.ReportAllocs()
 	for b.Loop() {
-		p, err := PageTimeline(Timeline(in), 20, after, nil)
+		p, err := PageTimeline(cus, Timeline(in), 20, after, nil)
 		if err != nil || len(p.Items) != 20 {
 			b.Fatal(p.Total, err)
 		}
@@ -62,7 +62,7 @@ func BenchmarkTimelinePageKinds(b *testing.B) {
 	kinds := []TouchpointKind{OrderPlaced}
 	b.ReportAllocs()
 	for b.Loop() {
-		p, err := PageTimeline(Timeline(in), 20, "", kinds)
+		p, err := PageTimeline(cus, Timeline(in), 20, "", kinds)
 		if err != nil || len(p.Items) != 20 {
 			b.Fatal(p.Total, err)
 		}
@@ -72,10 +72,10 @@ func BenchmarkTimelinePageKinds(b *testing.B) {
 // BenchmarkPageTimeline is paging alone, over a timeline built once.
 func BenchmarkPageTimeline(b *testing.B) {
 	items := Timeline(longHistory(5000))
-	mid := encodeCursor(cursorTimeline, items[2500].At, items[2500].ID)
+	mid := encodeCursor(cursorTimeline, listScope(cus, ""), items[2500].At, items[2500].ID)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := PageTimeline(items, 20, mid, nil); err != nil {
+		if _, err := PageTimeline(cus, items, 20, mid, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -51,7 +51,8 @@
 // the last item seen, not an offset, so touchpoints that arrive at the top
 // between two requests do not shift the next page. They are opaque
 // (base64url), versioned, and tied to the list they came from: a timeline
-// cursor is refused by the orders list.
+// cursor is refused by the orders list, and by the timeline of another
+// customer or of other kinds (orders: another channel).
 //
 // Profile. Emails, phones and addresses are the union of every record's.
 // The name and the birthday are chosen by a SurvivorshipPolicy, per field:

@@ -131,7 +131,7 @@ func TestTimelineHasReturns(t *testing.T) {
 		t.Errorf("timeline:\n%s\nwant:\n%s", joinLines(got), joinLines(want))
 	}
 	// A timeline of returns alone.
-	page, err := PageTimeline(Timeline(withReturns()), 10, "", []TouchpointKind{OrderReturned})
+	page, err := PageTimeline(cus, Timeline(withReturns()), 10, "", []TouchpointKind{OrderReturned})
 	if err != nil || page.Total != 5 {
 		t.Errorf("returns only: %d touchpoints, %v", page.Total, err)
 	}
