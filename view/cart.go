@@ -53,6 +53,18 @@ func UnifiedCart(carts []omnigate.Cart) Cart {
 		}
 	}
 	slices.SortStableFunc(kept, compareCarts)
+	// A cart read twice (Square finds a parked sale by its own customer and
+	// by the customer its payment names, who may be two records of one
+	// customer read in two calls) counts once: its most recent copy.
+	seen := make(map[key]bool, len(kept))
+	kept = slices.DeleteFunc(kept, func(c omnigate.Cart) bool {
+		k := key{c.System, c.ID}
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+		return false
+	})
 
 	type lineKey struct {
 		sku, currency string

@@ -139,6 +139,19 @@ func TestUnifiedCart(t *testing.T) {
 			totals: "£9.00", items: 5, carts2: []string{"c1", "p1"}, updatedAt: at(10),
 		},
 		{
+			// Square finds a parked sale by its own customer and by the
+			// customer its payment names: two records of one customer read
+			// in two calls give it twice.
+			name: "a cart read twice counts once",
+			carts: []omnigate.Cart{
+				parked("p1", at(20), line("A", 2, gbp(1000))),
+				webCart("c1", at(10), line("A", 1, gbp(1000))),
+				parked("p1", at(20), line("A", 2, gbp(1000))),
+			},
+			lines:  []string{`A "Item A" x3 @£10.00 =£30.00 <- square/p1 x2@£10.00=£20.00, commercetools/c1 x1@£10.00=£10.00`},
+			totals: "£30.00", items: 3, carts2: []string{"p1", "c1"}, updatedAt: at(20),
+		},
+		{
 			name: "a line without a total costs quantity × unit price",
 			carts: []omnigate.Cart{{System: omnigate.Square, ID: "p1", UpdatedAt: at(3), Lines: []omnigate.LineItem{
 				{SKU: "A", Name: "Item A", Quantity: 3, UnitPrice: gbp(250)},

@@ -36,6 +36,8 @@
 //     by SKU, then by currency. Origins are ordered newest cart first.
 //   - Carts without any line of positive quantity contribute nothing: no line,
 //     no entry in Carts, no effect on UpdatedAt.
+//   - A cart given twice (same system and id, read through two records)
+//     counts once.
 //
 // Timeline. Every touchpoint, newest first, ties by ID. A touchpoint's ID is
 // "KIND:system:record id", unique and stable across requests; a return's
