@@ -16,7 +16,8 @@ import (
 // reaches a sale or a placeholder twice (a record linked twice, a return
 // order found through two records) counts once, and so does a sale: Square
 // finds a sale by its own customer and by the customer its payment names,
-// who may be two records of one customer read in two calls. The input is
+// who may be two records of one customer read in two calls; the sale kept
+// carries the returns of both readings. The input is
 // not modified; without placeholders and repeated sales it is returned as
 // it is.
 func settle(orders []omnigate.Order) (sales, loose []omnigate.Order) {
@@ -39,18 +40,35 @@ func settle(orders []omnigate.Order) (sales, loose []omnigate.Order) {
 	}
 	sales = make([]omnigate.Order, 0, len(orders)-n)
 	clear(at)
+	owned := map[int]bool{} // sales whose Returns are a copy of their own
+	// add attaches a return to the i-th sale unless it is there already.
+	add := func(i int, r omnigate.Return) {
+		s := &sales[i]
+		if slices.ContainsFunc(s.Returns, func(x omnigate.Return) bool { return x.ID == r.ID }) {
+			return
+		}
+		if !owned[i] {
+			s.Returns = slices.Clone(s.Returns)
+			owned[i] = true
+		}
+		s.Returns = append(s.Returns, r)
+	}
 	for _, o := range orders {
 		if o.Placeholder {
 			continue
 		}
 		k := saleKey(o.System, o.ID)
-		if _, ok := at[k]; ok {
+		if i, ok := at[k]; ok {
+			// Read twice: each reading may carry returns the other's
+			// call did not find.
+			for _, r := range o.Returns {
+				add(i, r)
+			}
 			continue
 		}
 		at[k] = len(sales)
 		sales = append(sales, o)
 	}
-	owned := map[int]bool{} // sales whose Returns are a copy of their own
 	seen := map[key]bool{}
 	for _, p := range orders {
 		if !p.Placeholder {
@@ -67,15 +85,7 @@ func settle(orders []omnigate.Order) (sales, loose []omnigate.Order) {
 				rest = append(rest, r)
 				continue
 			}
-			s := &sales[i]
-			if slices.ContainsFunc(s.Returns, func(x omnigate.Return) bool { return x.ID == r.ID }) {
-				continue
-			}
-			if !owned[i] {
-				s.Returns = slices.Clone(s.Returns)
-				owned[i] = true
-			}
-			s.Returns = append(s.Returns, r)
+			add(i, r)
 		}
 		if len(rest) > 0 {
 			p.Returns = rest

@@ -162,3 +162,38 @@ func TestASaleReadTwiceCountsOnce(t *testing.T) {
 		t.Errorf("stats: %d orders, lifetime value %v; want 2 and 6200 GBP", st.OrderCount, st.LifetimeValue)
 	}
 }
+
+// A sale read twice keeps the returns of both readings: the reading through
+// the record its payment names does not find a return rung up under the
+// sale's own record, so the copy kept must not drop the other's returns.
+func TestASaleReadTwiceKeepsItsReturns(t *testing.T) {
+	at0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	bare := omnigate.Order{System: omnigate.Square, ID: "S1", Channel: omnigate.ChannelStore, State: "COMPLETED",
+		Total: omnigate.Money{Cents: 5000, Currency: "GBP"}, CreatedAt: at0}
+	withRet := bare
+	withRet.Returns = []omnigate.Return{{ID: "R1", OrderID: "S1", At: at0.AddDate(0, 0, 3),
+		Lines:    []omnigate.ReturnLine{{SKU: "A", Quantity: 1, Refund: omnigate.Money{Cents: 2000, Currency: "GBP"}}},
+		Refunded: omnigate.Money{Cents: 2000, Currency: "GBP"}}}
+	for _, lists := range [][][]omnigate.Order{{{bare}, {withRet}}, {{withRet}, {bare}}} {
+		got := Orders(lists, "")
+		if len(got) != 1 || len(got[0].Returns) != 1 || got[0].Refunded().Cents != 2000 {
+			t.Errorf("Orders = %+v; want S1 once, with its return", got)
+		}
+		st := ComputeStats(TimelineInput{Orders: append(slices.Clone(lists[0]), lists[1]...)})
+		if st.OrderCount != 1 || !slices.Equal(money(st.LifetimeValue), []string{"£30.00"}) || !slices.Equal(money(st.Refunded), []string{"£20.00"}) {
+			t.Errorf("stats: %d orders, lifetime value %v, refunded %v; want 1, £30.00, £20.00", st.OrderCount, money(st.LifetimeValue), money(st.Refunded))
+		}
+		n := 0
+		for _, tp := range Timeline(TimelineInput{Orders: append(slices.Clone(lists[0]), lists[1]...)}) {
+			if tp.Kind == OrderReturned {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d ORDER_RETURNED touchpoints; want 1", n)
+		}
+	}
+	if bare.Returns != nil {
+		t.Errorf("the input was changed: %+v", bare.Returns)
+	}
+}
