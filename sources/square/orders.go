@@ -156,7 +156,9 @@ func attachReturns(orders map[string][]omnigate.Order, returns []apis.Order, loc
 // own. Square's refunds (payment refunds) are per order, not per sale, and
 // carry only the difference of an exchange, so they give no amounts; but a
 // return (not an exchange) whose every refund was REJECTED or FAILED gave
-// nothing back: its lines are listed, refunded zero.
+// nothing back: its lines are listed, refunded zero. An exchange whose every
+// refund failed gave only the credit for its new lines: what those refunds
+// were to pay back is taken off its refund.
 func toReturn(o apis.Order, i int, loc Location, skus map[string]variationInfo) omnigate.Return {
 	ret := o.Returns[i]
 	r := omnigate.Return{ID: o.ID, OrderID: ret.SourceOrderID, StoreID: o.LocationID, StoreName: loc.Name, At: parseTime(o.CreatedAt)}
@@ -216,7 +218,37 @@ func toReturn(o apis.Order, i int, loc Location, skus map[string]variationInfo) 
 	if r.Refunded.Currency == "" {
 		r.Refunded.Currency = currency
 	}
+	// An exchange whose cash-back refunds all failed paid nothing back:
+	// only the credit set against its new lines was given. What failed is
+	// taken off its returns in turn.
+	if unpaid := exchangeRefundsRefused(o, r.Refunded.Currency); unpaid > 0 {
+		for j := 0; j < i && unpaid > 0; j++ {
+			if m := amountOf(o.Returns[j].ReturnAmounts); m != nil && m.Currency == r.Refunded.Currency {
+				unpaid -= min(unpaid, max(m.Amount, 0))
+			}
+		}
+		r.Refunded.Cents -= min(unpaid, max(r.Refunded.Cents, 0))
+	}
 	return r
+}
+
+// exchangeRefundsRefused is, for an exchange whose payment refunds all
+// failed or were rejected, what those refunds were to pay back in currency;
+// 0 otherwise.
+func exchangeRefundsRefused(o apis.Order, currency string) int64 {
+	if len(o.LineItems) == 0 || len(o.Refunds) == 0 {
+		return 0
+	}
+	var sum int64
+	for _, rf := range o.Refunds {
+		if rf.Status != apis.RefundRejected && rf.Status != apis.RefundFailed {
+			return 0
+		}
+		if rf.AmountMoney != nil && rf.AmountMoney.Currency == currency {
+			sum += rf.AmountMoney.Amount
+		}
+	}
+	return sum
 }
 
 // amountOf is a roll-up's total, nil when there is none.

@@ -204,3 +204,45 @@ func TestReturnOfTwoSales(t *testing.T) {
 		t.Errorf("the New York sale's return %+v", b)
 	}
 }
+
+// An exchange whose cash-back refund failed credited the goods brought back
+// against the new ones only: the difference was never paid back.
+func TestExchangeWhoseRefundFailed(t *testing.T) {
+	const (
+		sale     = "ORDA1000000000000000000001" // 2 × Oxford Shirt at £45
+		exchange = "EXCA3000000000000000000031"
+	)
+	shirt, cup := "VARSHIRT0000000000000001", "VARCUP000000000000000003"
+	e := setupData(t, shopWorld(), func(d *sim.Data) {
+		// A shirt (£45) swapped for two cups (£16): £29 to pay back, and
+		// that card refund failed.
+		x := returnOrder(exchange, custAlice, t0.AddDate(0, 0, 9),
+			[]apis.OrderLineItem{{UID: "x1", Name: "Espresso Cup", Quantity: "2", CatalogObjectID: cup, ItemType: "ITEM", BasePriceMoney: gbp(800), TotalMoney: gbp(1600)}},
+			apis.OrderReturn{UID: "r1", SourceOrderID: sale, ReturnLineItems: []apis.OrderReturnLineItem{returned("rl1", "uid-SKU-SHIRT-1", shirt, "Oxford Shirt", 1, 4500)}})
+		x.Refunds = []apis.Refund{{ID: "RFX", LocationID: locLondon, Reason: "Returned goods", AmountMoney: gbp(2900), Status: apis.RefundFailed}}
+		d.Orders = append(d.Orders, x)
+	})
+	orders, err := e.client(t).OrdersByCustomer(context.Background(), []string{custAlice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s, x *omnigate.Order
+	for i, o := range orders[custAlice] {
+		switch o.ID {
+		case sale:
+			s = &orders[custAlice][i]
+		case exchange:
+			x = &orders[custAlice][i]
+		}
+	}
+	if s == nil || x == nil || len(s.Returns) != 1 {
+		t.Fatalf("orders %+v", orders[custAlice])
+	}
+	if x.Total != (omnigate.Money{Cents: 1600, Currency: "GBP"}) {
+		t.Errorf("the exchange's new goods: %+v", x.Total)
+	}
+	// Paid £90 + £16, got nothing back: £16 of credit is all that counts.
+	if got := s.Returns[0].Refunded; got != (omnigate.Money{Cents: 1600, Currency: "GBP"}) {
+		t.Errorf("the exchange's return refunded %+v; want £16.00, the credit used for the new goods", got)
+	}
+}
