@@ -452,15 +452,10 @@ func (r *Resolver) holdResolutions(ctx context.Context) (func(), error) {
 			waited = true
 			s.at(func(p *pauses) func() { return p.erasureWaits })
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backOff(ctx, &wait, 50*time.Millisecond) {
 			release()
 			return nil, omnigate.Errorf(omnigate.ECONFLICT, "resolutions were still saving when the request ended; nothing was erased, try again")
-		case <-t.C:
 		}
-		wait = min(2*wait, 50*time.Millisecond)
 	}
 	s.at(func(p *pauses) func() { return p.erasureHolds })
 	return release, nil
@@ -519,15 +514,10 @@ func (r *Resolver) beginSave(ctx context.Context, plan *opDoc, g *gathered) (boo
 			waited = true
 			s.at(func(p *pauses) func() { return p.resolutionWaits })
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backOff(ctx, &wait, 50*time.Millisecond) {
 			return false, &omnigate.Error{Code: omnigate.ETIMEOUT, Err: ctx.Err(),
 				Message: "an erasure under way did not finish before the resolution had to; asking again may find the customer"}
-		case <-t.C:
 		}
-		wait = min(2*wait, 50*time.Millisecond)
 	}
 	// Erasures made through other replicas since this one read the
 	// digests: read them now, rather than at the next poll.

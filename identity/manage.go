@@ -967,13 +967,22 @@ func (r *Resolver) lockChanges(ctx context.Context) (func(), error) {
 			}
 			continue
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backOff(ctx, &wait, 100*time.Millisecond) {
 			return nil, omnigate.Errorf(omnigate.ECONFLICT, "another identity change is still running; try again")
-		case <-t.C:
 		}
-		wait = min(2*wait, 100*time.Millisecond)
 	}
+}
+
+// backOff waits *wait, or less if ctx ends first, and doubles *wait up to
+// most. It reports false when ctx ended.
+func backOff(ctx context.Context, wait *time.Duration, most time.Duration) bool {
+	t := time.NewTimer(*wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	}
+	*wait = min(2**wait, most)
+	return true
 }
