@@ -76,6 +76,8 @@ type CustomerRecord struct {
 	// most one per channel: SUBSCRIBED or UNSUBSCRIBED, with when the system
 	// says it was given or withdrawn. A channel the customer never stated
 	// anything about is absent. Systems that keep no consent leave it empty.
+	// A statement of the email system carries its address's suppression
+	// (Consent.Suppressed), which is no statement of its own.
 	Consents []Consent
 }
 
