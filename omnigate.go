@@ -76,6 +76,8 @@ type CustomerRecord struct {
 	// most one per channel: SUBSCRIBED or UNSUBSCRIBED, with when the system
 	// says it was given or withdrawn. A channel the customer never stated
 	// anything about is absent. Systems that keep no consent leave it empty.
+	// A statement of the email system carries its address's suppression
+	// (Consent.Suppressed), which is no statement of its own.
 	Consents []Consent
 }
 
@@ -204,6 +206,15 @@ type Consent struct {
 	Method  string
 	At      time.Time // zero when never given
 	Source  System
+	// Suppressed is why the system sends nothing on this channel to this
+	// address whatever the consent says: the reason of its most recent
+	// suppression (Klaviyo's HARD_BOUNCE, INVALID_EMAIL, SPAM_COMPLAINT,
+	// UNSUBSCRIBE, USER_SUPPRESSED), empty when nothing suppresses it or the
+	// system keeps no suppressions. It is not a consent statement: it
+	// changes neither Status nor which statement wins. SuppressedAt is when
+	// that suppression was made, zero when the system gives no time.
+	Suppressed   string
+	SuppressedAt time.Time
 }
 
 // EmailProfile is the email system's profile of a customer.

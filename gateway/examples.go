@@ -33,7 +33,7 @@ var Examples = []web.Example{
     }
     orders(first: 5) { totalCount edges { node { number channel store { name } total { formatted } createdAt refunded { formatted } returns { at refunded { formatted } } } } }
     cart { itemCount totals { formatted } lines { sku name quantity origins { channel store { name } } } }
-    emailMarketing { consent { channel status method at } openRate clickRate recentEvents(first: 5) { kind subject at } }
+    emailMarketing { consent { channel status method at suppressed } openRate clickRate recentEvents(first: 5) { kind subject at } }
     tickets(first: 5) { totalCount edges { node { subject status via satisfaction { score comment } createdAt } } }
     timeline(first: 10) { edges { node { at kind channel summary } } pageInfo { hasNextPage endCursor } }
   }
@@ -51,7 +51,7 @@ query WhyOneCustomer($email: String!) {
     id
     identities { system externalId rule evidence linkedAt }
     identityHistory(first: 20) { at actor action rule evidence records { system id } before after }
-    consent { channel status method at source }
+    consent { channel status method at source suppressed }
   }
   identityConflicts(first: 10) { at actor customers evidence }
 }`,

@@ -59,20 +59,22 @@ type ComplexityRoot struct {
 	}
 
 	ChannelConsent struct {
-		At       func(childComplexity int) int
-		Channel  func(childComplexity int) int
-		Method   func(childComplexity int) int
-		RecordID func(childComplexity int) int
-		Source   func(childComplexity int) int
-		Status   func(childComplexity int) int
+		At         func(childComplexity int) int
+		Channel    func(childComplexity int) int
+		Method     func(childComplexity int) int
+		RecordID   func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Suppressed func(childComplexity int) int
 	}
 
 	Consent struct {
-		At      func(childComplexity int) int
-		Channel func(childComplexity int) int
-		Method  func(childComplexity int) int
-		Source  func(childComplexity int) int
-		Status  func(childComplexity int) int
+		At         func(childComplexity int) int
+		Channel    func(childComplexity int) int
+		Method     func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Suppressed func(childComplexity int) int
 	}
 
 	Customer struct {
@@ -579,6 +581,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChannelConsent.Status(childComplexity), true
+	case "ChannelConsent.suppressed":
+		if e.ComplexityRoot.ChannelConsent.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelConsent.Suppressed(childComplexity), true
 
 	case "Consent.at":
 		if e.ComplexityRoot.Consent.At == nil {
@@ -610,6 +618,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Consent.Status(childComplexity), true
+	case "Consent.suppressed":
+		if e.ComplexityRoot.Consent.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Suppressed(childComplexity), true
 
 	case "Customer.addresses":
 		if e.ComplexityRoot.Customer.Addresses == nil {
@@ -2443,6 +2457,13 @@ type Consent {
   at: Time
   "The system that recorded it."
   source: System!
+  """
+  Why the system sends nothing on this channel to this address although the status may read
+  SUBSCRIBED: the reason of its most recent suppression, for Klaviyo email one of HARD_BOUNCE,
+  INVALID_EMAIL, SPAM_COMPLAINT, UNSUBSCRIBE, USER_SUPPRESSED. Null when nothing suppresses it,
+  and for sms, where Klaviyo gives no reason. Not consent: it changes no status.
+  """
+  suppressed: String
 }
 
 "A marketing consent state."
@@ -2863,6 +2884,15 @@ type ChannelConsent {
   source: System
   "The record of the statement, in that system."
   recordId: String
+  """
+  Why the email system sends nothing on this channel to the customer although the status may read
+  SUBSCRIBED: the reason of a suppression, one of HARD_BOUNCE, INVALID_EMAIL, SPAM_COMPLAINT,
+  UNSUBSCRIBE, USER_SUPPRESSED. It is that of the email profile whose statement won; when the
+  statement comes from another system, or there is none, the most recent of any of the customer's
+  email profiles. Null when nothing suppresses it. Not consent: it changes neither the status nor
+  which statement wins.
+  """
+  suppressed: String
 }
 
 "A page of customers."
@@ -3073,6 +3103,8 @@ func (ec *executionContext) childFields_ChannelConsent(ctx context.Context, fiel
 		return ec.fieldContext_ChannelConsent_source(ctx, field)
 	case "recordId":
 		return ec.fieldContext_ChannelConsent_recordId(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_ChannelConsent_suppressed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChannelConsent", field.Name)
 }
@@ -3089,6 +3121,8 @@ func (ec *executionContext) childFields_Consent(ctx context.Context, field graph
 		return ec.fieldContext_Consent_at(ctx, field)
 	case "source":
 		return ec.fieldContext_Consent_source(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_Consent_suppressed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Consent", field.Name)
 }
@@ -4919,6 +4953,32 @@ func (ec *executionContext) fieldContext_ChannelConsent_recordId(_ context.Conte
 	return graphql.NewScalarFieldContext("ChannelConsent", field, false, false, "String")
 }
 
+func (ec *executionContext) _ChannelConsent_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.ChannelConsent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Suppressed)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelConsent_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelConsent_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelConsent", field, false, false, "String")
+}
+
 func (ec *executionContext) _Consent_channel(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
 	if plainFields(ec.OperationContext) {
 		return ec.marshalNString2string(ctx, field.Selections, obj.Channel)
@@ -5047,6 +5107,32 @@ func (ec *executionContext) _Consent_source(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Consent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Consent", field, false, false, "System")
+}
+
+func (ec *executionContext) _Consent_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	if plainFields(ec.OperationContext) {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Suppressed)
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "String")
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
@@ -13132,6 +13218,11 @@ func (ec *executionContext) _ChannelConsent(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "suppressed":
+			out.Values[i] = ec._ChannelConsent_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13183,6 +13274,11 @@ func (ec *executionContext) _Consent(ctx context.Context, sel ast.SelectionSet, 
 		case "source":
 			out.Values[i] = ec._Consent_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._Consent_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

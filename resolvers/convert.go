@@ -152,7 +152,7 @@ func emailEvent(e omnigate.EmailEvent) model.EmailEvent {
 func consent(c omnigate.Consent) model.Consent {
 	return model.Consent{
 		Channel: c.Channel, Status: model.ConsentStatus(c.Status), Method: str(c.Method), At: timePtr(c.At),
-		Source: systemOf(c.Source),
+		Source: systemOf(c.Source), Suppressed: str(c.Suppressed),
 	}
 }
 

@@ -90,7 +90,7 @@ func conflictOut(c identity.Conflict) model.IdentityConflict {
 }
 
 func consentOut(c view.ChannelConsent) model.ChannelConsent {
-	out := model.ChannelConsent{Channel: c.Channel, Status: model.ConsentStatus(c.Status), Method: str(c.Method)}
+	out := model.ChannelConsent{Channel: c.Channel, Status: model.ConsentStatus(c.Status), Method: str(c.Method), Suppressed: str(c.Suppressed)}
 	if c.Explicit() {
 		s := systemOf(c.System)
 		out.Source, out.RecordID = &s, str(c.RecordID)

@@ -66,7 +66,15 @@
 // (subscribed or unsubscribed) of any record wins, with its system, record
 // and time; at the same time, unsubscribed wins. Never subscribed is no
 // statement. Square keeps no time for its email refusal: it carries the
-// customer's last update.
+// customer's last update. A suppression (Klaviyo's hard bounce, spam
+// complaint, invalid address, staff suppression or unsubscribe) is no
+// statement either: it changes neither the status nor the winner, but rides
+// along with it, so that SUBSCRIBED reads beside "the email system sends
+// nothing". It is the suppression of the email profile whose statement
+// won, none when that profile is not suppressed (a customer who subscribed
+// last with an address that is reached is reached); when the statement
+// comes from another system or there is none, the most recent suppression
+// of any of the customer's email profiles.
 //
 // Statistics. Cancelled orders count for nothing: not in lifetime value, order
 // counts, averages, preferred channel or store, and neither do their

@@ -21,6 +21,14 @@ type EmailSummary struct {
 	// profile wins; at the same time, unsubscribed wins, because sending
 	// against a refusal is worse than not sending. Without any explicit
 	// statement, the channel reads NEVER_SUBSCRIBED.
+	//
+	// Each carries a suppression (Suppressed, SuppressedAt), which is no
+	// statement and chooses none: that of the profile whose statement won,
+	// none when that profile is not suppressed, so that a customer who
+	// subscribed last with an address that is reached does not read as
+	// suppressed because an older address bounced; without any explicit
+	// statement, the most recent suppression of any profile (at the same
+	// time, the reason first in alphabetical order).
 	Consents []omnigate.Consent
 	ListIDs  []string // every list of any profile, sorted
 }
@@ -64,6 +72,7 @@ func SummarizeEmail(profiles []omnigate.EmailProfile, events []omnigate.EmailEve
 	s.Recent = slices.Clip(kept[:max(0, min(recent, len(kept)))])
 
 	best := map[string]omnigate.Consent{}
+	latest := map[string]omnigate.Consent{} // by channel: the most recent suppression
 	lists := map[string]bool{}
 	for _, p := range profiles {
 		for _, c := range p.Consents {
@@ -77,6 +86,9 @@ func SummarizeEmail(profiles []omnigate.EmailProfile, events []omnigate.EmailEve
 			if cur, ok := best[c.Channel]; !ok || consentWins(c, cur) {
 				best[c.Channel] = c
 			}
+			if cur, ok := latest[c.Channel]; c.Suppressed != "" && (!ok || suppressionWins(c, cur)) {
+				latest[c.Channel] = c
+			}
 		}
 		for _, id := range p.ListIDs {
 			if id != "" {
@@ -88,6 +100,8 @@ func SummarizeEmail(profiles []omnigate.EmailProfile, events []omnigate.EmailEve
 	for _, c := range best {
 		if !explicit(c.Status) {
 			c.Status = omnigate.ConsentNeverSubscribed
+			sup := latest[c.Channel]
+			c.Suppressed, c.SuppressedAt = sup.Suppressed, sup.SuppressedAt
 		}
 		s.Consents = append(s.Consents, c)
 	}
@@ -115,10 +129,14 @@ func consentWins(c, cur omnigate.Consent) bool {
 	if c.Status != cur.Status {
 		return c.Status == omnigate.ConsentUnsubscribed
 	}
-	// Same moment, same word: the lower source and method make the choice
-	// independent of the order profiles arrive in.
+	// Same moment, same word: the lower source and method, then the more
+	// recent suppression, make the choice independent of the order profiles
+	// arrive in.
 	if c.Source != cur.Source {
 		return c.Source < cur.Source
 	}
-	return c.Method < cur.Method
+	if c.Method != cur.Method {
+		return c.Method < cur.Method
+	}
+	return suppressionWins(c, cur)
 }

@@ -3,7 +3,9 @@ package view
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/omnigate/omnigate"
 )
@@ -134,5 +136,66 @@ func TestSummarizeEmailKeepsSource(t *testing.T) {
 	}}}, nil, 1)
 	if len(got.Consents) != 1 || got.Consents[0].Source != omnigate.Commercetools || !got.Consents[0].At.Equal(at(1)) {
 		t.Errorf("consents = %+v", got.Consents)
+	}
+}
+
+// TestSummarizeEmailSuppression: the email summary's consent carries the
+// suppression of the profile whose statement won, or without any statement
+// the most recent of any profile, and the suppression chooses nothing.
+func TestSummarizeEmailSuppression(t *testing.T) {
+	S, U, N := omnigate.ConsentSubscribed, omnigate.ConsentUnsubscribed, omnigate.ConsentNeverSubscribed
+	email := func(st omnigate.ConsentStatus, m int, sup string, supAt int) omnigate.EmailProfile {
+		c := omnigate.Consent{Channel: "email", Status: st, Method: "FORM", Suppressed: sup}
+		if st != N {
+			c.At = at(m)
+		}
+		if sup != "" {
+			c.SuppressedAt = at(supAt)
+		}
+		return omnigate.EmailProfile{Consents: []omnigate.Consent{c}}
+	}
+	tests := []struct {
+		name     string
+		profiles []omnigate.EmailProfile
+		want     string
+	}{
+		{"the winner is reached", []omnigate.EmailProfile{email(S, 30, "", 0), email(S, 10, "HARD_BOUNCE", 50)}, "SUBSCRIBED at 30 -"},
+		{"the winner bounced", []omnigate.EmailProfile{email(S, 30, "HARD_BOUNCE", 40), email(U, 10, "UNSUBSCRIBE", 10)}, "SUBSCRIBED at 30 HARD_BOUNCE@40"},
+		{"a newer suppression changes no winner", []omnigate.EmailProfile{email(U, 10, "", 0), email(S, 5, "SPAM_COMPLAINT", 90)}, "UNSUBSCRIBED at 10 -"},
+		{"no statement: the most recent", []omnigate.EmailProfile{email(N, 0, "SPAM_COMPLAINT", 5), email(N, 0, "INVALID_EMAIL", 7), email(N, 0, "", 0)}, "NEVER_SUBSCRIBED at 0 INVALID_EMAIL@7"},
+		{"the same statement twice: the suppressed one", []omnigate.EmailProfile{email(S, 10, "", 0), email(S, 10, "USER_SUPPRESSED", 20)}, "SUBSCRIBED at 10 USER_SUPPRESSED@20"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rev := slices.Clone(tt.profiles)
+			slices.Reverse(rev)
+			for _, in := range [][]omnigate.EmailProfile{tt.profiles, rev} {
+				cs := SummarizeEmail(in, nil, 0).Consents
+				if len(cs) != 1 {
+					t.Fatalf("consents = %+v", cs)
+				}
+				c := cs[0]
+				got := fmt.Sprintf("%s at %d -", c.Status, int(c.At.Sub(t0).Minutes()))
+				if c.At.IsZero() {
+					got = fmt.Sprintf("%s at 0 -", c.Status)
+				}
+				if c.Suppressed != "" {
+					got = strings.TrimSuffix(got, "-") + fmt.Sprintf("%s@%d", c.Suppressed, int(c.SuppressedAt.Sub(t0).Minutes()))
+				}
+				if got != tt.want {
+					t.Errorf("got %q, want %q", got, tt.want)
+				}
+				// Without the suppressions the same statement wins.
+				plain := slices.Clone(in)
+				for i := range plain {
+					plain[i].Consents = slices.Clone(plain[i].Consents)
+					plain[i].Consents[0].Suppressed, plain[i].Consents[0].SuppressedAt = "", time.Time{}
+				}
+				p := SummarizeEmail(plain, nil, 0).Consents[0]
+				if p.Status != c.Status || !p.At.Equal(c.At) {
+					t.Errorf("without suppressions %s at %v, with %s at %v", p.Status, p.At, c.Status, c.At)
+				}
+			}
+		})
 	}
 }

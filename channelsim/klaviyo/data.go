@@ -93,8 +93,12 @@ func FromWorld(w *world.World) *Data {
 			},
 		})
 	}
+	suppressed := map[string][]world.EmailSuppression{}
+	for _, s := range w.EmailSuppressions {
+		suppressed[s.ProfileID] = append(suppressed[s.ProfileID], s)
+	}
 	for _, p := range w.EmailProfiles {
-		d.Profiles = append(d.Profiles, profileFromWorld(p))
+		d.Profiles = append(d.Profiles, profileFromWorld(p, suppressed[p.ID]))
 	}
 	metricIDs := map[string]string{}      // name → id
 	metricFirst := map[string]time.Time{} // id → first event
@@ -134,7 +138,7 @@ func FromWorld(w *world.World) *Data {
 	return d
 }
 
-func profileFromWorld(p world.EmailProfile) api.Profile {
+func profileFromWorld(p world.EmailProfile, suppressed []world.EmailSuppression) api.Profile {
 	loc := &api.Location{
 		Address1: api.String(p.Location.Line1), Address2: api.String(p.Location.Line2),
 		City: api.String(p.Location.City), Country: api.String(CountryName(p.Location.Country)),
@@ -154,7 +158,7 @@ func profileFromWorld(p world.EmailProfile) api.Profile {
 			Location:   loc,
 			Properties: map[string]any{},
 			Subscriptions: &api.Subscriptions{
-				Email: &api.EmailChannel{Marketing: emailMarketing(p.EmailConsent, p.Email != "")},
+				Email: &api.EmailChannel{Marketing: emailMarketing(p.EmailConsent, p.Email != "", suppressed)},
 				SMS:   &api.SMSChannel{Marketing: smsMarketing(p.SMSConsent, p.Phone != "")},
 			},
 		},
@@ -177,7 +181,11 @@ func optionalTime(t time.Time) *api.DateTime {
 	return api.NewDateTime(t)
 }
 
-func emailMarketing(c world.Consent, hasEmail bool) *api.EmailMarketing {
+// emailMarketing is a profile's email consent with its global suppressions
+// in time order: UNSUBSCRIBE when it unsubscribed, and those the world
+// draws (hard bounces, spam complaints ...). A suppressed address cannot
+// receive email marketing, whatever its consent.
+func emailMarketing(c world.Consent, hasEmail bool, suppressed []world.EmailSuppression) *api.EmailMarketing {
 	m := &api.EmailMarketing{
 		Consent:          consentOf(c),
 		ConsentTimestamp: optionalTime(c.Timestamp),
@@ -189,6 +197,10 @@ func emailMarketing(c world.Consent, hasEmail bool) *api.EmailMarketing {
 	if m.Consent == api.ConsentUnsubscribed && !c.Timestamp.IsZero() {
 		m.Suppression = append(m.Suppression, api.EmailSuppression{Reason: "UNSUBSCRIBE", Timestamp: *api.NewDateTime(c.Timestamp)})
 	}
+	for _, s := range suppressed {
+		m.Suppression = append(m.Suppression, api.EmailSuppression{Reason: s.Reason, Timestamp: *api.NewDateTime(s.Time)})
+	}
+	sort.SliceStable(m.Suppression, func(i, j int) bool { return m.Suppression[i].Timestamp.Time.Before(m.Suppression[j].Timestamp.Time) })
 	m.CanReceiveEmailMarketing = hasEmail && m.Consent == api.ConsentSubscribed && len(m.Suppression) == 0
 	return m
 }

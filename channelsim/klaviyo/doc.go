@@ -51,6 +51,15 @@
 // was created. The consent jobs apply at once instead of in the background,
 // set the method to "API", and create profiles they cannot find.
 //
+// A profile's subscriptions.email.marketing.suppression lists its global
+// suppressions in time order: UNSUBSCRIBE when it unsubscribed, and the
+// world's hard bounces, spam complaints, staff suppressions and invalid
+// addresses (world.World.EmailSuppressions); a suppressed profile has
+// can_receive_email_marketing false whatever its consent. A subscribe job
+// lifts UNSUBSCRIBE, SPAM_COMPLAINT and USER_SUPPRESSED, not HARD_BOUNCE or
+// INVALID_EMAIL; an unsubscribe job adds UNSUBSCRIBE. SMS has no
+// suppressions in Klaviyo's API.
+//
 // # Fixtures
 //
 // dir/klaviyo/profiles.json, events.json, metrics.json and, optionally,

@@ -21,9 +21,10 @@ type Options struct {
 	// or before it. The zero value means 2026-11-01T00:00:00Z.
 	Now time.Time
 
-	// noReturns leaves the returns out, for the test that proves they
-	// change nothing else.
-	noReturns bool
+	// noReturns leaves the returns out, and noSuppressions the email
+	// suppressions, for the tests that prove they change nothing else.
+	noReturns      bool
+	noSuppressions bool
 }
 
 // Defaults.
@@ -74,6 +75,7 @@ const (
 	streamNumbers
 	streamWebReturns   // drawn last: returns change nothing else
 	streamStoreReturns // likewise
+	streamSuppressions // likewise: email suppressions change nothing else
 )
 
 // gen holds the state of one generation run.
@@ -131,7 +133,8 @@ type gen struct {
 // orders (340, some in part, some not refunded yet) and 2% of the store
 // sales (110 return orders, a quarter of them exchanges, a few of them gifts
 // bought by walk-ins); the returns are drawn last, from streams of their
-// own, and change no other record.
+// own, and change no other record. About 4% of the email profiles are
+// suppressed (hard bounces, spam complaints ...), likewise drawn last.
 func Generate(o Options) (*World, error) {
 	o, err := o.withDefaults()
 	if err != nil {
@@ -189,6 +192,10 @@ func Generate(o Options) (*World, error) {
 		g.webReturns()
 		g.stream(streamStoreReturns, 0)
 		g.storeReturns()
+	}
+	if !o.noSuppressions {
+		g.stream(streamSuppressions, 0)
+		g.emailSuppressions()
 	}
 	return g.w, nil
 }

@@ -52,6 +52,15 @@ type World struct {
 	WebReturns []WebReturn
 	POSReturns []POSReturn
 
+	// EmailSuppressions are the addresses the email platform sends no
+	// marketing email to whatever their consent says: hard bounces, spam
+	// complaints, addresses staff suppressed and invalid ones. They are
+	// kept apart from the profiles and drawn last, from a random stream of
+	// their own, so that every other record is the same with or without
+	// them. Unsubscribing is not among them: Klaviyo's UNSUBSCRIBE
+	// suppression follows from the profile's consent.
+	EmailSuppressions []EmailSuppression
+
 	// Traps are values shared by records of different people (a household
 	// email, a store's phone typed in at the till, a placeholder) and
 	// walk-in sales: what identity resolution must never merge on. Only the
@@ -337,6 +346,15 @@ type EmailList struct {
 	ID        string // 6 chars, e.g. "Y6nRLr"
 	Name      string
 	CreatedAt time.Time
+}
+
+// EmailSuppression is a Klaviyo profile's global email suppression.
+type EmailSuppression struct {
+	ProfileID string
+	// Reason is HARD_BOUNCE, SPAM_COMPLAINT, USER_SUPPRESSED or
+	// INVALID_EMAIL.
+	Reason string
+	Time   time.Time // after the profile's last email and consent change
 }
 
 // EmailEvent is a Klaviyo event.

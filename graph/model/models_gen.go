@@ -63,6 +63,13 @@ type ChannelConsent struct {
 	Source *System `json:"source,omitempty"`
 	// The record of the statement, in that system.
 	RecordID *string `json:"recordId,omitempty"`
+	// Why the email system sends nothing on this channel to the customer although the status may read
+	// SUBSCRIBED: the reason of a suppression, one of HARD_BOUNCE, INVALID_EMAIL, SPAM_COMPLAINT,
+	// UNSUBSCRIBE, USER_SUPPRESSED. It is that of the email profile whose statement won; when the
+	// statement comes from another system, or there is none, the most recent of any of the customer's
+	// email profiles. Null when nothing suppresses it. Not consent: it changes neither the status nor
+	// which statement wins.
+	Suppressed *string `json:"suppressed,omitempty"`
 }
 
 // Marketing consent for one channel.
@@ -77,6 +84,11 @@ type Consent struct {
 	At *time.Time `json:"at,omitempty"`
 	// The system that recorded it.
 	Source System `json:"source"`
+	// Why the system sends nothing on this channel to this address although the status may read
+	// SUBSCRIBED: the reason of its most recent suppression, for Klaviyo email one of HARD_BOUNCE,
+	// INVALID_EMAIL, SPAM_COMPLAINT, UNSUBSCRIBE, USER_SUPPRESSED. Null when nothing suppresses it,
+	// and for sms, where Klaviyo gives no reason. Not consent: it changes no status.
+	Suppressed *string `json:"suppressed,omitempty"`
 }
 
 // A page of customers.

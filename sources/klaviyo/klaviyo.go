@@ -1,7 +1,8 @@
 // Package klaviyo is the gateway's connector to Klaviyo, the email channel:
 // it finds profiles by email or phone, fetches them by id with their
-// marketing consents and list memberships, and reads their email events
-// (Received, Opened and Clicked Email, Placed Order).
+// marketing consents (the email consent with the profile's most recent
+// global suppression, if any) and list memberships, and reads their email
+// events (Received, Opened and Clicked Email, Placed Order).
 //
 // Calls per method, for n profiles and L lists:
 //

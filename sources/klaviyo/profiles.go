@@ -299,7 +299,10 @@ func emailProfile(p api.Profile) omnigate.EmailProfile {
 }
 
 // consents are a profile's email and sms marketing consents, when it was
-// read with its subscriptions.
+// read with its subscriptions. The email consent carries the profile's
+// suppression (subscriptions.email.marketing.suppression); Klaviyo gives no
+// reason why a profile cannot receive sms (can_receive_sms_marketing only
+// follows the consent and the phone number), so sms carries none.
 func consents(p api.Profile) []omnigate.Consent {
 	s := p.Attributes.Subscriptions
 	if s == nil {
@@ -308,7 +311,9 @@ func consents(p api.Profile) []omnigate.Consent {
 	var out []omnigate.Consent
 	if s.Email != nil && s.Email.Marketing != nil {
 		m := s.Email.Marketing
-		out = append(out, consent("email", m.Consent, api.Value(m.Method), m.ConsentTimestamp, m.LastUpdated))
+		c := consent("email", m.Consent, api.Value(m.Method), m.ConsentTimestamp, m.LastUpdated)
+		c.Suppressed, c.SuppressedAt = suppressed(m.Suppression)
+		out = append(out, c)
 	}
 	if s.SMS != nil && s.SMS.Marketing != nil {
 		m := s.SMS.Marketing
@@ -350,6 +355,27 @@ func consent(channel, status, method string, at, updated *api.DateTime) omnigate
 		c.At = updated.Time
 	}
 	return c
+}
+
+// suppressed is the reason and time of the most recent of a profile's
+// suppressions, whatever can_receive_email_marketing says (Klaviyo sends no
+// marketing email to a suppressed address); at the same time, the reason
+// first in alphabetical order, so that the answer does not depend on the
+// order Klaviyo lists them in. Suppressions from one list
+// (list_suppressions) stop only that list's emails and do not count.
+func suppressed(ss []api.EmailSuppression) (string, time.Time) {
+	var reason string
+	var at time.Time
+	for _, s := range ss {
+		r := strings.TrimSpace(s.Reason)
+		if r == "" {
+			continue
+		}
+		if reason == "" || s.Timestamp.Time.After(at) || s.Timestamp.Time.Equal(at) && r < reason {
+			reason, at = r, s.Timestamp.Time
+		}
+	}
+	return reason, at
 }
 
 func decodeError(b []byte) (api.ErrorDocument, error) {

@@ -21,6 +21,7 @@ import (
 var (
 	specOnce   sync.Once
 	specRouter routers.Router
+	specDoc    *openapi3.T
 	specErr    error
 )
 
@@ -35,6 +36,7 @@ func klaviyoSpec(t testing.TB) routers.Router {
 			specErr = err
 			return
 		}
+		specDoc = doc
 		specRouter, specErr = legacy.NewRouter(doc, openapi3.DisableSchemaDefaultsValidation(), openapi3.DisableExamplesValidation())
 	})
 	if specErr != nil {
