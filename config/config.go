@@ -30,7 +30,8 @@ type Config struct {
 	OpenBrowser bool `yaml:"open_browser" env:"OMNIGATE_OPEN_BROWSER"`
 	// RequestTimeout bounds one GraphQL request.
 	RequestTimeout time.Duration `yaml:"request_timeout" env:"OMNIGATE_REQUEST_TIMEOUT"`
-	// MaxCustomers bounds customers(ids:).
+	// MaxCustomers bounds the customers one request reads: the ids of one
+	// customers(ids:), and all its root fields together.
 	MaxCustomers int `yaml:"max_customers" env:"OMNIGATE_MAX_CUSTOMERS"`
 	// MaxInFlight bounds the customers all requests may be reading at once
 	// (0: no bound); requests beyond it wait their turn. It bounds memory.

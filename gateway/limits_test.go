@@ -47,3 +47,25 @@ func TestAliasesDoNotMultiplyTheCustomersOfARequest(t *testing.T) {
 		t.Fatalf("a 360 over 1,000 customers refused: %+v", r.Errors)
 	}
 }
+
+// max_customers bounds the customers of one request, not only the ids of
+// one customers(ids:): aliases of customer(id:) asking for more are refused
+// before any runs, with an error that names the count and the bound.
+func TestARequestReadsAtMostMaxCustomers(t *testing.T) {
+	e := setup(t)
+	var q strings.Builder
+	q.WriteString("{")
+	const aliases = 1001
+	for a := range aliases {
+		fmt.Fprintf(&q, " c%d: customer(id: \"unknown-%d\") { id }", a, a)
+	}
+	q.WriteString(" }")
+	r := e.query(t, q.String(), nil, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "INVALID_INPUT" ||
+		!strings.Contains(r.Errors[0].Message, "1001 customers") || !strings.Contains(r.Errors[0].Message, "at most 1000") {
+		t.Fatalf("%d aliases of customer(id:): errors %+v; want one INVALID_INPUT naming 1001 and 1000", aliases, r.Errors)
+	}
+	if string(r.Data) != "null" && len(r.Data) != 0 {
+		t.Errorf("data %s; want none: the request is refused before any field runs", r.Data)
+	}
+}

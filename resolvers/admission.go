@@ -6,14 +6,16 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/loaders"
 )
 
 // Admission is the gqlgen extension that admits a request for all the
 // customers its root fields ask for (see loaders.Admit) before any of them
-// runs. Were each field to ask for itself, the first would admit the whole
-// request: one request with a thousand aliases of customer(id:) would be
-// let in for one customer.
+// runs, and refuses a request that asks for more than max_customers. Were
+// each field to ask for itself, the first would admit the whole request:
+// one request with a thousand aliases of customer(id:) would be let in for
+// one customer.
 func (r *Resolver) Admission() graphql.HandlerExtension { return admission{r} }
 
 type admission struct{ r *Resolver }
@@ -34,18 +36,33 @@ func (a admission) InterceptResponse(ctx context.Context, next graphql.ResponseH
 	if oc.Operation == nil {
 		return next(ctx)
 	}
-	if err := loaders.Admit(ctx, a.customersAsked(oc)); err != nil {
+	n := a.customersAsked(oc)
+	if most := a.most(); n > most {
+		graphql.AddError(ctx, omnigate.Errorf(omnigate.EINVALID,
+			"the request asks for %d customers through its root fields and their aliases; at most %d are allowed in one request (max_customers)", n, most))
+		return &graphql.Response{Errors: graphql.GetErrors(ctx)}
+	}
+	if err := loaders.Admit(ctx, n); err != nil {
 		graphql.AddError(ctx, err)
 		return &graphql.Response{Errors: graphql.GetErrors(ctx)}
 	}
 	return next(ctx)
 }
 
+// most is the bound on the customers of one request: max_customers.
+func (a admission) most() int {
+	if a.r.MaxCustomers <= 0 {
+		return 1000
+	}
+	return a.r.MaxCustomers
+}
+
 // customersAsked counts the customers the operation's root fields read:
 // one for each field that finds one customer, the ids of customers(ids:),
 // the page of customerList, and the two customers an identity change
 // answers with at most. Aliases count each; @skip and @include are
-// honoured.
+// honoured. A customers(ids:) with more ids than max_customers counts
+// max_customers: its resolver refuses it, naming the field.
 func (a admission) customersAsked(oc *graphql.OperationContext) int {
 	var root string
 	switch oc.Operation.Operation {
@@ -56,10 +73,7 @@ func (a admission) customersAsked(oc *graphql.OperationContext) int {
 	default:
 		return 0
 	}
-	most := a.r.MaxCustomers
-	if most <= 0 {
-		most = 1000
-	}
+	most := a.most()
 	n := 0
 	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{root}) {
 		switch f.Name {

@@ -31,7 +31,8 @@ type Resolver struct {
 	// DefaultRegion is the phone region for national numbers asked without
 	// a region, e.g. "GB".
 	DefaultRegion string
-	// MaxCustomers bounds customers(ids:).
+	// MaxCustomers bounds the customers one request reads: the ids of one
+	// customers(ids:), and all its root fields together.
 	MaxCustomers int
 }
 
