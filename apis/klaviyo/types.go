@@ -290,13 +290,30 @@ type MetricAttributes struct {
 	Integration *Integration `json:"integration"`
 }
 
-// Integration is where a metric's events come from.
+// Integration is where a metric's events come from. The spec gives it as
+// a free-form object: its members are read as Text, so that one that is
+// not a string does not make the metric unreadable.
 type Integration struct {
-	Object   string `json:"object,omitempty"`
-	ID       string `json:"id,omitempty"`
-	Key      string `json:"key,omitempty"`
-	Name     string `json:"name,omitempty"`
-	Category string `json:"category,omitempty"`
+	Object   Text `json:"object,omitempty"`
+	ID       Text `json:"id,omitempty"`
+	Key      Text `json:"key,omitempty"`
+	Name     Text `json:"name,omitempty"`
+	Category Text `json:"category,omitempty"`
+}
+
+// Text is a member of a free-form object that is a string when it is
+// anything the gateway reads: any other JSON value (an object, a number,
+// null) reads as "".
+type Text string
+
+// UnmarshalJSON reads a string, and anything else as "".
+func (t *Text) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		s = ""
+	}
+	*t = Text(s)
+	return nil
 }
 
 // List is a list resource.

@@ -86,7 +86,7 @@ func TestFromWorld(t *testing.T) {
 	}
 	names := map[string]string{}
 	for _, m := range d.Metrics {
-		names[api.Value(m.Attributes.Name)] = m.Attributes.Integration.Name
+		names[api.Value(m.Attributes.Name)] = string(m.Attributes.Integration.Name)
 	}
 	if names["Placed Order"] != "API" || names["Received Email"] != "Klaviyo" {
 		t.Errorf("metrics %v", names)

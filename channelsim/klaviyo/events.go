@@ -346,9 +346,9 @@ func matchMetric(m *api.Metric, c *fnode) bool {
 	in := m.Attributes.Integration
 	switch c.field {
 	case "integration.name":
-		return in != nil && in.Name == c.value.s
+		return in != nil && string(in.Name) == c.value.s
 	case "integration.category":
-		return in != nil && in.Category == c.value.s
+		return in != nil && string(in.Category) == c.value.s
 	}
 	return false
 }

@@ -46,7 +46,7 @@ func KindOf(metricName string) omnigate.EmailEventKind {
 func metricOf(m api.Metric) Metric {
 	out := Metric{ID: m.ID, Name: api.Value(m.Attributes.Name)}
 	if m.Attributes.Integration != nil {
-		out.Integration = m.Attributes.Integration.Name
+		out.Integration = string(m.Attributes.Integration.Name)
 	}
 	out.Kind = KindOf(out.Name)
 	return out

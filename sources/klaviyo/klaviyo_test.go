@@ -520,3 +520,30 @@ func TestUnderPathPrefix(t *testing.T) {
 		t.Error("a link beside the prefix was followed")
 	}
 }
+
+// The spec gives a metric's integration as a free-form object: a member
+// that is not a string must not make the account's metrics unreadable (and
+// with them every email event). A test double: the simulator sends strings.
+func TestMetricIntegrationIsFreeForm(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", api.MediaType)
+		fmt.Fprint(w, `{"data":[`+
+			`{"type":"metric","id":"M1","attributes":{"name":"Received Email","integration":{"object":"integration","id":"0rG4eQ","key":"klaviyo","name":"Klaviyo","category":{"category":"INTERNAL"},"logo":7}},"links":{"self":"x"}},`+
+			`{"type":"metric","id":"M2","attributes":{"name":"Opened Email","integration":{"name":12,"key":null}},"links":{"self":"y"}},`+
+			`{"type":"metric","id":"M3","attributes":{"name":"Clicked Email","integration":null},"links":{"self":"z"}}`+
+			`],"links":{"self":"s","next":null}}`)
+	}))
+	defer srv.Close()
+	c, err := New(Config{BaseURL: srv.URL, APIKey: "pk_k"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := c.Metrics(context.Background())
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	if len(ms) != 3 || ms[0].Integration != "Klaviyo" || ms[0].Kind != omnigate.EmailReceived ||
+		ms[1].Integration != "" || ms[1].Kind != omnigate.EmailOpened || ms[2].Kind != omnigate.EmailClicked {
+		t.Errorf("metrics %+v", ms)
+	}
+}
