@@ -192,6 +192,38 @@ type ViaParty struct {
 	FacebookID string `json:"facebook_id,omitempty"`
 }
 
+// UnmarshalJSON reads one side of via.source leniently. Its members vary
+// with the channel and Zendesk documents them loosely ("for some channels a
+// source object gives more information"); a member of another type than a
+// string (an id sent as a number, read as its digits) or a side that is not
+// an object must not make the requester's whole page of tickets unreadable.
+func (p *ViaParty) UnmarshalJSON(b []byte) error {
+	*p = ViaParty{}
+	type strict ViaParty // the usual case: members of the types Zendesk documents
+	if json.Unmarshal(b, (*strict)(p)) == nil {
+		return nil
+	}
+	*p = ViaParty{}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if dec.Decode(&m) != nil {
+		return nil
+	}
+	text := func(k string) string {
+		switch v := m[k].(type) {
+		case string:
+			return v
+		case json.Number:
+			return v.String()
+		}
+		return ""
+	}
+	*p = ViaParty{Address: text("address"), Name: text("name"), Username: text("username"),
+		ProfileURL: text("profile_url"), TwitterID: text("twitter_id"), FacebookID: text("facebook_id")}
+	return nil
+}
+
 // Channels Zendesk records in via.channel that the simulator produces.
 var Channels = []string{"email", "web", "chat", "twitter", "facebook", "api", "voice", "mobile", "sms"}
 
