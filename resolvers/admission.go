@@ -50,12 +50,7 @@ func (a admission) InterceptResponse(ctx context.Context, next graphql.ResponseH
 }
 
 // most is the bound on the customers of one request: max_customers.
-func (a admission) most() int {
-	if a.r.MaxCustomers <= 0 {
-		return 1000
-	}
-	return a.r.MaxCustomers
-}
+func (a admission) most() int { return a.r.maxCustomers() }
 
 // customersAsked counts the customers the operation's root fields read:
 // one for each field that finds one customer, the ids of customers(ids:),

@@ -53,10 +53,7 @@ func (r *queryResolver) CustomerBySystemID(ctx context.Context, system model.Sys
 }
 
 func (r *queryResolver) Customers(ctx context.Context, ids []string) ([]*model.Customer, error) {
-	max := r.MaxCustomers
-	if max <= 0 {
-		max = 1000
-	}
+	max := r.maxCustomers()
 	if len(ids) > max {
 		return nil, omnigate.Errorf(omnigate.EINVALID, "ids: %d ids asked, at most %d allowed", len(ids), max)
 	}

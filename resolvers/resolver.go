@@ -36,4 +36,12 @@ type Resolver struct {
 	MaxCustomers int
 }
 
+// maxCustomers is MaxCustomers, 1,000 when unset.
+func (r *Resolver) maxCustomers() int {
+	if r.MaxCustomers <= 0 {
+		return 1000
+	}
+	return r.MaxCustomers
+}
+
 var _ graph.ResolverRoot = (*Resolver)(nil)

@@ -236,14 +236,11 @@ func toReturn(o apis.Order, i int, loc Location, skus map[string]variationInfo) 
 // failed or were rejected, what those refunds were to pay back in currency;
 // 0 otherwise.
 func exchangeRefundsRefused(o apis.Order, currency string) int64 {
-	if len(o.LineItems) == 0 || len(o.Refunds) == 0 {
+	if len(o.LineItems) == 0 || !allRefused(o.Refunds) {
 		return 0
 	}
 	var sum int64
 	for _, rf := range o.Refunds {
-		if rf.Status != apis.RefundRejected && rf.Status != apis.RefundFailed {
-			return 0
-		}
 		if rf.AmountMoney != nil && rf.AmountMoney.Currency == currency {
 			sum += rf.AmountMoney.Amount
 		}
@@ -262,15 +259,18 @@ func amountOf(a *apis.OrderMoneyAmounts) *apis.Money {
 // refundsRefused reports a return (not an exchange) whose payment refunds
 // all failed or were rejected: it gave nothing back.
 func refundsRefused(o apis.Order) bool {
-	if len(o.LineItems) > 0 || len(o.Refunds) == 0 {
-		return false
-	}
-	for _, rf := range o.Refunds {
+	return len(o.LineItems) == 0 && allRefused(o.Refunds)
+}
+
+// allRefused reports refunds that are there and all failed or were
+// rejected.
+func allRefused(refunds []apis.Refund) bool {
+	for _, rf := range refunds {
 		if rf.Status != apis.RefundRejected && rf.Status != apis.RefundFailed {
 			return false
 		}
 	}
-	return true
+	return len(refunds) > 0
 }
 
 // ordersOf searches the orders in the given states of many customers, in
