@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -51,6 +52,9 @@ type Config struct {
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level" env:"OMNIGATE_LOG_LEVEL"`
 
+	// Auth is how the gateway authenticates its clients.
+	Auth Auth `yaml:"auth"`
+
 	MongoDB  MongoDB  `yaml:"mongodb"`
 	Identity Identity `yaml:"identity"`
 	Profile  Profile  `yaml:"profile"`
@@ -60,6 +64,34 @@ type Config struct {
 	Klaviyo       Klaviyo       `yaml:"klaviyo"`
 	Zendesk       Zendesk       `yaml:"zendesk"`
 }
+
+// Auth is how the gateway authenticates its clients: by bearer JWTs from
+// the retailer's identity provider (mode jwt), or not at all (mode none).
+type Auth struct {
+	// Mode is jwt or none. Empty means none while the gateway listens on a
+	// loopback address only; on any other address it must be set.
+	Mode string `yaml:"mode" env:"OMNIGATE_AUTH_MODE"`
+	// Issuer is the tokens' required iss; Audience must be among their aud.
+	Issuer   string `yaml:"issuer" env:"OMNIGATE_AUTH_ISSUER"`
+	Audience string `yaml:"audience" env:"OMNIGATE_AUTH_AUDIENCE"`
+	// JWKSURL or JWKSFile hold the provider's public keys.
+	JWKSURL  string `yaml:"jwks_url" env:"OMNIGATE_AUTH_JWKS_URL"`
+	JWKSFile string `yaml:"jwks_file" env:"OMNIGATE_AUTH_JWKS_FILE"`
+	// Algorithms are the signing algorithms accepted (RS256 and ES256 when
+	// empty).
+	Algorithms []string `yaml:"algorithms" env:"OMNIGATE_AUTH_ALGORITHMS"`
+	// ScopeClaim, ActorClaim and CustomerClaim name the claims that hold
+	// the token's scopes, who makes identity changes, and the signed-in
+	// customer's id.
+	ScopeClaim    string `yaml:"scope_claim" env:"OMNIGATE_AUTH_SCOPE_CLAIM"`
+	ActorClaim    string `yaml:"actor_claim" env:"OMNIGATE_AUTH_ACTOR_CLAIM"`
+	CustomerClaim string `yaml:"customer_claim" env:"OMNIGATE_AUTH_CUSTOMER_CLAIM"`
+	// CustomerSystem is the system whose customer id CustomerClaim holds.
+	CustomerSystem string `yaml:"customer_system" env:"OMNIGATE_AUTH_CUSTOMER_SYSTEM"`
+}
+
+// Authenticates reports whether the gateway authenticates its clients.
+func (a Auth) Authenticates() bool { return a.Mode == "jwt" }
 
 // MongoDB is where the identity map lives.
 type MongoDB struct {
@@ -192,6 +224,7 @@ func Default() Config {
 		GCPercent:      200,
 		BatchWait:      500 * time.Microsecond,
 		LogLevel:       "info",
+		Auth:           Auth{ScopeClaim: "scope", ActorClaim: "sub", CustomerClaim: "sub", CustomerSystem: string(omnigate.Commercetools)},
 		MongoDB:        MongoDB{Database: "omnigate", DataDir: "data/mongodb"},
 		Identity:       Identity{DefaultRegion: "GB", CacheSize: 20000, PollInterval: 500 * time.Millisecond, MaxEmails: 5, MaxPhones: 5, MaxLoyaltyIDs: 1, MaxWebshopIDs: 5},
 		Profile:        Profile{Name: FieldRule{Rule: view.RuleMostRecent}, Birthday: FieldRule{Rule: view.RuleMostRecent}},
@@ -366,6 +399,36 @@ func (c Config) Validate() error {
 	default:
 		bad("log_level must be debug, info, warn or error, got %q", c.LogLevel)
 	}
+	switch c.Auth.Mode {
+	case "jwt":
+		if c.Auth.Issuer == "" {
+			bad("auth.issuer must be set with auth.mode jwt: the tokens' iss")
+		}
+		if c.Auth.Audience == "" {
+			bad("auth.audience must be set with auth.mode jwt: a value the tokens' aud must hold")
+		}
+		if (c.Auth.JWKSURL == "") == (c.Auth.JWKSFile == "") {
+			bad("auth.mode jwt needs one of auth.jwks_url and auth.jwks_file, the identity provider's public keys")
+		}
+		if u, err := url.Parse(c.Auth.JWKSURL); c.Auth.JWKSURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			bad("auth.jwks_url must be an http or https URL, got %q", c.Auth.JWKSURL)
+		}
+		if !slices.Contains(omnigate.Systems, omnigate.System(c.Auth.CustomerSystem)) {
+			bad("auth.customer_system must be one of commercetools, square, klaviyo, zendesk, got %q", c.Auth.CustomerSystem)
+		}
+		for name, v := range map[string]string{"scope_claim": c.Auth.ScopeClaim, "actor_claim": c.Auth.ActorClaim, "customer_claim": c.Auth.CustomerClaim} {
+			if strings.TrimSpace(v) == "" {
+				bad("auth.%s must not be empty", name)
+			}
+		}
+	case "none":
+	case "":
+		if !loopbackOnly(c.Listen) {
+			bad("auth.mode must be set when the gateway listens beyond this machine (listen %q): jwt, or none if a proxy in front authenticates every request", c.Listen)
+		}
+	default:
+		bad("auth.mode must be jwt or none, got %q", c.Auth.Mode)
+	}
 	if c.MongoDB.URI == "" && c.MongoDB.DataDir == "" {
 		bad("mongodb.data_dir must be set when mongodb.uri is empty")
 	}
@@ -425,6 +488,20 @@ func (c Config) Validate() error {
 	}
 	checkSource("zendesk", c.Zendesk.Source, map[string]string{"email or oauth_token": c.Zendesk.Email + c.Zendesk.OAuthToken, "api_token or oauth_token": zdAuth})
 	return errors.Join(errs...)
+}
+
+// loopbackOnly reports whether addr (host:port) listens on a loopback
+// address only: localhost or a loopback IP, not all addresses.
+func loopbackOnly(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // prefixed marks errors as the configuration's.

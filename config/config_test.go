@@ -24,7 +24,7 @@ func TestDefaultsAreValid(t *testing.T) {
 
 func TestFileThenEnvironment(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "omnigate.yaml")
-	yaml := "listen: 0.0.0.0:9000\nsquare:\n  base_url: https://connect.squareup.com\n  timeout: 5s\nidentity:\n  blocked_phones: [\"+441234567890\"]\n"
+	yaml := "listen: 0.0.0.0:9000\nauth:\n  mode: jwt\n  issuer: https://id.retailer.example/\n  audience: omnigate\n  jwks_url: https://id.retailer.example/.well-known/jwks.json\nsquare:\n  base_url: https://connect.squareup.com\n  timeout: 5s\nidentity:\n  blocked_phones: [\"+441234567890\"]\n"
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +42,9 @@ func TestFileThenEnvironment(t *testing.T) {
 	}
 	if c.Square.AccessToken != "EAAAsecret" || c.MongoDB.URI != "mongodb://db:27017" || c.Zendesk.Retries != 4 {
 		t.Fatalf("environment not applied: %+v", c)
+	}
+	if !c.Auth.Authenticates() || c.Auth.Issuer != "https://id.retailer.example/" || c.Auth.ScopeClaim != "scope" || c.Auth.CustomerSystem != "commercetools" {
+		t.Fatalf("auth: %+v", c.Auth)
 	}
 	if len(c.Identity.BlockedEmails) != 2 || c.Identity.BlockedEmails[1] != "b@x.com" || c.Identity.BlockedPhones[0] != "+441234567890" {
 		t.Fatalf("lists: %+v", c.Identity)
@@ -71,6 +74,43 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		parts := strings.SplitN(name, "_", 2)
 		if !strings.Contains(err.Error(), k) && !strings.Contains(err.Error(), parts[len(parts)-1]) {
 			t.Errorf("%s=%s: error %q does not name the setting", k, v, err)
+		}
+	}
+}
+
+// A gateway reachable from other machines must say how it authenticates its
+// clients: the loopback-only default of no authentication does not follow
+// it onto a network.
+func TestAuthModeOutsideLoopback(t *testing.T) {
+	for _, listen := range []string{"127.0.0.1:8080", "localhost:8080", "[::1]:8080"} {
+		if _, err := Load("", env(map[string]string{"OMNIGATE_LISTEN": listen})); err != nil {
+			t.Errorf("listen %s without auth.mode: %v", listen, err)
+		}
+	}
+	for _, listen := range []string{"0.0.0.0:8080", ":8080", "10.0.0.5:8080", "[::]:8080"} {
+		_, err := Load("", env(map[string]string{"OMNIGATE_LISTEN": listen}))
+		if err == nil || !strings.Contains(err.Error(), "auth.mode must be set") {
+			t.Errorf("listen %s without auth.mode: %v", listen, err)
+		}
+		if _, err := Load("", env(map[string]string{"OMNIGATE_LISTEN": listen, "OMNIGATE_AUTH_MODE": "none"})); err != nil {
+			t.Errorf("listen %s with auth.mode none: %v", listen, err)
+		}
+	}
+	for kv, want := range map[[2]string]string{
+		{"OMNIGATE_AUTH_MODE", "oauth"}:              "auth.mode must be jwt or none",
+		{"OMNIGATE_AUTH_MODE", "jwt"}:                "auth.issuer must be set",
+		{"OMNIGATE_AUTH_JWKS_URL", "file:///keys"}:   "auth.jwks_url must be an http or https URL",
+		{"OMNIGATE_AUTH_CUSTOMER_SYSTEM", "webshop"}: "auth.customer_system must be one of",
+	} {
+		vars := map[string]string{"OMNIGATE_AUTH_MODE": "jwt", "OMNIGATE_AUTH_ISSUER": "https://id.example/", "OMNIGATE_AUTH_AUDIENCE": "omnigate", "OMNIGATE_AUTH_JWKS_FILE": "/etc/jwks.json"}
+		if kv[0] == "OMNIGATE_AUTH_MODE" && kv[1] == "jwt" {
+			delete(vars, "OMNIGATE_AUTH_ISSUER")
+		} else if kv[0] == "OMNIGATE_AUTH_JWKS_URL" {
+			delete(vars, "OMNIGATE_AUTH_JWKS_FILE")
+		}
+		vars[kv[0]] = kv[1]
+		if _, err := Load("", env(vars)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s=%s: got %v, want an error saying %q", kv[0], kv[1], err, want)
 		}
 	}
 }

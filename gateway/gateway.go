@@ -18,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/auth"
 	"github.com/omnigate/omnigate/config"
 	"github.com/omnigate/omnigate/graph"
 	"github.com/omnigate/omnigate/identity"
@@ -80,13 +81,33 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 	res := &resolvers.Resolver{
 		Identity: g.Identity, Admin: g.Identity, Survivorship: cfg.Profile.Survivorship(),
 		DefaultRegion: cfg.Identity.DefaultRegion, MaxCustomers: cfg.MaxCustomers,
+		SignedIn: omnigate.System(cfg.Auth.CustomerSystem),
+	}
+	middleware := func(h http.Handler) http.Handler { return loaders.Middleware(src, h) }
+	var authorize graphql.HandlerExtension
+	if cfg.Auth.Authenticates() {
+		a := cfg.Auth
+		authn, err := auth.New(ctx, auth.Config{
+			Issuer: a.Issuer, Audience: a.Audience, JWKSURL: a.JWKSURL, JWKSFile: a.JWKSFile, Algorithms: a.Algorithms,
+			ScopeClaim: a.ScopeClaim, ActorClaim: a.ActorClaim, CustomerClaim: a.CustomerClaim,
+			HTTPClient: &http.Client{Timeout: 10 * time.Second},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		middleware = func(h http.Handler) http.Handler { return authn.Middleware(loaders.Middleware(src, h)) }
+		authorize = auth.Authorization{}
+		log.Info("clients authenticate with bearer tokens", "issuer", a.Issuer, "audience", a.Audience)
+	} else {
+		log.Info("clients are not authenticated (auth.mode none): every client may read and change every customer")
 	}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()})
 	g.Handler = server.New(server.Options{
 		Schema:         schema,
+		Authorize:      authorize,
 		Extensions:     []graphql.HandlerExtension{res.Admission()},
 		ReleaseAnswer:  graph.ReleaseAnswer,
-		Middleware:     func(h http.Handler) http.Handler { return loaders.Middleware(src, h) },
+		Middleware:     middleware,
 		GraphiQL:       web.Handler(web.Config{Endpoint: "/graphql", Title: "omnigate", Examples: Examples}),
 		Required:       map[string]func(context.Context) error{"mongodb": db.Ping},
 		Reported:       conn.Reported,

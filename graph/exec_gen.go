@@ -224,12 +224,12 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		DismissSuggestion func(childComplexity int, id string, actor string, reason *string) int
-		EraseCustomer     func(childComplexity int, id string, dryRun bool, actor string, reason *string) int
-		LinkRecord        func(childComplexity int, record model.SystemRecordInput, customerID string, actor string, reason *string) int
-		MergeCustomers    func(childComplexity int, ids []string, actor string, reason *string) int
-		SplitCustomer     func(childComplexity int, id string, records []model.SystemRecordInput, actor string, reason *string) int
-		UnlinkRecord      func(childComplexity int, record model.SystemRecordInput, actor string, reason *string) int
+		DismissSuggestion func(childComplexity int, id string, actor *string, reason *string) int
+		EraseCustomer     func(childComplexity int, id string, dryRun bool, actor *string, reason *string) int
+		LinkRecord        func(childComplexity int, record model.SystemRecordInput, customerID string, actor *string, reason *string) int
+		MergeCustomers    func(childComplexity int, ids []string, actor *string, reason *string) int
+		SplitCustomer     func(childComplexity int, id string, records []model.SystemRecordInput, actor *string, reason *string) int
+		UnlinkRecord      func(childComplexity int, record model.SystemRecordInput, actor *string, reason *string) int
 	}
 
 	Order struct {
@@ -301,6 +301,7 @@ type ComplexityRoot struct {
 		IdentityConflicts   func(childComplexity int, first *int) int
 		IdentityStats       func(childComplexity int) int
 		IdentitySuggestions func(childComplexity int, first *int) int
+		Me                  func(childComplexity int) int
 		Node                func(childComplexity int, id string) int
 	}
 
@@ -427,12 +428,12 @@ type EmailMarketingResolver interface {
 	RecentEvents(ctx context.Context, obj *model.EmailMarketing, first *int) ([]model.EmailEvent, error)
 }
 type MutationResolver interface {
-	LinkRecord(ctx context.Context, record model.SystemRecordInput, customerID string, actor string, reason *string) (*model.IdentityChangeResult, error)
-	UnlinkRecord(ctx context.Context, record model.SystemRecordInput, actor string, reason *string) (*model.IdentityChangeResult, error)
-	MergeCustomers(ctx context.Context, ids []string, actor string, reason *string) (*model.IdentityChangeResult, error)
-	SplitCustomer(ctx context.Context, id string, records []model.SystemRecordInput, actor string, reason *string) (*model.IdentityChangeResult, error)
-	EraseCustomer(ctx context.Context, id string, dryRun bool, actor string, reason *string) (*model.Erasure, error)
-	DismissSuggestion(ctx context.Context, id string, actor string, reason *string) (bool, error)
+	LinkRecord(ctx context.Context, record model.SystemRecordInput, customerID string, actor *string, reason *string) (*model.IdentityChangeResult, error)
+	UnlinkRecord(ctx context.Context, record model.SystemRecordInput, actor *string, reason *string) (*model.IdentityChangeResult, error)
+	MergeCustomers(ctx context.Context, ids []string, actor *string, reason *string) (*model.IdentityChangeResult, error)
+	SplitCustomer(ctx context.Context, id string, records []model.SystemRecordInput, actor *string, reason *string) (*model.IdentityChangeResult, error)
+	EraseCustomer(ctx context.Context, id string, dryRun bool, actor *string, reason *string) (*model.Erasure, error)
+	DismissSuggestion(ctx context.Context, id string, actor *string, reason *string) (bool, error)
 }
 type QueryResolver interface {
 	Customer(ctx context.Context, id string) (*model.Customer, error)
@@ -441,6 +442,7 @@ type QueryResolver interface {
 	CustomerBySystemID(ctx context.Context, system model.System, id string) (*model.Customer, error)
 	Customers(ctx context.Context, ids []string) ([]*model.Customer, error)
 	Node(ctx context.Context, id string) (model.Node, error)
+	Me(ctx context.Context) (*model.Customer, error)
 	IdentityConflicts(ctx context.Context, first *int) ([]model.IdentityConflict, error)
 	CustomerList(ctx context.Context, first *int, after *string) (*model.CustomerConnection, error)
 	IdentityStats(ctx context.Context) (*model.IdentityStats, error)
@@ -1281,7 +1283,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.DismissSuggestion(childComplexity, args["id"].(string), args["actor"].(string), args["reason"].(*string)), true
+		return e.ComplexityRoot.Mutation.DismissSuggestion(childComplexity, args["id"].(string), args["actor"].(*string), args["reason"].(*string)), true
 	case "Mutation.eraseCustomer":
 		if e.ComplexityRoot.Mutation.EraseCustomer == nil {
 			break
@@ -1292,7 +1294,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.EraseCustomer(childComplexity, args["id"].(string), args["dryRun"].(bool), args["actor"].(string), args["reason"].(*string)), true
+		return e.ComplexityRoot.Mutation.EraseCustomer(childComplexity, args["id"].(string), args["dryRun"].(bool), args["actor"].(*string), args["reason"].(*string)), true
 	case "Mutation.linkRecord":
 		if e.ComplexityRoot.Mutation.LinkRecord == nil {
 			break
@@ -1303,7 +1305,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.LinkRecord(childComplexity, args["record"].(model.SystemRecordInput), args["customerId"].(string), args["actor"].(string), args["reason"].(*string)), true
+		return e.ComplexityRoot.Mutation.LinkRecord(childComplexity, args["record"].(model.SystemRecordInput), args["customerId"].(string), args["actor"].(*string), args["reason"].(*string)), true
 	case "Mutation.mergeCustomers":
 		if e.ComplexityRoot.Mutation.MergeCustomers == nil {
 			break
@@ -1314,7 +1316,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.MergeCustomers(childComplexity, args["ids"].([]string), args["actor"].(string), args["reason"].(*string)), true
+		return e.ComplexityRoot.Mutation.MergeCustomers(childComplexity, args["ids"].([]string), args["actor"].(*string), args["reason"].(*string)), true
 	case "Mutation.splitCustomer":
 		if e.ComplexityRoot.Mutation.SplitCustomer == nil {
 			break
@@ -1325,7 +1327,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SplitCustomer(childComplexity, args["id"].(string), args["records"].([]model.SystemRecordInput), args["actor"].(string), args["reason"].(*string)), true
+		return e.ComplexityRoot.Mutation.SplitCustomer(childComplexity, args["id"].(string), args["records"].([]model.SystemRecordInput), args["actor"].(*string), args["reason"].(*string)), true
 	case "Mutation.unlinkRecord":
 		if e.ComplexityRoot.Mutation.UnlinkRecord == nil {
 			break
@@ -1336,7 +1338,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UnlinkRecord(childComplexity, args["record"].(model.SystemRecordInput), args["actor"].(string), args["reason"].(*string)), true
+		return e.ComplexityRoot.Mutation.UnlinkRecord(childComplexity, args["record"].(model.SystemRecordInput), args["actor"].(*string), args["reason"].(*string)), true
 
 	case "Order.channel":
 		if e.ComplexityRoot.Order.Channel == nil {
@@ -1668,6 +1670,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.IdentitySuggestions(childComplexity, args["first"].(*int)), true
 
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2621,8 +2629,10 @@ Changes to the identity map, made by support agents and store staff: they
 link a system record to a customer, unlink it, merge customers or split one,
 and erase a customer's personal data. Every change is written to the
 identity history of the customers it touches, with who made it and why.
-` + "`" + `actor` + "`" + ` names the person making the change (an email or a staff id); it
-is required, and "resolver" is reserved for the map's own changes.
+` + "`" + `actor` + "`" + ` names the person making the change (an email or a staff id). With
+authentication on, the token names the actor and ` + "`" + `actor` + "`" + ` may be left out;
+without, it is required. "resolver" is reserved for the map's own changes.
+Changes need the scope identity:write; an erasure needs identity:erase.
 """
 type Mutation {
   """
@@ -2636,11 +2646,11 @@ type Mutation {
     record: SystemRecordInput!
     "The golden id of the customer it belongs to."
     customerId: ID!
-    "Who makes the change."
-    actor: String!
+    "Who makes the change (an email or a staff id). With authentication on, leave it out: the token's actor is recorded."
+    actor: String
     "Why, for the history."
     reason: String
-  ): IdentityChangeResult!
+  ): IdentityChangeResult! @requiresScopes(scopes: [["identity:write"]])
 
   """
   Split one record off its customer into a customer of its own, kept apart
@@ -2651,11 +2661,11 @@ type Mutation {
   unlinkRecord(
     "The record to unlink."
     record: SystemRecordInput!
-    "Who makes the change."
-    actor: String!
+    "Who makes the change (an email or a staff id). With authentication on, leave it out: the token's actor is recorded."
+    actor: String
     "Why, for the history."
     reason: String
-  ): IdentityChangeResult!
+  ): IdentityChangeResult! @requiresScopes(scopes: [["identity:write"]])
 
   """
   Make several customers one. The oldest survives; the others' ids resolve
@@ -2665,11 +2675,11 @@ type Mutation {
   mergeCustomers(
     "The golden ids, 2 to 20."
     ids: [ID!]!
-    "Who makes the change."
-    actor: String!
+    "Who makes the change (an email or a staff id). With authentication on, leave it out: the token's actor is recorded."
+    actor: String
     "Why, for the history."
     reason: String
-  ): IdentityChangeResult!
+  ): IdentityChangeResult! @requiresScopes(scopes: [["identity:write"]])
 
   "Move some of a customer's records to a new customer, kept apart from the first."
   splitCustomer(
@@ -2677,11 +2687,11 @@ type Mutation {
     id: ID!
     "The records that are another person."
     records: [SystemRecordInput!]!
-    "Who makes the change."
-    actor: String!
+    "Who makes the change (an email or a staff id). With authentication on, leave it out: the token's actor is recorded."
+    actor: String
     "Why, for the history."
     reason: String
-  ): IdentityChangeResult!
+  ): IdentityChangeResult! @requiresScopes(scopes: [["identity:write"]])
 
   """
   Erase a customer's personal data from the identity map. With dryRun true,
@@ -2696,21 +2706,21 @@ type Mutation {
     id: ID!
     "true lists what would be erased and changes nothing."
     dryRun: Boolean!
-    "Who makes the change."
-    actor: String!
+    "Who makes the change (an email or a staff id). With authentication on, leave it out: the token's actor is recorded."
+    actor: String
     "Why, for the history (no personal data)."
     reason: String
-  ): Erasure!
+  ): Erasure! @requiresScopes(scopes: [["identity:erase"]])
 
   "Say that a suggested pair is not one person: it is not suggested again. To confirm one, merge the two customers."
   dismissSuggestion(
     "The suggestion's id."
     id: ID!
-    "Who makes the change."
-    actor: String!
+    "Who makes the change (an email or a staff id). With authentication on, leave it out: the token's actor is recorded."
+    actor: String
     "Why, for the history."
     reason: String
-  ): Boolean!
+  ): Boolean! @requiresScopes(scopes: [["identity:write"]])
 }
 
 extend type Query {
@@ -2718,7 +2728,7 @@ extend type Query {
   identityConflicts(
     "How many, 1 to 1,000."
     first: Int = 50
-  ): [IdentityConflict!]!
+  ): [IdentityConflict!]! @requiresScopes(scopes: [["customers:read"]])
 
   """
   Every golden customer, oldest first. The list and its totalCount come from
@@ -2730,16 +2740,16 @@ extend type Query {
     first: Int = 50
     "The endCursor of the previous page."
     after: String
-  ): CustomerConnection!
+  ): CustomerConnection! @requiresScopes(scopes: [["customers:read"]])
 
   "Figures about the whole identity map, at most 30 seconds old."
-  identityStats: IdentityStats!
+  identityStats: IdentityStats! @requiresScopes(scopes: [["customers:read"]])
 
   "Pairs of customers that are likely one person on fuzzy evidence (found by the backfill), best first, for an agent to merge or dismiss."
   identitySuggestions(
     "How many, 1 to 1,000."
     first: Int = 50
-  ): [IdentitySuggestion!]!
+  ): [IdentitySuggestion!]! @requiresScopes(scopes: [["customers:read"]])
 }
 
 extend type Customer {
@@ -2747,13 +2757,13 @@ extend type Customer {
   identityHistory(
     "How many entries, 1 to 1,000."
     first: Int = 50
-  ): [IdentityChange!]!
+  ): [IdentityChange!]! @requiresScopes(scopes: [["customers:read"]])
 
   "Marketing consent per channel (email, sms): the most recent explicit statement wins, in the systems that hold consent (the point of sale and the email system); the others are not asked."
   consent: [ChannelConsent!]!
 
   "Other customers that are likely the same person on fuzzy evidence (similar names at one postcode, a typo in an email), best first. Never merged without an agent."
-  identitySuggestions: [IdentitySuggestion!]!
+  identitySuggestions: [IdentitySuggestion!]! @requiresScopes(scopes: [["customers:read"]])
 }
 
 "Two customers that are likely one person, and why."
@@ -2947,6 +2957,19 @@ An instant in time, as an RFC 3339 string in UTC, e.g. "2026-11-01T09:30:00Z".
 scalar Time
 
 """
+The token must hold every scope of at least one of the lists (` + "`" + `[["a", "b"], ["c"]]` + "`" + `:
+a and b, or c). Checked for the whole operation before any field runs, only
+when the gateway authenticates its clients (auth.mode jwt).
+"""
+directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION
+
+"""
+Any valid token. Checked for the whole operation before any field runs, only
+when the gateway authenticates its clients (auth.mode jwt).
+"""
+directive @authenticated on FIELD_DEFINITION
+
+"""
 An object with a globally unique id that ` + "`" + `node(id:)` + "`" + ` can fetch again.
 """
 interface Node {
@@ -2959,13 +2982,17 @@ The entry points of the customer graph. A customer is found by its golden id,
 by an email, a phone number or any channel system's own customer id. Asking by
 an identifier the gateway has not seen before searches every channel system and
 links what it finds.
+
+With authentication on (auth.mode jwt), reading customers by id, email,
+phone or system id needs the scope customers:read; a signed-in customer's
+token reads only ` + "`" + `me` + "`" + `.
 """
 type Query {
   "A customer by golden id. An id that was merged into another customer returns the survivor."
-  customer("The golden customer id." id: ID!): Customer
+  customer("The golden customer id." id: ID!): Customer @requiresScopes(scopes: [["customers:read"]])
 
   "The customer who owns this email address, found in any channel system. Case, spaces and Gmail dots or +tags do not matter."
-  customerByEmail("An email address, as typed." email: String!): Customer
+  customerByEmail("An email address, as typed." email: String!): Customer @requiresScopes(scopes: [["customers:read"]])
 
   """
   The customer who owns this phone number, found in any channel system. A
@@ -2977,7 +3004,7 @@ type Query {
     phone: String!
     "The ISO 3166-1 country the number was typed in, for national numbers."
     region: String
-  ): Customer
+  ): Customer @requiresScopes(scopes: [["customers:read"]])
 
   "The customer behind one channel system's customer record."
   customerBySystemId(
@@ -2985,13 +3012,21 @@ type Query {
     system: System!
     "The customer's id in that system."
     id: String!
-  ): Customer
+  ): Customer @requiresScopes(scopes: [["customers:read"]])
 
   "Many customers by golden id, in the order asked, with null for unknown ids. At most 1,000 ids."
-  customers("Golden customer ids, at most 1,000." ids: [ID!]!): [Customer]!
+  customers("Golden customer ids, at most 1,000." ids: [ID!]!): [Customer]! @requiresScopes(scopes: [["customers:read"]])
 
   "Any object by its global id."
-  node("A global id." id: ID!): Node
+  node("A global id." id: ID!): Node @requiresScopes(scopes: [["customers:read"]])
+
+  """
+  The signed-in customer: the customer whose webshop account (by default; see
+  auth.customer_system) the bearer token names in its customer claim
+  (auth.customer_claim). Null when no customer has that id. Needs
+  authentication on (auth.mode jwt); the token needs no scope.
+  """
+  me: Customer @authenticated
 }
 
 "Pagination state of a connection, after the Relay connection specification."
@@ -3965,8 +4000,8 @@ func (ec *executionContext) field_Mutation_dismissSuggestion_args(ctx context.Co
 	}
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4003,8 +4038,8 @@ func (ec *executionContext) field_Mutation_eraseCustomer_args(ctx context.Contex
 	}
 	args["dryRun"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4041,8 +4076,8 @@ func (ec *executionContext) field_Mutation_linkRecord_args(ctx context.Context, 
 	}
 	args["customerId"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4071,8 +4106,8 @@ func (ec *executionContext) field_Mutation_mergeCustomers_args(ctx context.Conte
 	}
 	args["ids"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4109,8 +4144,8 @@ func (ec *executionContext) field_Mutation_splitCustomer_args(ctx context.Contex
 	}
 	args["records"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4139,8 +4174,8 @@ func (ec *executionContext) field_Mutation_unlinkRecord_args(ctx context.Context
 	}
 	args["record"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actor",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8318,7 +8353,7 @@ func (ec *executionContext) _Mutation_linkRecord(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().LinkRecord(ctx, fc.Args["record"].(model.SystemRecordInput), fc.Args["customerId"].(string), fc.Args["actor"].(string), fc.Args["reason"].(*string))
+			return ec.Resolvers.Mutation().LinkRecord(ctx, fc.Args["record"].(model.SystemRecordInput), fc.Args["customerId"].(string), fc.Args["actor"].(*string), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityChangeResult) graphql.Marshaler {
@@ -8362,7 +8397,7 @@ func (ec *executionContext) _Mutation_unlinkRecord(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UnlinkRecord(ctx, fc.Args["record"].(model.SystemRecordInput), fc.Args["actor"].(string), fc.Args["reason"].(*string))
+			return ec.Resolvers.Mutation().UnlinkRecord(ctx, fc.Args["record"].(model.SystemRecordInput), fc.Args["actor"].(*string), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityChangeResult) graphql.Marshaler {
@@ -8406,7 +8441,7 @@ func (ec *executionContext) _Mutation_mergeCustomers(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().MergeCustomers(ctx, fc.Args["ids"].([]string), fc.Args["actor"].(string), fc.Args["reason"].(*string))
+			return ec.Resolvers.Mutation().MergeCustomers(ctx, fc.Args["ids"].([]string), fc.Args["actor"].(*string), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityChangeResult) graphql.Marshaler {
@@ -8450,7 +8485,7 @@ func (ec *executionContext) _Mutation_splitCustomer(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SplitCustomer(ctx, fc.Args["id"].(string), fc.Args["records"].([]model.SystemRecordInput), fc.Args["actor"].(string), fc.Args["reason"].(*string))
+			return ec.Resolvers.Mutation().SplitCustomer(ctx, fc.Args["id"].(string), fc.Args["records"].([]model.SystemRecordInput), fc.Args["actor"].(*string), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityChangeResult) graphql.Marshaler {
@@ -8494,7 +8529,7 @@ func (ec *executionContext) _Mutation_eraseCustomer(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().EraseCustomer(ctx, fc.Args["id"].(string), fc.Args["dryRun"].(bool), fc.Args["actor"].(string), fc.Args["reason"].(*string))
+			return ec.Resolvers.Mutation().EraseCustomer(ctx, fc.Args["id"].(string), fc.Args["dryRun"].(bool), fc.Args["actor"].(*string), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Erasure) graphql.Marshaler {
@@ -8538,7 +8573,7 @@ func (ec *executionContext) _Mutation_dismissSuggestion(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DismissSuggestion(ctx, fc.Args["id"].(string), fc.Args["actor"].(string), fc.Args["reason"].(*string))
+			return ec.Resolvers.Mutation().DismissSuggestion(ctx, fc.Args["id"].(string), fc.Args["actor"].(*string), fc.Args["reason"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -9996,6 +10031,38 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_me(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Me(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋomnigateᚋomnigateᚋgraphᚋmodelᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -14761,6 +14828,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_node(ctx, field)
 				})
+		case "me":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_me(ctx, field)
+				})
 		case "identityConflicts":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -16470,6 +16543,35 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	ret := make(graphql.Array, len(v))
 	for i := range v {
 		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNString2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2ᚕstringᚄ(ctx, sel, v[i])
 	}
 
 	for _, e := range ret {

@@ -82,7 +82,7 @@ type fixedMutation struct {
 	change *model.IdentityChange
 }
 
-func (m fixedMutation) UnlinkRecord(context.Context, model.SystemRecordInput, string, *string) (*model.IdentityChangeResult, error) {
+func (m fixedMutation) UnlinkRecord(context.Context, model.SystemRecordInput, *string, *string) (*model.IdentityChangeResult, error) {
 	return &model.IdentityChangeResult{Change: m.change}, nil
 }
 

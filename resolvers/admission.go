@@ -72,7 +72,7 @@ func (a admission) customersAsked(oc *graphql.OperationContext) int {
 	n := 0
 	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{root}) {
 		switch f.Name {
-		case "customer", "customerByEmail", "customerByPhone", "customerBySystemId", "node":
+		case "customer", "customerByEmail", "customerByPhone", "customerBySystemId", "node", "me":
 			n++
 		case "customers":
 			ids, _ := f.ArgumentMap(oc.Variables)["ids"].([]any)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/auth"
 	"github.com/omnigate/omnigate/graph/model"
 	"github.com/omnigate/omnigate/identity"
 	"github.com/omnigate/omnigate/view"
@@ -34,8 +35,26 @@ func (r *Resolver) admin() (IdentityAdmin, error) {
 	return r.Admin, nil
 }
 
-func request(actor string, reason *string) identity.Request {
-	return identity.Request{Actor: actor, Reason: deref1(reason, "")}
+// request is who makes a change and why. With authentication on, the
+// token names the actor: an actor argument may repeat it but not name
+// someone else. Without, the argument is the actor, and it is required.
+func request(ctx context.Context, actor *string, reason *string) (identity.Request, error) {
+	q := identity.Request{Actor: deref1(actor, ""), Reason: deref1(reason, "")}
+	p := auth.From(ctx)
+	if p == nil {
+		if strings.TrimSpace(q.Actor) == "" {
+			return q, omnigate.Errorf(omnigate.EINVALID, "actor: name who makes the change (an email or a staff id)")
+		}
+		return q, nil
+	}
+	if p.Actor == "" {
+		return q, omnigate.Errorf(auth.EFORBIDDEN, "the token names no actor (auth.actor_claim), and identity changes record who made them")
+	}
+	if actor != nil && strings.TrimSpace(*actor) != "" && strings.TrimSpace(*actor) != p.Actor {
+		return q, omnigate.Errorf(omnigate.EINVALID, "actor: %q is not the token's actor %q; with authentication on, leave actor out and the token's is recorded", strings.TrimSpace(*actor), p.Actor)
+	}
+	q.Actor = p.Actor
+	return q, nil
 }
 
 func recordRef(in model.SystemRecordInput) identity.RecordRef {

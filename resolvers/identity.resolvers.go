@@ -57,60 +57,84 @@ func (r *customerResolver) IdentitySuggestions(ctx context.Context, obj *model.C
 	return mapSlice(ss, suggestionOut), nil
 }
 
-func (r *mutationResolver) LinkRecord(ctx context.Context, record model.SystemRecordInput, customerID string, actor string, reason *string) (*model.IdentityChangeResult, error) {
+func (r *mutationResolver) LinkRecord(ctx context.Context, record model.SystemRecordInput, customerID string, actor *string, reason *string) (*model.IdentityChangeResult, error) {
 	a, err := r.admin()
 	if err != nil {
 		return nil, err
 	}
-	res, err := a.Link(ctx, recordRef(record), customerID, request(actor, reason))
+	q, err := request(ctx, actor, reason)
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.Link(ctx, recordRef(record), customerID, q)
 	return changeResult(ctx, res, err)
 }
 
-func (r *mutationResolver) UnlinkRecord(ctx context.Context, record model.SystemRecordInput, actor string, reason *string) (*model.IdentityChangeResult, error) {
+func (r *mutationResolver) UnlinkRecord(ctx context.Context, record model.SystemRecordInput, actor *string, reason *string) (*model.IdentityChangeResult, error) {
 	a, err := r.admin()
 	if err != nil {
 		return nil, err
 	}
-	res, err := a.Unlink(ctx, recordRef(record), request(actor, reason))
+	q, err := request(ctx, actor, reason)
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.Unlink(ctx, recordRef(record), q)
 	return changeResult(ctx, res, err)
 }
 
-func (r *mutationResolver) MergeCustomers(ctx context.Context, ids []string, actor string, reason *string) (*model.IdentityChangeResult, error) {
+func (r *mutationResolver) MergeCustomers(ctx context.Context, ids []string, actor *string, reason *string) (*model.IdentityChangeResult, error) {
 	a, err := r.admin()
 	if err != nil {
 		return nil, err
 	}
-	res, err := a.Merge(ctx, ids, request(actor, reason))
+	q, err := request(ctx, actor, reason)
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.Merge(ctx, ids, q)
 	return changeResult(ctx, res, err)
 }
 
-func (r *mutationResolver) SplitCustomer(ctx context.Context, id string, records []model.SystemRecordInput, actor string, reason *string) (*model.IdentityChangeResult, error) {
+func (r *mutationResolver) SplitCustomer(ctx context.Context, id string, records []model.SystemRecordInput, actor *string, reason *string) (*model.IdentityChangeResult, error) {
 	a, err := r.admin()
 	if err != nil {
 		return nil, err
 	}
-	res, err := a.Split(ctx, id, mapSlice(records, recordRef), request(actor, reason))
+	q, err := request(ctx, actor, reason)
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.Split(ctx, id, mapSlice(records, recordRef), q)
 	return changeResult(ctx, res, err)
 }
 
-func (r *mutationResolver) EraseCustomer(ctx context.Context, id string, dryRun bool, actor string, reason *string) (*model.Erasure, error) {
+func (r *mutationResolver) EraseCustomer(ctx context.Context, id string, dryRun bool, actor *string, reason *string) (*model.Erasure, error) {
 	a, err := r.admin()
 	if err != nil {
 		return nil, err
 	}
-	e, err := a.Erase(ctx, id, dryRun, request(actor, reason))
+	q, err := request(ctx, actor, reason)
+	if err != nil {
+		return nil, err
+	}
+	e, err := a.Erase(ctx, id, dryRun, q)
 	if err != nil {
 		return nil, err
 	}
 	return erasureOut(e), nil
 }
 
-func (r *mutationResolver) DismissSuggestion(ctx context.Context, id string, actor string, reason *string) (bool, error) {
+func (r *mutationResolver) DismissSuggestion(ctx context.Context, id string, actor *string, reason *string) (bool, error) {
 	a, err := r.admin()
 	if err != nil {
 		return false, err
 	}
-	if err := a.DismissSuggestion(ctx, id, request(actor, reason)); err != nil {
+	q, err := request(ctx, actor, reason)
+	if err != nil {
+		return false, err
+	}
+	if err := a.DismissSuggestion(ctx, id, q); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -12,6 +12,7 @@ import (
 	dataloader "github.com/graph-gophers/dataloader/v7"
 	"github.com/nyaruka/phonenumbers"
 	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/auth"
 	"github.com/omnigate/omnigate/graph"
 	"github.com/omnigate/omnigate/graph/model"
 	"github.com/omnigate/omnigate/identity"
@@ -89,6 +90,20 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 		return nil, err
 	}
 	return c, nil
+}
+
+func (r *queryResolver) Me(ctx context.Context) (*model.Customer, error) {
+	p := auth.From(ctx)
+	switch {
+	case p == nil:
+		return nil, omnigate.Errorf(auth.EUNAUTHENTICATED, "me is the signed-in customer, named by a bearer token: this gateway does not authenticate its clients (auth.mode none)")
+	case p.Anonymous:
+		return nil, omnigate.Errorf(auth.EUNAUTHENTICATED, "me is the signed-in customer: send the customer's bearer token")
+	case p.Customer == "":
+		return nil, omnigate.Errorf(auth.EFORBIDDEN, "the token names no customer (auth.customer_claim): me is the signed-in customer")
+	}
+	golden, err := r.Identity.ResolveRecord(ctx, r.signedIn(), p.Customer)
+	return found(ctx, golden, err)
 }
 
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }

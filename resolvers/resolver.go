@@ -34,6 +34,17 @@ type Resolver struct {
 	// MaxCustomers bounds the customers one request reads: the ids of one
 	// customers(ids:), and all its root fields together.
 	MaxCustomers int
+	// SignedIn is the system whose customer ids signed-in customers' tokens
+	// carry, for me; empty means the webshop (commercetools).
+	SignedIn omnigate.System
+}
+
+// signedIn is SignedIn, the webshop when unset.
+func (r *Resolver) signedIn() omnigate.System {
+	if r.SignedIn == "" {
+		return omnigate.Commercetools
+	}
+	return r.SignedIn
 }
 
 // maxCustomers is MaxCustomers, 1,000 when unset.

@@ -49,6 +49,9 @@ type Options struct {
 	Reported map[string]func(context.Context) error
 	// ComplexityLimit bounds a query's cost; 0 means DefaultComplexityLimit.
 	ComplexityLimit int
+	// Authorize, when set, checks each operation against its client's
+	// rights before the handler's other extensions (auth.Authorization).
+	Authorize graphql.HandlerExtension
 	// Extensions are the schema's own gqlgen extensions, used after the
 	// handler's (the gateway's admission of customers).
 	Extensions []graphql.HandlerExtension
@@ -82,6 +85,9 @@ func New(o Options) http.Handler {
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.Use(extension.Introspection{})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	if o.Authorize != nil {
+		gql.Use(o.Authorize)
+	}
 	limit := o.ComplexityLimit
 	if limit <= 0 {
 		limit = DefaultComplexityLimit

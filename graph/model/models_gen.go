@@ -322,8 +322,10 @@ type Money struct {
 // link a system record to a customer, unlink it, merge customers or split one,
 // and erase a customer's personal data. Every change is written to the
 // identity history of the customers it touches, with who made it and why.
-// `actor` names the person making the change (an email or a staff id); it
-// is required, and "resolver" is reserved for the map's own changes.
+// `actor` names the person making the change (an email or a staff id). With
+// authentication on, the token names the actor and `actor` may be left out;
+// without, it is required. "resolver" is reserved for the map's own changes.
+// Changes need the scope identity:write; an erasure needs identity:erase.
 type Mutation struct {
 }
 
@@ -437,6 +439,10 @@ type PostalAddress struct {
 // by an email, a phone number or any channel system's own customer id. Asking by
 // an identifier the gateway has not seen before searches every channel system and
 // links what it finds.
+//
+// With authentication on (auth.mode jwt), reading customers by id, email,
+// phone or system id needs the scope customers:read; a signed-in customer's
+// token reads only `me`.
 type Query struct {
 }
 

@@ -1,0 +1,164 @@
+package auth
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+func writeJWKS(t testing.TB, keys ...jose.JSONWebKey) string {
+	t.Helper()
+	b, err := json.Marshal(jose.JSONWebKeySet{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "jwks.json")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func sign(t testing.TB, key *ecdsa.PrivateKey, claims map[string]any) string {
+	t.Helper()
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, (&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := jwt.Signed(sig).Claims(claims).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func fileAuthenticator(t testing.TB) (*Authenticator, *ecdsa.PrivateKey) {
+	return fileAuthenticatorAt(t, nil)
+}
+
+func fileAuthenticatorAt(t testing.TB, now func() time.Time) (*Authenticator, *ecdsa.PrivateKey) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeJWKS(t, jose.JSONWebKey{Key: &key.PublicKey, KeyID: "f1", Algorithm: "ES256", Use: "sig"})
+	a, err := New(context.Background(), Config{Issuer: "https://id.example/", Audience: "omnigate", JWKSFile: path, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, key
+}
+
+// Keys can come from a file; the claims give the principal's scopes
+// (a string or an array), actor and customer.
+func TestKeysFromAFile(t *testing.T) {
+	a, key := fileAuthenticator(t)
+	exp := time.Now().Add(time.Hour).Unix()
+	p, err := a.Authenticate(context.Background(), sign(t, key, map[string]any{
+		"iss": "https://id.example/", "aud": []string{"omnigate", "other"}, "exp": exp, "sub": "u1", "scope": " customers:read  identity:write ",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Anonymous || p.Subject != "u1" || p.Actor != "u1" || p.Customer != "u1" || !p.Has("customers:read") || !p.Has("identity:write") || len(p.Scopes) != 2 {
+		t.Fatalf("principal %+v", p)
+	}
+	p, err = a.Authenticate(context.Background(), sign(t, key, map[string]any{
+		"iss": "https://id.example/", "aud": "omnigate", "exp": exp, "sub": "u2", "scope": []string{"identity:erase"},
+	}))
+	if err != nil || !p.Has("identity:erase") || p.Has("customers:read") {
+		t.Fatalf("scopes as an array: %+v, %v", p, err)
+	}
+	_, err = a.Authenticate(context.Background(), sign(t, key, map[string]any{
+		"iss": "https://id.example/", "aud": "omnigate", "exp": exp, "sub": "u3", "scope": []any{"a", 1},
+	}))
+	if err == nil || !strings.Contains(err.Error(), `"scope" claim must be a string or an array of strings`) {
+		t.Fatalf("a scope array holding a number: %v", err)
+	}
+}
+
+// Settings that cannot work are refused at start, each named.
+func TestBadSettingsAreRefused(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	private := writeJWKS(t, jose.JSONWebKey{Key: key, KeyID: "p1", Algorithm: "ES256"})
+	empty := writeJWKS(t)
+	notJSON := filepath.Join(t.TempDir(), "keys.pem")
+	_ = os.WriteFile(notJSON, []byte("-----BEGIN PUBLIC KEY-----"), 0o600)
+	for name, c := range map[string]struct {
+		cfg  Config
+		says string
+	}{
+		"no issuer":     {Config{Audience: "a", JWKSFile: empty}, "issuer must be set"},
+		"no audience":   {Config{Issuer: "i", JWKSFile: empty}, "audience must be set"},
+		"no keys":       {Config{Issuer: "i", Audience: "a"}, "set one of jwks_url and jwks_file"},
+		"both keys":     {Config{Issuer: "i", Audience: "a", JWKSFile: empty, JWKSURL: "https://id.example/jwks"}, "set one of jwks_url and jwks_file"},
+		"symmetric":     {Config{Issuer: "i", Audience: "a", JWKSFile: empty, Algorithms: []string{"HS256"}}, `algorithm "HS256" is not accepted`},
+		"private key":   {Config{Issuer: "i", Audience: "a", JWKSFile: private}, "is a private key"},
+		"empty key set": {Config{Issuer: "i", Audience: "a", JWKSFile: empty}, "holds no keys"},
+		"not a JWKS":    {Config{Issuer: "i", Audience: "a", JWKSFile: notJSON}, "is not a JWKS document"},
+		"missing file":  {Config{Issuer: "i", Audience: "a", JWKSFile: filepath.Join(t.TempDir(), "none.json")}, "jwks_file"},
+	} {
+		if _, err := New(context.Background(), c.cfg); err == nil || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: %v, want an error saying %q", name, err, c.says)
+		}
+	}
+}
+
+// A token verified once is taken on trust for a while, but never past its
+// own expiry.
+func TestVerifiedTokensExpire(t *testing.T) {
+	clock := time.Now()
+	a, key := fileAuthenticatorAt(t, func() time.Time { return clock })
+	token := sign(t, key, map[string]any{"iss": "https://id.example/", "aud": "omnigate", "exp": clock.Add(30 * time.Second).Unix(), "sub": "u1"})
+	first, err := a.Authenticate(context.Background(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := a.Authenticate(context.Background(), token); err != nil || again != first {
+		t.Fatalf("the same token again: %v, %v; want the principal verified before", again, err)
+	}
+	clock = clock.Add(31 * time.Second)
+	if _, err := a.Authenticate(context.Background(), token); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("a verified token past its expiry: %v", err)
+	}
+}
+
+func TestQuote(t *testing.T) {
+	if got := quote("a \"b\" \\ c\n\u00e9"); got != `"a \"b\" \\ c  "` {
+		t.Fatalf("quote: %s", got)
+	}
+}
+
+// BenchmarkAuthenticate is what a request with a token pays: verifying an
+// ES256 token the first time, and finding it verified after.
+func BenchmarkAuthenticate(b *testing.B) {
+	a, key := fileAuthenticator(b)
+	token := sign(b, key, map[string]any{"iss": "https://id.example/", "aud": "omnigate", "exp": time.Now().Add(time.Hour).Unix(), "sub": "u1", "scope": "customers:read"})
+	b.Run("first", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			a.verified.Purge()
+			if _, err := a.Authenticate(context.Background(), token); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("verified", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := a.Authenticate(context.Background(), token); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
