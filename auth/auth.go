@@ -39,7 +39,8 @@ type Config struct {
 	Audience string
 	// JWKSURL is where the provider publishes its keys; they are fetched
 	// when a token names a key not fetched yet, so that the provider's key
-	// rotation needs no restart.
+	// rotation needs no restart, and every 15 minutes, so that a key it
+	// withdraws is dropped; at most once in 10 s.
 	JWKSURL string
 	// JWKSFile holds the keys instead (a JWKS document), read once.
 	JWKSFile string
@@ -135,6 +136,14 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
+	algs := cfg.Algorithms
+	if len(algs) == 0 {
+		algs = DefaultAlgorithms
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	var keys oidc.KeySet
 	if cfg.JWKSFile != "" {
 		set, err := readKeys(cfg.JWKSFile)
@@ -147,16 +156,11 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		if hc == nil {
 			hc = http.DefaultClient
 		}
-		// The key set keeps this context for every later fetch.
-		keys = oidc.NewRemoteKeySet(oidc.ClientContext(context.WithoutCancel(ctx), hc), cfg.JWKSURL)
-	}
-	algs := cfg.Algorithms
-	if len(algs) == 0 {
-		algs = DefaultAlgorithms
-	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
+		rk := &remoteKeys{url: cfg.JWKSURL, hc: hc, now: now}
+		for _, a := range algs {
+			rk.algs = append(rk.algs, jose.SignatureAlgorithm(a))
+		}
+		keys = rk
 	}
 	v := oidc.NewVerifier(cfg.Issuer, keys, &oidc.Config{ClientID: cfg.Audience, SupportedSigningAlgs: algs, Now: now})
 	return &Authenticator{cfg: cfg, verifier: v, now: now, verified: expirable.NewLRU[string, verified](verifiedTokens, nil, verifiedFor)}, nil
@@ -215,14 +219,20 @@ func readKeys(path string) (*oidc.StaticKeySet, error) {
 }
 
 // Authenticate verifies token and returns whom it names. A token that is not
-// valid gets an error with code UNAUTHENTICATED that says why.
+// valid gets an error with code UNAUTHENTICATED that says why; when the
+// provider's keys cannot be fetched, one with SOURCE_UNAVAILABLE.
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Principal, error) {
 	if v, ok := a.verified.Get(token); ok && a.now().Before(v.expires) {
 		return v.p, nil
 	}
-	t, err := a.verifier.Verify(ctx, token)
+	unavailable := false
+	t, err := a.verifier.Verify(context.WithValue(ctx, unavailableKey{}, &unavailable), token)
 	if err != nil {
-		return nil, omnigate.Errorf(EUNAUTHENTICATED, "the bearer token is not valid: %s", strings.TrimPrefix(err.Error(), "oidc: "))
+		msg := strings.TrimPrefix(err.Error(), "oidc: ")
+		if unavailable {
+			return nil, omnigate.Errorf(omnigate.EUNAVAILABLE, "tokens cannot be verified now: %s", msg)
+		}
+		return nil, omnigate.Errorf(EUNAUTHENTICATED, "the bearer token is not valid: %s", msg)
 	}
 	var claims map[string]any
 	if err := t.Claims(&claims); err != nil {

@@ -6,14 +6,20 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/omnigate/omnigate"
 )
 
 func writeJWKS(t testing.TB, keys ...jose.JSONWebKey) string {
@@ -161,4 +167,172 @@ func BenchmarkAuthenticate(b *testing.B) {
 			}
 		}
 	})
+}
+
+// jwksServer publishes keys over HTTP on loopback and counts its fetches.
+type jwksServer struct {
+	*httptest.Server
+	mu      sync.Mutex
+	keys    []jose.JSONWebKey
+	fetches int
+	down    bool
+}
+
+func newJWKSServer(t *testing.T) *jwksServer {
+	s := &jwksServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.fetches++
+		if s.down {
+			http.Error(w, "down", http.StatusBadGateway)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: s.keys})
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *jwksServer) publish(kid string, key *ecdsa.PrivateKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = append(s.keys, jose.JSONWebKey{Key: &key.PublicKey, KeyID: kid, Algorithm: "ES256", Use: "sig"})
+}
+
+func (s *jwksServer) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fetches
+}
+
+func signKid(t testing.TB, key *ecdsa.PrivateKey, kid string, exp time.Time) string {
+	t.Helper()
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", kid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := jwt.Signed(sig).Claims(map[string]any{"iss": "https://id.example/", "aud": "omnigate", "exp": exp.Unix(), "sub": "u"}).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// The provider's keys are fetched when a token names a key not held yet
+// (rotation) and when they are old, but never more than once in keysRetry,
+// however many made-up key ids clients send; while they cannot be fetched,
+// tokens are refused as unavailable, not as invalid.
+func TestKeysFromTheProvider(t *testing.T) {
+	jwks := newJWKSServer(t)
+	k1, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	jwks.publish("k1", k1)
+	clock := time.Now()
+	a, err := New(context.Background(), Config{Issuer: "https://id.example/", Audience: "omnigate", JWKSURL: jwks.URL, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	exp := clock.Add(2 * time.Hour)
+	if _, err := a.Authenticate(ctx, signKid(t, k1, "k1", exp)); err != nil {
+		t.Fatal(err)
+	}
+	if n := jwks.count(); n != 1 {
+		t.Fatalf("%d fetches for the first token, want 1", n)
+	}
+
+	// Made-up key ids within keysRetry of the last fetch: none.
+	stranger, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	for i := range 50 {
+		_, err := a.Authenticate(ctx, signKid(t, stranger, fmt.Sprintf("made-up-%d", i), exp))
+		if err == nil || omnigate.ErrorCode(err) != EUNAUTHENTICATED || !strings.Contains(err.Error(), "has no key") {
+			t.Fatalf("a token of an unknown key: %v", err)
+		}
+	}
+	if n := jwks.count(); n != 1 {
+		t.Fatalf("%d fetches after 50 tokens of made-up keys, want still 1", n)
+	}
+
+	// A key the provider starts using is fetched once keysRetry has passed.
+	k2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	jwks.publish("k2", k2)
+	rotated := signKid(t, k2, "k2", exp)
+	clock = clock.Add(keysRetry)
+	if _, err := a.Authenticate(ctx, rotated); err != nil {
+		t.Fatalf("a token of a newly published key: %v", err)
+	}
+	if n := jwks.count(); n != 2 {
+		t.Fatalf("%d fetches, want 2", n)
+	}
+	for i := range 50 {
+		_, _ = a.Authenticate(ctx, signKid(t, stranger, fmt.Sprintf("made-up-again-%d", i), exp))
+	}
+	if n := jwks.count(); n != 2 {
+		t.Fatalf("%d fetches after 50 more made-up keys, want still 2", n)
+	}
+
+	// Keys are fetched again when old; while the provider is down, tokens
+	// of the keys held still verify, a key withdrawn is dropped only once
+	// a fetch succeeds, and with no keys at all tokens are unavailable.
+	jwks.mu.Lock()
+	jwks.down = true
+	jwks.mu.Unlock()
+	clock = clock.Add(keysRefresh)
+	if _, err := a.Authenticate(ctx, signKid(t, k1, "k1", exp)); err != nil {
+		t.Fatalf("a known key while the provider is down: %v", err)
+	}
+	if n := jwks.count(); n != 3 {
+		t.Fatalf("%d fetches, want 3 (keys older than keysRefresh)", n)
+	}
+	down, err := New(context.Background(), Config{Issuer: "https://id.example/", Audience: "omnigate", JWKSURL: jwks.URL, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = down.Authenticate(ctx, signKid(t, k1, "k1", exp))
+	if omnigate.ErrorCode(err) != omnigate.EUNAVAILABLE || !strings.Contains(err.Error(), "502 Bad Gateway") {
+		t.Fatalf("no keys and the provider down: %v", err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+	req.Header.Set("Authorization", "Bearer "+signKid(t, k1, "k1", exp.Add(time.Second)))
+	down.Middleware(http.NotFoundHandler()).ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || rec.Header().Get("WWW-Authenticate") != "" {
+		t.Fatalf("middleware with the provider down: %d %v", rec.Code, rec.Header())
+	}
+	jwks.mu.Lock()
+	jwks.down, jwks.keys = false, jwks.keys[1:] // k1 withdrawn
+	jwks.mu.Unlock()
+	clock = clock.Add(keysRefresh)
+	if _, err := a.Authenticate(ctx, signKid(t, k1, "k1", exp.Add(2*time.Second))); err == nil {
+		t.Fatal("a token of a withdrawn key was accepted after the keys were fetched again")
+	}
+}
+
+// Requests arriving together before the keys are held wait for one fetch.
+func TestOneFetchForRequestsTogether(t *testing.T) {
+	jwks := newJWKSServer(t)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	jwks.publish("k1", key)
+	a, err := New(context.Background(), Config{Issuer: "https://id.example/", Audience: "omnigate", JWKSURL: jwks.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 {
+		token := signKid(t, key, "k1", time.Now().Add(time.Hour+time.Duration(i)*time.Second))
+		wg.Go(func() {
+			if _, err := a.Authenticate(context.Background(), token); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := jwks.count(); n != 1 {
+		t.Fatalf("%d fetches for 20 requests arriving together, want 1", n)
+	}
 }

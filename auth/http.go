@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/omnigate/omnigate"
 )
 
 // Middleware authenticates every request: one with an Authorization header
@@ -28,6 +30,13 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 			var err error
 			if p, err = a.Authenticate(r.Context(), token); err != nil {
 				msg := err.Error()
+				if omnigate.ErrorCode(err) == omnigate.EUNAVAILABLE {
+					// The provider's fault, not the client's: its token
+					// may well be good.
+					w.Header().Set("Retry-After", "30")
+					refuse(w, http.StatusServiceUnavailable, "", omnigate.EUNAVAILABLE, msg)
+					return
+				}
 				refuse(w, http.StatusUnauthorized, `Bearer error="invalid_token", error_description=`+quote(msg), EUNAUTHENTICATED, msg)
 				return
 			}
@@ -86,7 +95,9 @@ func refuse(w http.ResponseWriter, status int, challenge, code, msg string) {
 	body, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{
 		"message": msg, "extensions": map[string]any{"code": code},
 	}}})
-	w.Header().Set("WWW-Authenticate", challenge)
+	if challenge != "" {
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)

@@ -73,7 +73,9 @@ query WhyOneCustomer($email: String!) {
 	},
 	{
 		Name: "Mobile app: my cart",
-		Query: `# The app knows the signed-in customer's webshop id.
+		Query: `# With authentication on (auth.mode jwt), the app sends the customer's
+# token and asks for me { cart { ... } }. The demo authenticates no one, so
+# this asks by the signed-in customer's webshop id instead.
 query MyCart($webshopCustomerId: String!) {
   customerBySystemId(system: COMMERCETOOLS, id: $webshopCustomerId) {
     cart {
