@@ -28,6 +28,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/metrics"
 )
 
 // Options configure the handler.
@@ -122,6 +123,7 @@ func New(o Options) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /readyz", readiness(o.Required, o.Reported))
+	mux.Handle("GET /metrics", metrics.Handler())
 	// Runtime statistics (expvar, for cmd/omnibench's allocations per
 	// query) and CPU and heap profiles only when asked for: they show the
 	// process's inner workings, and profiles cost CPU while taken.
@@ -180,18 +182,27 @@ func requestID(next http.Handler) http.Handler {
 func timing(next http.Handler, threshold time.Duration, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, calls := omnigate.WithCallLog(r.Context())
-		next.ServeHTTP(&timingWriter{ResponseWriter: w, calls: calls}, r.WithContext(ctx))
+		tw := &timingWriter{ResponseWriter: w, calls: calls}
+		next.ServeHTTP(tw, r.WithContext(ctx))
+		if !tw.done {
+			tw.header() // a handler that wrote nothing answered 200
+			tw.status = http.StatusOK
+		}
+		metrics.Request(tw.status, tw.took, tw.upstream, tw.took-tw.upstream-tw.queued)
 		if took := calls.Since(); threshold > 0 && took >= threshold {
 			log.Warn("slow request", "request_id", omnigate.RequestID(ctx), "took", took.Round(10*time.Microsecond), "calls", calls.String())
 		}
 	})
 }
 
-// timingWriter adds the Server-Timing header as the answer starts.
+// timingWriter adds the Server-Timing header as the answer starts, and
+// keeps its figures and the answer's status for the metrics.
 type timingWriter struct {
 	http.ResponseWriter
-	calls *omnigate.CallLog
-	done  bool
+	calls                  *omnigate.CallLog
+	done                   bool
+	status                 int
+	took, upstream, queued time.Duration
 }
 
 func (t *timingWriter) header() {
@@ -200,6 +211,7 @@ func (t *timingWriter) header() {
 	}
 	t.done = true
 	up, queued, total := t.calls.Upstream(), t.calls.Queued(), t.calls.Since()
+	t.took, t.upstream, t.queued = total, up, queued
 	v := fmt.Sprintf(`upstream;dur=%.3f;desc="waiting on the channel systems", gateway;dur=%.3f`,
 		float64(up.Microseconds())/1e3, float64((total-up-queued).Microseconds())/1e3)
 	if queued > 0 {
@@ -209,11 +221,17 @@ func (t *timingWriter) header() {
 }
 
 func (t *timingWriter) WriteHeader(code int) {
+	if !t.done {
+		t.status = code
+	}
 	t.header()
 	t.ResponseWriter.WriteHeader(code)
 }
 
 func (t *timingWriter) Write(b []byte) (int, error) {
+	if !t.done {
+		t.status = http.StatusOK
+	}
 	t.header()
 	return t.ResponseWriter.Write(b)
 }
@@ -239,6 +257,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if oe.Source != "" {
 				gerr.Extensions["source"] = string(oe.Source)
 			}
+			metrics.Error(oe.Code, string(oe.Source))
 			if oe.Code == omnigate.EINTERNAL || oe.Source != "" {
 				log.WarnContext(ctx, "request error", "code", oe.Code, "source", oe.Source, "err", err)
 			}
@@ -247,8 +266,11 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		var ge *gqlerror.Error
 		if errors.As(err, &ge) && ge.Err == nil {
 			// Parse and validation errors made by the executor itself.
+			code, _ := ge.Extensions["code"].(string)
+			metrics.Error(code, "")
 			return ge
 		}
+		metrics.Error(omnigate.EINTERNAL, "")
 		log.ErrorContext(ctx, "internal error", "err", err)
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		gerr.Message = "internal error"

@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/metrics"
 )
 
 // Client calls one system.
@@ -70,7 +71,14 @@ type Request struct {
 // Every error it returns is an *omnigate.Error naming the system.
 func (c *Client) Do(ctx context.Context, r Request, out any) (err error) {
 	start := time.Now()
-	defer func() { omnigate.RecordCall(ctx, c.System, r.Method, r.Path, start, err != nil) }()
+	defer func() {
+		omnigate.RecordCall(ctx, c.System, r.Method, r.Path, start, err != nil)
+		outcome := "ok"
+		if err != nil {
+			outcome = omnigate.ErrorCode(err)
+		}
+		metrics.Call(string(c.System), outcome, time.Since(start))
+	}()
 	if c.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
