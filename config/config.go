@@ -29,6 +29,9 @@ type Config struct {
 	Listen string `yaml:"listen" env:"OMNIGATE_LISTEN"`
 	// OpenBrowser opens GraphiQL in the desktop browser once the gateway listens.
 	OpenBrowser bool `yaml:"open_browser" env:"OMNIGATE_OPEN_BROWSER"`
+	// CORSOrigins are the web origins whose pages may call the gateway
+	// from a browser; empty allows none.
+	CORSOrigins []string `yaml:"cors_origins" env:"OMNIGATE_CORS_ORIGINS"`
 	// RequestTimeout bounds one GraphQL request.
 	RequestTimeout time.Duration `yaml:"request_timeout" env:"OMNIGATE_REQUEST_TIMEOUT"`
 	// MaxCustomers bounds the customers one request reads: the ids of one
@@ -399,6 +402,11 @@ func (c Config) Validate() error {
 	default:
 		bad("log_level must be debug, info, warn or error, got %q", c.LogLevel)
 	}
+	for _, o := range c.CORSOrigins {
+		if !validOrigin(o) {
+			bad("cors_origins: %q is not a web origin: want scheme://host[:port] (https://shop.example.com), one * for a subdomain (https://*.example.com), or * for any", o)
+		}
+	}
 	switch c.Auth.Mode {
 	case "jwt":
 		if c.Auth.Issuer == "" {
@@ -488,6 +496,21 @@ func (c Config) Validate() error {
 	}
 	checkSource("zendesk", c.Zendesk.Source, map[string]string{"email or oauth_token": c.Zendesk.Email + c.Zendesk.OAuthToken, "api_token or oauth_token": zdAuth})
 	return errors.Join(errs...)
+}
+
+// validOrigin reports whether o is an origin as browsers send it (scheme,
+// host, optional port; no path), possibly with one * standing for a
+// subdomain, or * alone.
+func validOrigin(o string) bool {
+	if o == "*" {
+		return true
+	}
+	if strings.Count(o, "*") > 1 {
+		return false
+	}
+	u, err := url.Parse(strings.Replace(o, "*", "wildcard", 1))
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		u.Path == "" && u.RawQuery == "" && u.Fragment == "" && u.User == nil
 }
 
 // loopbackOnly reports whether addr (host:port) listens on a loopback

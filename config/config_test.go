@@ -115,6 +115,18 @@ func TestAuthModeOutsideLoopback(t *testing.T) {
 	}
 }
 
+func TestCORSOrigins(t *testing.T) {
+	good := "https://shop.example.com,http://localhost:3000,https://*.kiosk.example.com"
+	if c, err := Load("", env(map[string]string{"OMNIGATE_CORS_ORIGINS": good})); err != nil || len(c.CORSOrigins) != 3 {
+		t.Fatalf("%s: %v %v", good, c.CORSOrigins, err)
+	}
+	for _, bad := range []string{"shop.example.com", "https://shop.example.com/app", "ftp://shop.example.com", "https://*.*.example.com", "https://shop.example.com?x=1"} {
+		if _, err := Load("", env(map[string]string{"OMNIGATE_CORS_ORIGINS": bad})); err == nil || !strings.Contains(err.Error(), "cors_origins") {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+}
+
 func TestProfileSurvivorship(t *testing.T) {
 	c, err := Load("", env(nil))
 	if err != nil {

@@ -111,6 +111,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 		GraphiQL:       web.Handler(web.Config{Endpoint: "/graphql", Title: "omnigate", Examples: Examples}),
 		Required:       map[string]func(context.Context) error{"mongodb": db.Ping},
 		Reported:       conn.Reported,
+		CORSOrigins:    cfg.CORSOrigins,
 		RequestTimeout: cfg.RequestTimeout,
 		SlowRequest:    cfg.SlowRequest,
 		Logger:         log,

@@ -24,6 +24,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -56,6 +57,10 @@ type Options struct {
 	// Extensions are the schema's own gqlgen extensions, used after the
 	// handler's (the gateway's admission of customers).
 	Extensions []graphql.HandlerExtension
+	// CORSOrigins are the web origins (https://shop.example.com, or
+	// https://*.example.com) whose pages may call /graphql from a browser;
+	// none answers no cross-origin request.
+	CORSOrigins []string
 	// RequestTimeout bounds one GraphQL request.
 	RequestTimeout time.Duration
 	// MaxBodyBytes bounds a request body.
@@ -115,6 +120,18 @@ func New(o Options) http.Handler {
 	api = limitRequest(api, maxBody, timeout)
 	api = timing(api, o.SlowRequest, log)
 	api = requestID(api)
+
+	if len(o.CORSOrigins) > 0 {
+		// Preflights are answered here, before authentication: a browser
+		// sends them without the token.
+		api = cors.New(cors.Options{
+			AllowedOrigins: o.CORSOrigins,
+			AllowedMethods: []string{http.MethodGet, http.MethodPost},
+			AllowedHeaders: []string{"Content-Type", "Accept", "Authorization", omnigate.RequestIDHeader},
+			ExposedHeaders: []string{omnigate.RequestIDHeader, "Server-Timing"},
+			MaxAge:         600,
+		}).Handler(api)
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", api)
