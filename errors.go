@@ -20,6 +20,7 @@ const (
 	EINTERNAL    = "INTERNAL"            // a bug or a store failure; details are logged, not shown
 	ECONFLICT    = "CONFLICT"            // a change was refused because it conflicts
 	EBUSY        = "GATEWAY_BUSY"        // no room for the request's customers before its deadline; try again
+	ECLIENTRATE  = "RATE_LIMITED"        // the client read more customers than its rate allows; try again after Retry-After
 )
 
 // Error is an error with a code, the system it came from (if any) and a

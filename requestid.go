@@ -45,3 +45,17 @@ func NewRequestID() string {
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+type clientAddrKey struct{}
+
+// WithClientAddr returns ctx carrying the address (host) a request came
+// from.
+func WithClientAddr(ctx context.Context, host string) context.Context {
+	return context.WithValue(ctx, clientAddrKey{}, host)
+}
+
+// ClientAddr returns the address a request came from, "" when unknown.
+func ClientAddr(ctx context.Context) string {
+	h, _ := ctx.Value(clientAddrKey{}).(string)
+	return h
+}

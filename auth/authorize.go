@@ -10,6 +10,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/omnigate/omnigate"
 )
 
 // Authorization is the gqlgen extension that checks an operation against
@@ -48,13 +50,13 @@ func (Authorization) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 	}
 	what := strings.Join(c.missing, "; ")
 	if p.Anonymous {
-		refused(ctx, http.StatusUnauthorized, `Bearer realm="omnigate"`)
+		omnigate.SetAnswer(ctx, http.StatusUnauthorized, "WWW-Authenticate", `Bearer realm="omnigate"`)
 		return &gqlerror.Error{
 			Message:    "this operation needs a bearer token: " + what,
 			Extensions: map[string]any{"code": EUNAUTHENTICATED},
 		}
 	}
-	refused(ctx, http.StatusForbidden, `Bearer error="insufficient_scope", scope=`+quote(strings.Join(c.scopes, " ")))
+	omnigate.SetAnswer(ctx, http.StatusForbidden, "WWW-Authenticate", `Bearer error="insufficient_scope", scope=`+quote(strings.Join(c.scopes, " ")))
 	return &gqlerror.Error{
 		Message:    fmt.Sprintf("the token (scopes: %s) may not read %s", scopeList(p.Scopes), what),
 		Extensions: map[string]any{"code": EFORBIDDEN},

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -15,7 +14,7 @@ import (
 // sees it; one without runs as an anonymous principal, which the
 // operation's authorization (Authorization) refuses any field that needs a
 // token. Refusals there are answered 401 or 403 too, with the
-// WWW-Authenticate challenge of RFC 6750.
+// WWW-Authenticate challenge of RFC 6750 (omnigate.SetAnswer).
 func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := &Principal{Anonymous: true}
@@ -33,7 +32,7 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 				if omnigate.ErrorCode(err) == omnigate.EUNAVAILABLE {
 					// The provider's fault, not the client's: its token
 					// may well be good.
-					w.Header().Set("Retry-After", "30")
+					w.Header().Set("Retry-After", "10")
 					refuse(w, http.StatusServiceUnavailable, "", omnigate.EUNAVAILABLE, msg)
 					return
 				}
@@ -41,53 +40,9 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
-		out := &outcome{}
-		ctx := context.WithValue(With(r.Context(), p), outcomeKey{}, out)
-		next.ServeHTTP(&statusWriter{ResponseWriter: w, out: out}, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), p)))
 	})
 }
-
-// outcome is an authorization refusal's HTTP status and challenge, which the
-// GraphQL transports (that answer 200 to a refused operation) do not know.
-type outcome struct {
-	status    int
-	challenge string
-}
-
-type outcomeKey struct{}
-
-// refused records on the request that its operation was refused.
-func refused(ctx context.Context, status int, challenge string) {
-	if out, ok := ctx.Value(outcomeKey{}).(*outcome); ok {
-		out.status, out.challenge = status, challenge
-	}
-}
-
-// statusWriter answers with the refusal's status and challenge.
-type statusWriter struct {
-	http.ResponseWriter
-	out         *outcome
-	wroteHeader bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if !w.wroteHeader && w.out.status != 0 {
-		w.Header().Set("WWW-Authenticate", w.out.challenge)
-		code = w.out.status
-	}
-	w.wroteHeader = true
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // refuse answers a request that never reached GraphQL, in GraphQL's error
 // shape.

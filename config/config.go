@@ -29,6 +29,8 @@ type Config struct {
 	Listen string `yaml:"listen" env:"OMNIGATE_LISTEN"`
 	// OpenBrowser opens GraphiQL in the desktop browser once the gateway listens.
 	OpenBrowser bool `yaml:"open_browser" env:"OMNIGATE_OPEN_BROWSER"`
+	// ClientRate bounds the customers each client may read a second.
+	ClientRate ClientRate `yaml:"client_rate"`
 	// CORSOrigins are the web origins whose pages may call the gateway
 	// from a browser; empty allows none.
 	CORSOrigins []string `yaml:"cors_origins" env:"OMNIGATE_CORS_ORIGINS"`
@@ -66,6 +68,17 @@ type Config struct {
 	Square        Square        `yaml:"square"`
 	Klaviyo       Klaviyo       `yaml:"klaviyo"`
 	Zendesk       Zendesk       `yaml:"zendesk"`
+}
+
+// ClientRate is each client's token bucket of customers: a client is the
+// token's subject when the gateway authenticates its clients, else the
+// address a request comes from.
+type ClientRate struct {
+	// PerSecond is the customers a client may read a second on average;
+	// 0 sets no bound.
+	PerSecond int `yaml:"customers_per_second" env:"OMNIGATE_CLIENT_RATE_PER_SECOND"`
+	// Burst is how many it may read at once; 0 means ten seconds' worth.
+	Burst int `yaml:"burst" env:"OMNIGATE_CLIENT_RATE_BURST"`
 }
 
 // Auth is how the gateway authenticates its clients: by bearer JWTs from
@@ -401,6 +414,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("log_level must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if c.ClientRate.PerSecond < 0 || c.ClientRate.Burst < 0 {
+		bad("client_rate.customers_per_second and client_rate.burst must not be negative (0: no bound, ten seconds' worth), got %d and %d", c.ClientRate.PerSecond, c.ClientRate.Burst)
 	}
 	for _, o := range c.CORSOrigins {
 		if !validOrigin(o) {

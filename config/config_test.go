@@ -127,6 +127,16 @@ func TestCORSOrigins(t *testing.T) {
 	}
 }
 
+func TestClientRate(t *testing.T) {
+	c, err := Load("", env(map[string]string{"OMNIGATE_CLIENT_RATE_PER_SECOND": "50", "OMNIGATE_CLIENT_RATE_BURST": "500"}))
+	if err != nil || c.ClientRate != (ClientRate{PerSecond: 50, Burst: 500}) {
+		t.Fatalf("%+v %v", c.ClientRate, err)
+	}
+	if _, err := Load("", env(map[string]string{"OMNIGATE_CLIENT_RATE_PER_SECOND": "-5"})); err == nil || !strings.Contains(err.Error(), "client_rate.customers_per_second") {
+		t.Fatalf("a negative rate: %v", err)
+	}
+}
+
 func TestProfileSurvivorship(t *testing.T) {
 	c, err := Load("", env(nil))
 	if err != nil {

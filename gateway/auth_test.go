@@ -94,8 +94,9 @@ func (p *provider) token(kid string, claims map[string]any) string {
 }
 
 type authAnswer struct {
-	status    int
-	challenge string
+	status     int
+	challenge  string
+	retryAfter string
 	gqlResponse
 }
 
@@ -119,7 +120,7 @@ func answerOf(t *testing.T, req *http.Request) authAnswer {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	a := authAnswer{status: resp.StatusCode, challenge: resp.Header.Get("WWW-Authenticate")}
+	a := authAnswer{status: resp.StatusCode, challenge: resp.Header.Get("WWW-Authenticate"), retryAfter: resp.Header.Get("Retry-After")}
 	if err := json.Unmarshal(raw, &a.gqlResponse); err != nil {
 		t.Fatalf("status %d, body %s: %v", resp.StatusCode, raw, err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/auth"
+	"github.com/omnigate/omnigate/clientrate"
 	"github.com/omnigate/omnigate/config"
 	"github.com/omnigate/omnigate/graph"
 	"github.com/omnigate/omnigate/identity"
@@ -82,6 +83,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 		Identity: g.Identity, Admin: g.Identity, Survivorship: cfg.Profile.Survivorship(),
 		DefaultRegion: cfg.Identity.DefaultRegion, MaxCustomers: cfg.MaxCustomers,
 		SignedIn: omnigate.System(cfg.Auth.CustomerSystem),
+	}
+	if r := cfg.ClientRate; r.PerSecond > 0 {
+		burst := r.Burst
+		if burst == 0 {
+			burst = 10 * r.PerSecond
+		}
+		res.ClientRate = clientrate.New(r.PerSecond, burst)
 	}
 	middleware := func(h http.Handler) http.Handler { return loaders.Middleware(src, h) }
 	var authorize graphql.HandlerExtension

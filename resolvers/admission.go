@@ -2,11 +2,16 @@ package resolvers
 
 import (
 	"context"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/auth"
 	"github.com/omnigate/omnigate/loaders"
 )
 
@@ -42,11 +47,32 @@ func (a admission) InterceptResponse(ctx context.Context, next graphql.ResponseH
 			"the request asks for %d customers through its root fields and their aliases; at most %d are allowed in one request (max_customers)", n, most))
 		return &graphql.Response{Errors: graphql.GetErrors(ctx)}
 	}
+	if lim := a.r.ClientRate; lim != nil {
+		if wait := lim.Take(clientOf(ctx), n, time.Now()); wait > 0 {
+			secs := int(math.Ceil(wait.Seconds()))
+			perSecond, burst := lim.Limits()
+			omnigate.SetAnswer(ctx, http.StatusTooManyRequests, "Retry-After", strconv.Itoa(secs))
+			graphql.AddError(ctx, omnigate.Errorf(omnigate.ECLIENTRATE,
+				"this client has read more customers than its rate allows (client_rate: %d a second, %d at once); the request's %d fit in %s",
+				perSecond, burst, n, wait.Round(time.Millisecond)))
+			return &graphql.Response{Errors: graphql.GetErrors(ctx)}
+		}
+	}
 	if err := loaders.Admit(ctx, n); err != nil {
 		graphql.AddError(ctx, err)
 		return &graphql.Response{Errors: graphql.GetErrors(ctx)}
 	}
 	return next(ctx)
+}
+
+// clientOf names the client a request comes from, for its rate: the
+// token's subject when the gateway authenticates its clients, else the
+// address it came from.
+func clientOf(ctx context.Context) string {
+	if p := auth.From(ctx); p != nil && !p.Anonymous {
+		return "sub:" + p.Subject
+	}
+	return "addr:" + omnigate.ClientAddr(ctx)
 }
 
 // most is the bound on the customers of one request: max_customers.

@@ -10,6 +10,7 @@ import (
 	"context"
 
 	"github.com/omnigate/omnigate"
+	"github.com/omnigate/omnigate/clientrate"
 	"github.com/omnigate/omnigate/graph"
 	"github.com/omnigate/omnigate/view"
 )
@@ -34,6 +35,9 @@ type Resolver struct {
 	// MaxCustomers bounds the customers one request reads: the ids of one
 	// customers(ids:), and all its root fields together.
 	MaxCustomers int
+	// ClientRate, when set, bounds the customers each client reads a
+	// second.
+	ClientRate *clientrate.Limiter
 	// SignedIn is the system whose customer ids signed-in customers' tokens
 	// carry, for me; empty means the webshop (commercetools).
 	SignedIn omnigate.System

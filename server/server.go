@@ -11,6 +11,7 @@ import (
 	"expvar"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -177,7 +178,7 @@ func limitRequest(next http.Handler, maxBody int64, timeout time.Duration) http.
 
 // requestID takes the client's X-Request-Id, or makes one, answers with it
 // and puts it in the request's context, for the calls to the channel
-// systems to carry.
+// systems to carry; and the client's address, for its rate.
 func requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(omnigate.RequestIDHeader)
@@ -185,11 +186,15 @@ func requestID(next http.Handler) http.Handler {
 			id = omnigate.NewRequestID()
 		}
 		w.Header().Set(omnigate.RequestIDHeader, id)
-		next.ServeHTTP(w, r.WithContext(omnigate.WithRequestID(r.Context(), id)))
+		ctx := omnigate.WithRequestID(r.Context(), id)
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			ctx = omnigate.WithClientAddr(ctx, host)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-// timing keeps each request's call log. It answers with a Server-Timing
+// timing keeps each request's call log, and its Answer (omnigate.SetAnswer). It answers with a Server-Timing
 // header: upstream, how long the request waited on the channel systems (at
 // least one of its calls was sent and its answer not yet read); queue, if
 // it had to wait for room for its customers (max_customers_in_flight); and
@@ -199,7 +204,8 @@ func requestID(next http.Handler) http.Handler {
 func timing(next http.Handler, threshold time.Duration, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, calls := omnigate.WithCallLog(r.Context())
-		tw := &timingWriter{ResponseWriter: w, calls: calls}
+		ctx, answer := omnigate.WithAnswer(ctx)
+		tw := &timingWriter{ResponseWriter: w, calls: calls, answer: answer}
 		next.ServeHTTP(tw, r.WithContext(ctx))
 		if !tw.done {
 			tw.header() // a handler that wrote nothing answered 200
@@ -217,6 +223,7 @@ func timing(next http.Handler, threshold time.Duration, log *slog.Logger) http.H
 type timingWriter struct {
 	http.ResponseWriter
 	calls                  *omnigate.CallLog
+	answer                 *omnigate.Answer
 	done                   bool
 	status                 int
 	took, upstream, queued time.Duration
@@ -239,6 +246,9 @@ func (t *timingWriter) header() {
 
 func (t *timingWriter) WriteHeader(code int) {
 	if !t.done {
+		// A refusal deep in the request (omnigate.SetAnswer) names the
+		// status the transport does not know.
+		code = t.answer.Status(code, t.ResponseWriter.Header())
 		t.status = code
 	}
 	t.header()
@@ -247,9 +257,8 @@ func (t *timingWriter) WriteHeader(code int) {
 
 func (t *timingWriter) Write(b []byte) (int, error) {
 	if !t.done {
-		t.status = http.StatusOK
+		t.WriteHeader(http.StatusOK)
 	}
-	t.header()
 	return t.ResponseWriter.Write(b)
 }
 
