@@ -28,9 +28,13 @@ import (
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/metrics"
+	"github.com/omnigate/omnigate/tracing"
 )
 
 // Options configure the handler.
@@ -103,6 +107,7 @@ func New(o Options) http.Handler {
 	for _, ext := range o.Extensions {
 		gql.Use(ext)
 	}
+	gql.Use(spanName{})
 	gql.SetErrorPresenter(ErrorPresenter(log))
 	gql.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in resolver", "panic", p, "stack", string(debug.Stack()))
@@ -120,6 +125,7 @@ func New(o Options) http.Handler {
 	timeout := o.RequestTimeout
 	api = limitRequest(api, maxBody, timeout)
 	api = timing(api, o.SlowRequest, log)
+	api = traced(api)
 	api = requestID(api)
 
 	if len(o.CORSOrigins) > 0 {
@@ -192,6 +198,41 @@ func requestID(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// traced runs each request in a span of the gateway's trace (a no-op
+// unless tracing is set up, package tracing), continuing the client's trace
+// when it sends a W3C traceparent.
+func traced(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := tracing.Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := tracing.Tracer().Start(ctx, "GraphQL", trace.WithSpanKind(trace.SpanKindServer))
+		defer span.End()
+		if span.IsRecording() {
+			span.SetAttributes(attribute.String("http.request.method", r.Method), attribute.String("omnigate.request_id", omnigate.RequestID(ctx)))
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// spanName names a request's span after its operation, once it is
+// validated: "query MyCart".
+type spanName struct{}
+
+func (spanName) ExtensionName() string                   { return "SpanName" }
+func (spanName) Validate(graphql.ExecutableSchema) error { return nil }
+func (spanName) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() || oc.Operation == nil {
+		return nil
+	}
+	name := oc.Operation.Name
+	if name == "" {
+		name = "(anonymous)"
+	}
+	span.SetName(string(oc.Operation.Operation) + " " + name)
+	span.SetAttributes(attribute.String("graphql.operation.type", string(oc.Operation.Operation)), attribute.String("graphql.operation.name", oc.Operation.Name))
+	return nil
 }
 
 // timing keeps each request's call log, and its Answer (omnigate.SetAnswer). It answers with a Server-Timing

@@ -25,6 +25,7 @@ import (
 	"github.com/omnigate/omnigate/channelsim"
 	"github.com/omnigate/omnigate/config"
 	"github.com/omnigate/omnigate/gateway"
+	"github.com/omnigate/omnigate/tracing"
 )
 
 func main() {
@@ -66,6 +67,22 @@ func run() error {
 		}
 		defer sim.Close()
 		log.Info("channel simulator running", "startup", time.Since(start).Round(time.Millisecond), "control", sim.URLs["control"])
+	}
+
+	stopTracing, err := tracing.Setup(ctx)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		// Spans still buffered are sent before the process ends.
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(sctx); err != nil {
+			log.Warn("tracing: spans were lost at shutdown", "err", err)
+		}
+	}()
+	if tracing.Enabled() {
+		log.Info("exporting traces over OTLP")
 	}
 
 	start := time.Now()

@@ -18,15 +18,21 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	sjson "github.com/segmentio/encoding/json"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/omnigate/omnigate"
 	"github.com/omnigate/omnigate/metrics"
+	"github.com/omnigate/omnigate/tracing"
 )
 
 // Client calls one system.
@@ -71,12 +77,20 @@ type Request struct {
 // Every error it returns is an *omnigate.Error naming the system.
 func (c *Client) Do(ctx context.Context, r Request, out any) (err error) {
 	start := time.Now()
+	ctx, span := tracing.Tracer().Start(ctx, string(c.System)+" "+r.Method, trace.WithSpanKind(trace.SpanKindClient))
+	if span.IsRecording() {
+		path, _, _ := strings.Cut(r.Path, "?") // queries hold emails and phone numbers
+		span.SetAttributes(attribute.String("omnigate.system", string(c.System)), attribute.String("http.request.method", r.Method), attribute.String("url.path", path))
+	}
 	defer func() {
 		omnigate.RecordCall(ctx, c.System, r.Method, r.Path, start, err != nil)
 		outcome := "ok"
 		if err != nil {
 			outcome = omnigate.ErrorCode(err)
+			span.SetStatus(codes.Error, outcome)
+			span.SetAttributes(attribute.String("omnigate.error.code", outcome))
 		}
+		span.End()
 		metrics.Call(string(c.System), outcome, time.Since(start))
 	}()
 	if c.Timeout > 0 {
@@ -205,6 +219,8 @@ func (c *Client) once(ctx context.Context, r Request, payload []byte, buf *bytes
 	if payload != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	// The trace this call belongs to, when the gateway is traced.
+	tracing.Propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
 	if id := omnigate.RequestID(ctx); id != "" {
 		req.Header.Set(omnigate.RequestIDHeader, id)
 	}
