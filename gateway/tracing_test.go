@@ -127,6 +127,15 @@ func TestRequestsAreTraced(t *testing.T) {
 	if hex.EncodeToString(server.TraceId) != traceID || hex.EncodeToString(server.ParentSpanId) != parentID || server.Kind != tracepb.Span_SPAN_KIND_SERVER {
 		t.Fatalf("the request's span is not in the client's trace: trace %x parent %x kind %v", server.TraceId, server.ParentSpanId, server.Kind)
 	}
+	status := int64(0)
+	for _, a := range server.Attributes {
+		if a.Key == "http.response.status_code" {
+			status = a.Value.GetIntValue()
+		}
+	}
+	if status != http.StatusOK {
+		t.Errorf("the request's span has status code %d, want 200", status)
+	}
 	systems := map[string]bool{}
 	for _, s := range col.spans {
 		// Calls of the gateway's own (the stores and the catalog, read at

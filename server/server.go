@@ -29,6 +29,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
@@ -235,13 +236,15 @@ func (spanName) MutateOperationContext(ctx context.Context, oc *graphql.Operatio
 	return nil
 }
 
-// timing keeps each request's call log, and its Answer (omnigate.SetAnswer). It answers with a Server-Timing
-// header: upstream, how long the request waited on the channel systems (at
-// least one of its calls was sent and its answer not yet read); queue, if
-// it had to wait for room for its customers (max_customers_in_flight); and
-// gateway, the rest of its time until the answer is written. A browser's developer
-// tools show both. It logs the requests that take at least threshold (0:
-// none) at warn level with their id and their calls.
+// timing keeps each request's call log and its Answer (omnigate.SetAnswer),
+// and records the request in the metrics and its span. It answers with a
+// Server-Timing header: upstream, how long the request waited on the
+// channel systems (at least one of its calls was sent and its answer not yet
+// read); queue, if it had to wait for room for its customers
+// (max_customers_in_flight); and gateway, the rest of its time until the
+// answer is written. A browser's developer tools show them. It logs the
+// requests that take at least threshold (0: none) at warn level with their
+// id and their calls.
 func timing(next http.Handler, threshold time.Duration, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, calls := omnigate.WithCallLog(r.Context())
@@ -253,6 +256,12 @@ func timing(next http.Handler, threshold time.Duration, log *slog.Logger) http.H
 			tw.status = http.StatusOK
 		}
 		metrics.Request(tw.status, tw.took, tw.upstream, tw.took-tw.upstream-tw.queued)
+		if span := trace.SpanFromContext(ctx); span.IsRecording() {
+			span.SetAttributes(attribute.Int("http.response.status_code", tw.status))
+			if tw.status >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(tw.status))
+			}
+		}
 		if took := calls.Since(); threshold > 0 && took >= threshold {
 			log.Warn("slow request", "request_id", omnigate.RequestID(ctx), "took", took.Round(10*time.Microsecond), "calls", calls.String())
 		}
