@@ -108,6 +108,7 @@ var asymmetric = []string{oidc.RS256, oidc.RS384, oidc.RS512, oidc.ES256, oidc.E
 // Authenticator verifies bearer tokens.
 type Authenticator struct {
 	cfg      Config
+	keys     oidc.KeySet
 	verifier *oidc.IDTokenVerifier
 	now      func() time.Time
 	// verified keeps the principals of tokens verified in the last
@@ -115,6 +116,27 @@ type Authenticator struct {
 	// (a mobile app, a screen) has it verified about once a minute rather
 	// than each time: an ES256 signature costs about 0.1 ms of CPU.
 	verified *expirable.LRU[string, verified]
+}
+
+// Check reports whether tokens can be verified now: a JWKS file always
+// can; keys from a URL are fetched when none are held yet (at most once in
+// 10 s), and a fetch that failed last is reported even while the keys held
+// before still verify tokens. /readyz shows it without making the gateway
+// unready: tokens of the keys held still work.
+func (a *Authenticator) Check(ctx context.Context) error {
+	rk, ok := a.keys.(*remoteKeys)
+	if !ok {
+		return nil
+	}
+	if _, err := rk.get(ctx, ""); err != nil {
+		return omnigate.Errorf(omnigate.EUNAVAILABLE, "%v", err)
+	}
+	rk.mu.Lock()
+	defer rk.mu.Unlock()
+	if rk.lastErr != nil {
+		return omnigate.Errorf(omnigate.EUNAVAILABLE, "the identity provider's keys could not be fetched again (the keys held still verify tokens): %v", rk.lastErr)
+	}
+	return nil
 }
 
 type verified struct {
@@ -163,7 +185,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		keys = rk
 	}
 	v := oidc.NewVerifier(cfg.Issuer, keys, &oidc.Config{ClientID: cfg.Audience, SupportedSigningAlgs: algs, Now: now})
-	return &Authenticator{cfg: cfg, verifier: v, now: now, verified: expirable.NewLRU[string, verified](verifiedTokens, nil, verifiedFor)}, nil
+	return &Authenticator{cfg: cfg, keys: keys, verifier: v, now: now, verified: expirable.NewLRU[string, verified](verifiedTokens, nil, verifiedFor)}, nil
 }
 
 func (c *Config) check() error {

@@ -237,6 +237,9 @@ func TestKeysFromTheProvider(t *testing.T) {
 	if _, err := a.Authenticate(ctx, signKid(t, k1, "k1", exp)); err != nil {
 		t.Fatal(err)
 	}
+	if err := a.Check(ctx); err != nil {
+		t.Fatalf("readiness with the keys fetched: %v", err)
+	}
 	if n := jwks.count(); n != 1 {
 		t.Fatalf("%d fetches for the first token, want 1", n)
 	}
@@ -284,10 +287,17 @@ func TestKeysFromTheProvider(t *testing.T) {
 	if n := jwks.count(); n != 3 {
 		t.Fatalf("%d fetches, want 3 (keys older than keysRefresh)", n)
 	}
+	if err := a.Check(ctx); err == nil || !strings.Contains(err.Error(), "could not be fetched again") {
+		t.Fatalf("readiness while the provider is down, with keys held: %v", err)
+	}
 	down, err := New(context.Background(), Config{Issuer: "https://id.example/", Audience: "omnigate", JWKSURL: jwks.URL, Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := down.Check(ctx); omnigate.ErrorCode(err) != omnigate.EUNAVAILABLE {
+		t.Fatalf("readiness with no keys and the provider down: %v", err)
+	}
+	clock = clock.Add(keysRetry)
 	_, err = down.Authenticate(ctx, signKid(t, k1, "k1", exp))
 	if omnigate.ErrorCode(err) != omnigate.EUNAVAILABLE || !strings.Contains(err.Error(), "502 Bad Gateway") {
 		t.Fatalf("no keys and the provider down: %v", err)

@@ -187,6 +187,15 @@ func TestClientsAuthenticateWithBearerTokens(t *testing.T) {
 		if a := ask(t, srv.URL, reader, `{ __schema { queryType { name } } }`, nil); a.status != http.StatusOK || len(a.Errors) > 0 {
 			t.Fatalf("introspection with a token: status %d, errors %v", a.status, a.Errors)
 		}
+		resp, err := http.Get(srv.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ready, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(ready), `"identity provider":"ok"`) {
+			t.Fatalf("/readyz does not report the identity provider: %s", ready)
+		}
 		for _, path := range []string{"/healthz", "/"} {
 			resp, err := http.Get(srv.URL + path)
 			if err != nil {

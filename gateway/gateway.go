@@ -104,6 +104,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Gateway, er
 			return nil, fmt.Errorf("config: %w", err)
 		}
 		middleware = func(h http.Handler) http.Handler { return authn.Middleware(loaders.Middleware(src, h)) }
+		conn.Reported["identity provider"] = authn.Check
 		authorize = auth.Authorization{}
 		log.Info("clients authenticate with bearer tokens", "issuer", a.Issuer, "audience", a.Audience)
 	} else {
