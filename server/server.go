@@ -201,17 +201,19 @@ func requestID(next http.Handler) http.Handler {
 	})
 }
 
-// traced runs each request in a span of the gateway's trace (a no-op
-// unless tracing is set up, package tracing), continuing the client's trace
-// when it sends a W3C traceparent.
+// traced runs each request in a span of the gateway's trace when tracing
+// is set up (package tracing), continuing the client's trace when it sends
+// a W3C traceparent; otherwise it adds nothing to the request.
 func traced(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !tracing.On() {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx := tracing.Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 		ctx, span := tracing.Tracer().Start(ctx, "GraphQL", trace.WithSpanKind(trace.SpanKindServer))
 		defer span.End()
-		if span.IsRecording() {
-			span.SetAttributes(attribute.String("http.request.method", r.Method), attribute.String("omnigate.request_id", omnigate.RequestID(ctx)))
-		}
+		span.SetAttributes(attribute.String("http.request.method", r.Method), attribute.String("omnigate.request_id", omnigate.RequestID(ctx)))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

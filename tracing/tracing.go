@@ -2,8 +2,8 @@
 // when an OTLP endpoint is configured: a span for each GraphQL request
 // (named by its operation, continuing the client's trace when it sends a
 // W3C traceparent) and a span for each call to a channel system under it.
-// Without an endpoint the gateway's tracer is OpenTelemetry's no-op one,
-// which costs next to nothing.
+// Without an endpoint the gateway does not trace at all: requests and calls
+// skip it (On).
 //
 // The exporter is configured by OpenTelemetry's standard environment
 // variables: OTEL_EXPORTER_OTLP_ENDPOINT or
@@ -47,10 +47,20 @@ func Tracer() trace.Tracer { return *tracer.Load() }
 // calls to the channel systems.
 var Propagator propagation.TextMapPropagator = propagation.TraceContext{}
 
-// SetProvider makes the gateway trace with tp (Setup, or a test).
+// on is whether the provider is a real one: without, the hot paths skip
+// tracing altogether rather than make no-op spans.
+var on atomic.Bool
+
+// On reports whether the gateway is traced.
+func On() bool { return on.Load() }
+
+// SetProvider makes the gateway trace with tp (Setup, or a test); a no-op
+// provider turns tracing off.
 func SetProvider(tp trace.TracerProvider) {
 	t := tp.Tracer(Name)
 	tracer.Store(&t)
+	_, isNoop := tp.(noop.TracerProvider)
+	on.Store(!isNoop)
 }
 
 // Enabled reports whether the environment names an OTLP endpoint for
