@@ -53,7 +53,7 @@ type Config struct {
 	ActorClaim string
 	// CustomerClaim holds the signed-in customer's id; empty means "sub".
 	CustomerClaim string
-	// HTTPClient fetches the JWKS; nil uses http.DefaultClient.
+	// HTTPClient fetches the JWKS; nil uses a client with a 10 s timeout.
 	HTTPClient *http.Client
 	// Now is the clock, for tests; nil uses time.Now.
 	Now func() time.Time
@@ -176,7 +176,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	} else {
 		hc := cfg.HTTPClient
 		if hc == nil {
-			hc = http.DefaultClient
+			hc = &http.Client{Timeout: 10 * time.Second}
 		}
 		rk := &remoteKeys{url: cfg.JWKSURL, hc: hc, now: now}
 		for _, a := range algs {
