@@ -47,6 +47,10 @@ var (
 		Name: "omnigate_upstream_call_duration_seconds", Buckets: buckets,
 		Help: "Duration of calls to the channel systems, retries included, by system.",
 	}, []string{"system"})
+	listsCut = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "omnigate_upstream_lists_cut_total",
+		Help: "Listings that stopped at their page cap (a connector's max pages) with more to read: a customer's oldest items were left out, by system and list.",
+	}, []string{"system", "list"})
 	errorsShown = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "omnigate_graphql_errors_total",
 		Help: "Errors in GraphQL answers, by code and by the channel system they came from (empty for the gateway's own).",
@@ -56,7 +60,7 @@ var (
 func init() {
 	Registry.MustRegister(
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		requests, requestSeconds, upstreamWait, ownTime, calls, callSeconds, errorsShown,
+		requests, requestSeconds, upstreamWait, ownTime, calls, callSeconds, listsCut, errorsShown,
 	)
 }
 
@@ -80,6 +84,12 @@ func Request(status int, took, upstream, own time.Duration) {
 func Call(system, outcome string, took time.Duration) {
 	calls.WithLabelValues(system, outcome).Inc()
 	callSeconds.WithLabelValues(system).Observe(took.Seconds())
+}
+
+// ListCut records a listing that stopped at its page cap with more to
+// read.
+func ListCut(system, list string) {
+	listsCut.WithLabelValues(system, list).Inc()
 }
 
 // Error records an error shown to a client.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/omnigate/omnigate"
 	api "github.com/omnigate/omnigate/apis/klaviyo"
+	"github.com/omnigate/omnigate/metrics"
 	"github.com/omnigate/omnigate/sources/upstream"
 )
 
@@ -136,7 +137,7 @@ func (c *Client) EventsByProfile(ctx context.Context, profileIDs []string) (map[
 		page := eventPages.Get().(*eventPage)
 		defer putEventPage(page)
 		// Events come newest first, so the page cap drops the oldest.
-		_, err := walkInto(ctx, c, "/api/events?"+query(
+		capped, err := walkInto(ctx, c, "/api/events?"+query(
 			"filter", api.Equals("profile_id", id),
 			"include", "metric",
 			"fields[event]", "datetime,event_properties,timestamp",
@@ -156,6 +157,9 @@ func (c *Client) EventsByProfile(ctx context.Context, profileIDs []string) (map[
 					}
 				}
 			})
+		if capped {
+			metrics.ListCut(string(omnigate.Klaviyo), "events")
+		}
 		return err
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	api "github.com/omnigate/omnigate/apis/klaviyo"
 	"github.com/omnigate/omnigate/channelsim/harness"
 	sim "github.com/omnigate/omnigate/channelsim/klaviyo"
+	"github.com/omnigate/omnigate/metrics"
 )
 
 const (
@@ -326,6 +327,10 @@ func TestEventsByProfile(t *testing.T) {
 }
 
 func TestEventsPagingAndCap(t *testing.T) {
+	before := metrics.Value("omnigate_upstream_lists_cut_total", "system", "klaviyo", "list", "events")
+	cut := func() float64 {
+		return metrics.Value("omnigate_upstream_lists_cut_total", "system", "klaviyo", "list", "events") - before
+	}
 	e := setup(t, generated(2, 2450, 0))
 	id := "01HZZZZZZZZZZZZZZZZZZZ0001"
 	got, err := e.c.EventsByProfile(context.Background(), []string{id})
@@ -346,6 +351,9 @@ func TestEventsPagingAndCap(t *testing.T) {
 	if st := e.stats("events.list"); st.Calls != 3 {
 		t.Errorf("2,450 events in pages of 1,000: %d calls, want 3", st.Calls)
 	}
+	if cut() != 0 {
+		t.Errorf("%v event listings counted as cut after a walk that read them all", cut())
+	}
 	capped := setup(t, generated(1, 2450, 0), func(c *Config) { c.MaxPages = 1 })
 	got, err = capped.c.EventsByProfile(context.Background(), []string{"01HZZZZZZZZZZZZZZZZZZZ0000"})
 	if err != nil {
@@ -353,6 +361,9 @@ func TestEventsPagingAndCap(t *testing.T) {
 	}
 	if evs := got["01HZZZZZZZZZZZZZZZZZZZ0000"]; len(evs) != 1000 || evs[0].Subject != "mail 2449" {
 		t.Errorf("capped: %d events, the newest kept first: %+v", len(evs), evs[0])
+	}
+	if cut() != 1 {
+		t.Errorf("%v event listings counted as cut, want 1", cut())
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/omnigate/omnigate/channelsim/harness"
 	"github.com/omnigate/omnigate/channelsim/world"
 	sim "github.com/omnigate/omnigate/channelsim/zendesk"
+	"github.com/omnigate/omnigate/metrics"
 )
 
 var t0 = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -330,6 +331,25 @@ func TestTicketsByRequesterPagesAndBoundsConcurrency(t *testing.T) {
 	}
 	if m := e.maxInFlight.Load(); m > 3 || m < 2 {
 		t.Errorf("%d calls in flight at most, want 2..3 with Concurrency 3", m)
+	}
+
+	// Capped at two pages, user 50's oldest tickets are left out, and the
+	// cut is counted; three pages read all and count none.
+	before := metrics.Value("omnigate_upstream_lists_cut_total", "system", "zendesk", "list", "tickets")
+	cut := func() float64 {
+		return metrics.Value("omnigate_upstream_lists_cut_total", "system", "zendesk", "list", "tickets") - before
+	}
+	capped := setup(t, w, Config{MaxPages: 2})
+	got, err = capped.c.TicketsByRequester(context.Background(), []string{"50"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got["50"]) != 200 || cut() != 1 {
+		t.Errorf("capped at 2 pages: %d tickets, %v cuts counted; want 200 and 1", len(got["50"]), cut())
+	}
+	exact := setup(t, w, Config{MaxPages: 3})
+	if _, err := exact.c.TicketsByRequester(context.Background(), []string{"50"}); err != nil || cut() != 1 {
+		t.Errorf("three pages of three: %v cuts counted (%v), want still 1", cut(), err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/omnigate/omnigate"
 	api "github.com/omnigate/omnigate/apis/zendesk"
+	"github.com/omnigate/omnigate/metrics"
 	"github.com/omnigate/omnigate/sources/upstream"
 )
 
@@ -62,6 +63,11 @@ func (c *Client) requested(ctx context.Context, userID int64) ([]omnigate.Ticket
 			out = append(out, toTicket(t))
 		}
 		if !resp.Meta.HasMore || resp.Meta.AfterCursor == nil || *resp.Meta.AfterCursor == "" {
+			break
+		}
+		if page == c.cfg.MaxPages-1 {
+			// More follow, the oldest: left out, and counted.
+			metrics.ListCut(string(omnigate.Zendesk), "tickets")
 			break
 		}
 		q.Set("page[after]", *resp.Meta.AfterCursor)
