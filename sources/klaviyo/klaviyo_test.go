@@ -15,7 +15,7 @@ import (
 	api "github.com/omnigate/omnigate/apis/klaviyo"
 	"github.com/omnigate/omnigate/channelsim/harness"
 	sim "github.com/omnigate/omnigate/channelsim/klaviyo"
-	"github.com/omnigate/omnigate/metrics"
+	"github.com/omnigate/omnigate/metrics/metricstest"
 )
 
 const (
@@ -327,9 +327,9 @@ func TestEventsByProfile(t *testing.T) {
 }
 
 func TestEventsPagingAndCap(t *testing.T) {
-	before := metrics.Value("omnigate_upstream_lists_cut_total", "system", "klaviyo", "list", "events")
+	before := metricstest.Value("omnigate_upstream_lists_cut_total", "system", "klaviyo", "list", "events")
 	cut := func() float64 {
-		return metrics.Value("omnigate_upstream_lists_cut_total", "system", "klaviyo", "list", "events") - before
+		return metricstest.Value("omnigate_upstream_lists_cut_total", "system", "klaviyo", "list", "events") - before
 	}
 	e := setup(t, generated(2, 2450, 0))
 	id := "01HZZZZZZZZZZZZZZZZZZZ0001"

@@ -19,7 +19,7 @@ import (
 	"github.com/omnigate/omnigate/channelsim/harness"
 	"github.com/omnigate/omnigate/channelsim/world"
 	sim "github.com/omnigate/omnigate/channelsim/zendesk"
-	"github.com/omnigate/omnigate/metrics"
+	"github.com/omnigate/omnigate/metrics/metricstest"
 )
 
 var t0 = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -335,9 +335,9 @@ func TestTicketsByRequesterPagesAndBoundsConcurrency(t *testing.T) {
 
 	// Capped at two pages, user 50's oldest tickets are left out, and the
 	// cut is counted; three pages read all and count none.
-	before := metrics.Value("omnigate_upstream_lists_cut_total", "system", "zendesk", "list", "tickets")
+	before := metricstest.Value("omnigate_upstream_lists_cut_total", "system", "zendesk", "list", "tickets")
 	cut := func() float64 {
-		return metrics.Value("omnigate_upstream_lists_cut_total", "system", "zendesk", "list", "tickets") - before
+		return metricstest.Value("omnigate_upstream_lists_cut_total", "system", "zendesk", "list", "tickets") - before
 	}
 	capped := setup(t, w, Config{MaxPages: 2})
 	got, err = capped.c.TicketsByRequester(context.Background(), []string{"50"})

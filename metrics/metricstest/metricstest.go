@@ -1,10 +1,13 @@
-package metrics
+// Package metricstest reads the gateway's metrics, for tests that count what
+// it recorded.
+package metricstest
+
+import "github.com/omnigate/omnigate/metrics"
 
 // Value is the sum of the series of the counter family name whose labels
-// include all of labels (name, value pairs), as Prometheus would read it:
-// for tests that count what the gateway recorded.
+// include all of labels (name, value pairs), as Prometheus would read it.
 func Value(name string, labels ...string) float64 {
-	families, err := Registry.Gather()
+	families, err := metrics.Registry.Gather()
 	if err != nil {
 		return 0
 	}
