@@ -36,8 +36,17 @@ func writeJWKS(t testing.TB, keys ...jose.JSONWebKey) string {
 }
 
 func sign(t testing.TB, key *ecdsa.PrivateKey, claims map[string]any) string {
+	return signWith(t, key, "", claims)
+}
+
+// signWith signs claims with key, naming kid in the header when not empty.
+func signWith(t testing.TB, key *ecdsa.PrivateKey, kid string, claims map[string]any) string {
 	t.Helper()
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, (&jose.SignerOptions{}).WithType("JWT"))
+	opts := (&jose.SignerOptions{}).WithType("JWT")
+	if kid != "" {
+		opts = opts.WithHeader("kid", kid)
+	}
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,16 +216,7 @@ func (s *jwksServer) count() int {
 }
 
 func signKid(t testing.TB, key *ecdsa.PrivateKey, kid string, exp time.Time) string {
-	t.Helper()
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", kid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := jwt.Signed(sig).Claims(map[string]any{"iss": "https://id.example/", "aud": "omnigate", "exp": exp.Unix(), "sub": "u"}).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return signWith(t, key, kid, map[string]any{"iss": "https://id.example/", "aud": "omnigate", "exp": exp.Unix(), "sub": "u"})
 }
 
 // The provider's keys are fetched when a token names a key not held yet

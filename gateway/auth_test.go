@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -297,7 +298,7 @@ func TestClientsAuthenticateWithBearerTokens(t *testing.T) {
 		for _, c := range w.WebCustomers[1:] {
 			var out struct{ CustomerBySystemID *struct{ ID string } }
 			a := ask(t, srv.URL, reader, bySystemID, map[string]any{"id": c.ID})
-			if json.Unmarshal(a.Data, &out) == nil && out.CustomerBySystemID != nil && out.CustomerBySystemID.ID != golden && !contains(ids, out.CustomerBySystemID.ID) {
+			if json.Unmarshal(a.Data, &out) == nil && out.CustomerBySystemID != nil && out.CustomerBySystemID.ID != golden && !slices.Contains(ids, out.CustomerBySystemID.ID) {
 				if ids = append(ids, out.CustomerBySystemID.ID); len(ids) == 2 {
 					break
 				}
@@ -322,15 +323,6 @@ func TestClientsAuthenticateWithBearerTokens(t *testing.T) {
 			t.Fatalf("merge recorded actor %q, want the token's email (data %s)", out.MergeCustomers.Change.Actor, a.Data)
 		}
 	})
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // Without authentication (the loopback default), me has nobody to be, and

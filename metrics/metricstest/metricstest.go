@@ -2,35 +2,56 @@
 // it recorded.
 package metricstest
 
-import "github.com/omnigate/omnigate/metrics"
+import (
+	dto "github.com/prometheus/client_model/go"
 
-// Value is the sum of the series of the counter family name whose labels
-// include all of labels (name, value pairs), as Prometheus would read it.
+	"github.com/omnigate/omnigate/metrics"
+)
+
+// Value is Sum over the gateway's registry.
 func Value(name string, labels ...string) float64 {
 	families, err := metrics.Registry.Gather()
 	if err != nil {
 		return 0
 	}
+	return Sum(families, name, labels...)
+}
+
+// Sum is the total of the series of family name whose labels include all of
+// labels (name, value pairs; an empty value matches a series without the
+// label, as Prometheus reads it): counters' values, histograms' counts.
+func Sum(families []*dto.MetricFamily, name string, labels ...string) float64 {
 	var sum float64
 	for _, f := range families {
 		if f.GetName() != name {
 			continue
 		}
-	series:
 		for _, m := range f.Metric {
-			for i := 0; i+1 < len(labels); i += 2 {
-				found := false
-				for _, l := range m.Label {
-					if l.GetName() == labels[i] && l.GetValue() == labels[i+1] {
-						found = true
-					}
-				}
-				if !found {
-					continue series
-				}
+			if !matches(m, labels) {
+				continue
 			}
-			sum += m.GetCounter().GetValue()
+			switch {
+			case m.Counter != nil:
+				sum += m.Counter.GetValue()
+			case m.Histogram != nil:
+				sum += float64(m.Histogram.GetSampleCount())
+			}
 		}
 	}
 	return sum
+}
+
+func matches(m *dto.Metric, labels []string) bool {
+	for i := 0; i+1 < len(labels); i += 2 {
+		have := ""
+		for _, l := range m.Label {
+			if l.GetName() == labels[i] {
+				have = l.GetValue()
+			}
+		}
+		if have != labels[i+1] {
+			return false
+		}
+	}
+	return true
 }
